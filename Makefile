@@ -1,0 +1,47 @@
+# Two commands matter: `make demo` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+export AAI_DATA_DIR ?= $(CURDIR)/data
+# Dagster writes run storage here instead of scattering .tmp_dagster_home_* dirs.
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: setup demo test dev lock sample bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "aai-impact needs Python 3.11 (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+$(DAGSTER_HOME):
+	mkdir -p $@
+
+demo: setup $(DAGSTER_HOME)
+	$(BIN)/aai run
+
+test: setup $(DAGSTER_HOME)
+	$(BIN)/python -m pytest
+
+dev: setup $(DAGSTER_HOME)
+	$(BIN)/dagster dev
+
+sample: setup
+	$(BIN)/aai sample --out data/raw
+
+bench: setup
+	$(BIN)/python -m bench.ingest
+
+# Re-resolve requirements.lock from pyproject.toml (needs network to PyPI).
+lock: setup
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes \
+	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+
+clean:
+	rm -rf data/processed/* .dagster_home .pytest_cache
