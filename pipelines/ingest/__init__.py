@@ -1,0 +1,1 @@
+"""Ingest: files in the drop zone → canonical, typed staging tables."""

@@ -1,0 +1,168 @@
+"""Turn raw cells into the contract's canonical, typed columns.
+
+What a field officer's file may differ in — header spelling and group prefixes,
+answer labels in five languages, date formats, decimal commas — is absorbed here.
+What cannot be absorbed becomes a *problem* (row, column, rule, value, reason) and the
+row goes to quarantine; nothing is guessed silently. Columns outside the contract are
+dropped here, which is how names, phones and addresses never travel further.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipelines import vocabulary
+from schemas import CONTRACTS
+
+PROBLEM_COLUMNS = ["row", "column_name", "rule", "value", "reason"]
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+MISSING_MARKERS = frozenset({"n/a", "na", "#n/a"})  # KoboToolbox's legacy export writes n/a
+
+
+def contract_columns(kind: str) -> dict[str, dict]:
+    """Canonical column → field metadata (how to parse it), in contract order."""
+    return {name: col.metadata or {} for name, col in CONTRACTS[kind].to_schema().columns.items()}
+
+
+def canonical_name(header: str, known: set[str]) -> str | None:
+    """Map a header cell to a canonical column, ignoring case, spaces and group paths.
+
+    KoboToolbox joins groups with ``/`` (``section_b/volunteer_freq``), ODK Central
+    with ``-`` (``grp-volunteer_freq``).
+    """
+    name = header.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
+    if name in known:
+        return name
+    for separator in ("/", "-", ":"):
+        tail = name.rsplit(separator, 1)[-1]
+        if tail in known:
+            return tail
+    return None
+
+
+@dataclass
+class ColumnMap:
+    """Which file column feeds which canonical column, and what was left behind."""
+
+    positions: dict[str, int]
+    ignored: list[str]
+
+    @classmethod
+    def build(cls, header: list[str], kind: str | None = None) -> ColumnMap:
+        known = set(contract_columns(kind)) if kind else _all_known()
+        positions: dict[str, int] = {}
+        ignored: list[str] = []
+        for index, cell in enumerate(header):
+            name = canonical_name(cell, known)
+            if name is None or name in positions:
+                ignored.append(cell.strip())
+            else:
+                positions[name] = index
+        return cls(positions, ignored)
+
+
+def _all_known() -> set[str]:
+    return {name for kind in CONTRACTS for name in contract_columns(kind)}
+
+
+def canonical_cells(cells: pd.DataFrame, columns: ColumnMap, kind: str) -> pd.DataFrame:
+    """The contract's columns as trimmed strings ('' when absent from the file)."""
+    out = {}
+    for name in contract_columns(kind):
+        if name in columns.positions:
+            values = cells[columns.positions[name]].str.strip()
+            out[name] = values.where(~values.str.casefold().isin(MISSING_MARKERS), "")
+        else:
+            out[name] = pd.Series("", index=cells.index, dtype="str")
+    return pd.DataFrame(out, index=cells.index)
+
+
+def _problem(mask: pd.Series, column: str, rule: str, raw: pd.Series, template: str) -> pd.DataFrame:
+    """Problems for the rows in ``mask``; ``template`` may name the raw ``{value}``."""
+    values = raw[mask]
+    reasons = [template.format(value=value) for value in values]  # problem rows only: few
+    return pd.DataFrame(
+        {"row": values.index, "column_name": column, "rule": rule, "value": values.values, "reason": reasons}
+    )
+
+
+def parse_dates(raw: pd.Series) -> pd.Series:
+    """ISO (with or without a time part), dd.mm.yyyy, dd/mm/yyyy and Excel serial days."""
+    iso = raw.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$")[0]
+    out = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    for pattern, fmt in ((r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y"), (r"^\d{1,2}/\d{1,2}/\d{4}$", "%d/%m/%Y")):
+        todo = out.isna() & raw.str.match(pattern)
+        if todo.any():
+            out[todo] = pd.to_datetime(raw[todo], format=fmt, errors="coerce")
+    serial = out.isna() & raw.str.fullmatch(r"\d{5}(?:[.,]0+)?")
+    if serial.any():
+        days = pd.to_numeric(raw[serial].str.replace(",", ".", regex=False))
+        out[serial] = EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+    return out.astype("datetime64[us]")
+
+
+def _parse_integer(raw: pd.Series, column: str) -> tuple[pd.Series, list[pd.DataFrame]]:
+    number = pd.to_numeric(raw.str.replace(",", ".", regex=False).str.replace(" ", "", regex=False), errors="coerce")
+    filled = raw.ne("")
+    not_number = filled & number.isna()
+    fractional = filled & number.notna() & (number % 1 != 0)
+    problems = [
+        _problem(not_number, column, "not_a_number", raw, f"{column}: '{{value}}' is not a number"),
+        _problem(fractional, column, "not_a_whole_number", raw, f"{column}: {{value}} is not a whole number"),
+    ]
+    return number.where(~fractional).round().astype("Int64"), problems
+
+
+def _parse_code(raw: pd.Series, column: str, scale: str) -> tuple[pd.Series, list[pd.DataFrame]]:
+    parsed = vocabulary.to_codes(raw, scale)
+    unknown = raw.ne("") & parsed.isna()
+    expected = ", ".join(vocabulary.codes(scale))
+    reason = (
+        f"{column}: '{{value}}' is not an answer of the questionnaire; "
+        f"expected one of {expected} (or its label in en, ru, uk, be or pl)"
+    )
+    return parsed, [_problem(unknown, column, "unknown_code", raw, reason)]
+
+
+def _parse_date(raw: pd.Series, column: str) -> tuple[pd.Series, list[pd.DataFrame]]:
+    parsed = parse_dates(raw)
+    bad = raw.ne("") & parsed.isna()
+    reason = f"{column}: '{{value}}' is not a valid date; write it as YYYY-MM-DD or DD.MM.YYYY"
+    return parsed, [_problem(bad, column, "bad_date", raw, reason)]
+
+
+def _parse_wave(raw: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
+    folded = vocabulary.fold(raw).str.replace(r"[\s_-]+", "", regex=True)
+    parsed = folded.where(folded.str.fullmatch(r"baseline|followup[1-9]"))
+    bad = raw.ne("") & parsed.isna()
+    reason = "wave: '{value}' is not a wave; expected baseline, followup1, followup2, …"
+    return parsed.astype("str"), [_problem(bad, "wave", "unknown_code", raw, reason)]
+
+
+def to_typed(raw: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed canonical columns and the parse problems found on the way."""
+    typed: dict[str, pd.Series] = {}
+    problems: list[pd.DataFrame] = []
+    for column, meta in contract_columns(kind).items():
+        values = raw[column]
+        parse = meta.get("parse", "text")
+        if parse == "code":
+            typed[column], found = _parse_code(values, column, meta["scale"])
+        elif parse == "yes_no":
+            codes, found = _parse_code(values, column, vocabulary.YES_NO)
+            typed[column] = codes.map({"yes": True, "no": False}).astype("boolean")
+        elif parse == "date":
+            typed[column], found = _parse_date(values, column)
+        elif parse == "integer":
+            typed[column], found = _parse_integer(values, column)
+        elif parse == "wave":
+            typed[column], found = _parse_wave(values)
+        elif parse == "country":
+            typed[column], found = values.str.upper().replace("", pd.NA).astype("str"), []
+        else:
+            typed[column], found = values.replace("", pd.NA).astype("str"), []
+        problems += found
+    problem_frame = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    return pd.DataFrame(typed, index=raw.index), problem_frame[PROBLEM_COLUMNS]

@@ -1,0 +1,205 @@
+"""Read every file of the drop zone into staging tables, batch by batch.
+
+Per file: detect encoding, delimiter and kind; parse each batch into the contract's
+typed columns; apply the row rules of the contract; append the rows to
+``staging_<kind>`` and their problems to ``staging_problems``. Cross-file rules
+(duplicates, unknown groups) need every file and run afterwards in
+``pipelines/validate``. A file that cannot be read is recorded and skipped: it never
+stops the others.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.ingest.discover import RawFile, detect_kind, discover
+from pipelines.ingest.normalise import ColumnMap, canonical_cells, contract_columns, to_typed
+from pipelines.ingest.read import DEFAULT_BATCH_ROWS, Dialect, UnreadableFile, batches, read_header, sniff
+from pipelines.validate.rows import row_problems
+from schemas import CONTRACTS
+
+SQL_TYPES = {"yes_no": "BOOLEAN", "date": "DATE", "integer": "INTEGER"}
+PROVENANCE_DDL = "source_file VARCHAR, source_row BIGINT"
+
+
+def staging_ddl(kind: str) -> str:
+    columns = ", ".join(
+        f'"{name}" {SQL_TYPES.get(meta.get("parse"), "VARCHAR")}' for name, meta in contract_columns(kind).items()
+    )
+    return f"CREATE OR REPLACE TABLE staging_{kind} ({columns}, {PROVENANCE_DDL}, record VARCHAR)"
+
+
+RAW_FILES_DDL = """
+CREATE OR REPLACE TABLE raw_files (
+    source_file VARCHAR, sha256 VARCHAR, kind VARCHAR, encoding VARCHAR, delimiter VARCHAR,
+    rows_read BIGINT, status VARCHAR, message VARCHAR
+)"""
+PROBLEMS_DDL = f"""
+CREATE OR REPLACE TABLE staging_problems (
+    {PROVENANCE_DDL}, table_name VARCHAR, column_name VARCHAR, rule VARCHAR, value VARCHAR, reason VARCHAR
+)"""
+
+COPY_KIND_TO_DUPLICATES = """
+UPDATE raw_files AS copy SET kind = original.kind, encoding = original.encoding, delimiter = original.delimiter
+FROM raw_files AS original
+WHERE copy.status = 'duplicate' AND original.sha256 = copy.sha256 AND original.status <> 'duplicate'
+"""
+
+
+@dataclass
+class FileResult:
+    source_file: str
+    sha256: str
+    kind: str = "unknown"
+    encoding: str | None = None
+    delimiter: str | None = None
+    rows_read: int = 0
+    status: str = "read"
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def create_staging(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(RAW_FILES_DDL)
+    con.execute(PROBLEMS_DDL)
+    for kind in CONTRACTS:
+        con.execute(staging_ddl(kind))
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("_batch", frame)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _batch")
+    finally:
+        con.unregister("_batch")
+
+
+def _stage_batch(con, kind: str, source_file: str, columns: ColumnMap, batch) -> int:
+    raw = canonical_cells(batch.cells, columns, kind)
+    typed, problems = to_typed(raw, kind)
+    problems = row_problems(kind, typed, raw, problems)
+
+    typed["source_file"] = source_file
+    typed["source_row"] = batch.lines.values
+    typed["record"] = raw.to_json(orient="records", lines=True, force_ascii=False).splitlines() if len(raw) else []
+    _insert(con, f"staging_{kind}", typed)
+
+    problems = problems.assign(
+        source_file=source_file,
+        source_row=batch.lines.reindex(problems["row"].astype("int64")).values if len(problems) else [],
+        table_name=kind,
+    ).drop(columns="row")
+    ragged = pd.DataFrame(
+        {
+            "source_file": source_file,
+            "source_row": batch.ragged["line"],
+            "table_name": kind,
+            "column_name": "",
+            "rule": "ragged_row",
+            "value": batch.ragged["cells_found"].astype(str) + " cells",
+            "reason": "the row has more filled cells than the header has columns; "
+            "check for a stray separator (a comma or semicolon inside an answer)",
+        }
+    )
+    _insert(con, "staging_problems", pd.concat([problems, ragged], ignore_index=True))
+    return len(raw) + len(batch.ragged)
+
+
+def stage_file(con, raw_file: RawFile, batch_rows: int = DEFAULT_BATCH_ROWS) -> FileResult:
+    """Stage one file; any failure to read it is recorded, never raised."""
+    result = FileResult(raw_file.source_file, raw_file.sha256)
+    if not raw_file.readable:
+        result.status, result.message = "skipped", "not a .csv, .tsv or .txt file; skipped"
+        return result
+    try:
+        dialect: Dialect = sniff(raw_file.path)
+        result.encoding, result.delimiter = dialect.encoding, dialect.delimiter
+        header = read_header(raw_file.path, dialect)
+        kind = detect_kind(set(ColumnMap.build(header).positions), raw_file.path.name)
+        if kind is None:
+            result.status = "unknown_kind"
+            result.message = (
+                "the header matches no known file: groups need group_id and start_date, surveys "
+                "participant_id and wave, attendance group_id, session_date and participant_id"
+            )
+            return result
+        result.kind = kind
+        columns = ColumnMap.build(header, kind)
+        for batch in batches(raw_file.path, dialect, batch_rows):
+            result.rows_read += _stage_batch(con, kind, raw_file.source_file, columns, batch)
+        if columns.ignored:
+            result.notes.append(f"columns outside the contract were dropped: {', '.join(columns.ignored)}")
+    except (UnreadableFile, UnicodeDecodeError, csv.Error, OSError) as exc:
+        # Keep the warehouse consistent: nothing of a file that failed half-way stays staged.
+        for kind in CONTRACTS:
+            con.execute(f"DELETE FROM staging_{kind} WHERE source_file = ?", [raw_file.source_file])
+        con.execute("DELETE FROM staging_problems WHERE source_file = ?", [raw_file.source_file])
+        result.rows_read, result.status = 0, "unreadable"
+        result.message = f"the file could not be read: {exc}"
+    return result
+
+
+def _previously_loaded(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """sha256 → the file name it was loaded under by the last run, if there was one."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'ingest_log'"
+    ).fetchone()[0]
+    if not exists:
+        return {}
+    return dict(con.execute("SELECT sha256, source_file FROM ingest_log WHERE status LIKE 'loaded%'").fetchall())
+
+
+def _originals(files: list[RawFile], previous: dict[str, str]) -> dict[str, str]:
+    """For each content hash, the one file to read: the name it was loaded under
+    before, else the oldest copy. A copy dropped later never displaces the original."""
+
+    def rank(raw_file: RawFile) -> tuple:
+        return (previous.get(raw_file.sha256) != raw_file.source_file, raw_file.mtime_ns, raw_file.source_file)
+
+    originals: dict[str, str] = {}
+    for raw_file in sorted(files, key=rank, reverse=True):
+        originals[raw_file.sha256] = raw_file.source_file  # the best-ranked copy is written last
+    return originals
+
+
+def stage_all(
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    progress: Callable[[FileResult], None] | None = None,
+) -> list[FileResult]:
+    """Stage every file under ``raw_dir``; a file whose bytes were already seen is not read again."""
+    files = discover(raw_dir)
+    originals = _originals([f for f in files if f.readable], _previously_loaded(con))
+    create_staging(con)
+    results: list[FileResult] = []
+    for raw_file in files:
+        original = originals.get(raw_file.sha256, raw_file.source_file)
+        if original != raw_file.source_file:
+            result = FileResult(
+                raw_file.source_file, raw_file.sha256, status="duplicate",
+                message=f"same content as {original}; not loaded again",
+            )
+        else:
+            result = stage_file(con, raw_file, batch_rows)
+        results.append(result)
+        con.execute(
+            "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                result.source_file, result.sha256, result.kind, result.encoding, result.delimiter,
+                result.rows_read, result.status, "; ".join(filter(None, [result.message, *result.notes])),
+            ],
+        )
+        if progress:
+            progress(result)
+    con.execute(COPY_KIND_TO_DUPLICATES)
+    return results

@@ -1,0 +1,1 @@
+"""Validate: contracts and cross-file rules → the warehouse tables and quarantine."""

@@ -1,0 +1,41 @@
+"""Shared test helpers: small hand-made files in a throw-away data root."""
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.ingest.stage import stage_all
+from pipelines.validate.warehouse_tables import build_tables
+
+GROUPS_HEADER = "group_id,programme_id,group_name,country,region,settlement_type,target_population,start_date,end_date,facilitation"
+GROUPS = GROUPS_HEADER + "\n" + "\n".join(
+    [
+        "BY-GRO-001,BRC-WWC,Долголетие в движении,BY,Grodno,rural,older_people,2023-01-10,,self_run",
+        "BY-VIT-002,BRC-WWC,Клуб,BY,Vitebsk,urban,older_people,2023-02-01,,volunteer_led",
+    ]
+) + "\n"
+
+
+@pytest.fixture
+def data_root(tmp_path: Path) -> Path:
+    (tmp_path / "raw").mkdir()
+    return tmp_path
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def ingest(raw: Path, batch_rows: int = 100_000) -> duckdb.DuckDBPyConnection:
+    """Stage and validate everything under ``raw`` into an in-memory warehouse."""
+    con = duckdb.connect()
+    stage_all(con, raw, batch_rows=batch_rows)
+    build_tables(con)
+    return con
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()

@@ -1,0 +1,122 @@
+"""Contracts and cross-file rules: every row lands in its table or in quarantine with a reason."""
+
+import shutil
+
+import pytest
+from conftest import GROUPS, ingest, rows, write
+
+SURVEY = (
+    "participant_id,programme_id,group_id,arm,wave,interview_date,sex,birth_year,consent,who5_1,education_isced\n"
+    "P1,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,female,1850,yes,3,3\n"   # line 2: birth year 1850
+    "P2,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,female,67,yes,3,3\n"     # line 3: an age, not a year
+    "P3,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,male,1950,yes,7,3\n"     # line 4: WHO-5 item 7
+    "P4,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,male,1950,no,3,3\n"      # line 5: no consent
+    "P5,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,male,1950,yes,3,3\n"     # line 6: valid
+    "P6,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,male,1950,,3,3\n"        # line 7: consent empty
+    "P7,BRC-WWC,BY-GRO-001,participant,follow-up 1,2024-03-15,alien,1950,yes,3,3\n"  # line 8: unknown sex
+)
+
+
+@pytest.fixture
+def warehouse(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/survey.csv", SURVEY)
+    write(
+        data_root / "raw/att_march.csv",
+        "group_id,session_date,participant_id,attended\n"
+        "BY-GRO-001,2024-03-01,P5,yes\n"   # line 2: valid
+        "BY-XXX-999,2024-03-01,P5,yes\n"   # line 3: group not registered
+        "BY-GRO-001,2031-03-01,P5,yes\n"   # line 4: future
+        "BY-GRO-001,2022-12-01,P5,yes\n",  # line 5: before the group's start (2023-01-10)
+    )
+    write(
+        data_root / "raw/att_march_again.csv",
+        "group_id,session_date,participant_id,attended\n"
+        "BY-GRO-001,01.03.2024,P5,no\n"    # line 2: same key as att_march.csv line 2
+        "BY-GRO-001,2024-03-08,P5,yes,extra\n",  # line 3: ragged
+    )
+    return ingest(data_root / "raw")
+
+
+def reasons(con, source_file):
+    return rows(con, f"SELECT source_row, column_name, rule, value, reason FROM quarantine "
+                     f"WHERE source_file = '{source_file}' ORDER BY source_row, rule")
+
+
+def test_survey_rules_and_reasons(warehouse):
+    assert reasons(warehouse, "survey.csv") == [
+        (2, "birth_year", "birth_year_range", "1850", "birth year 1850 gives age 174 at interview; expected 1900–2024"),
+        (3, "birth_year", "birth_year_range", "67", "birth year 67 looks like an age; expected a year from 1900 to 2024"),
+        (4, "who5_1", "out_of_range", "7", "who5_1 is 7; expected 0–5"),
+        (5, "consent", "no_consent", "no", "the respondent did not consent (consent = no); the row is never analysed"),
+        (7, "consent", "required", "", "consent is empty; it is required"),
+        (8, "sex", "unknown_code", "alien",
+         "sex: 'alien' is not an answer of the questionnaire; expected one of female, male, other "
+         "(or its label in en, ru, uk, be or pl)"),
+    ]
+    assert rows(warehouse, "SELECT participant_id FROM survey") == [("P5",)]
+
+
+def test_attendance_cross_file_rules(warehouse):
+    assert [r[:3] for r in reasons(warehouse, "att_march.csv")] == [
+        (3, "group_id", "unknown_group"),
+        (4, "session_date", "future_date"),
+        (5, "session_date", "before_group_start"),
+    ]
+    again = reasons(warehouse, "att_march_again.csv")
+    assert again[0] == (
+        2, "group_id, session_date, participant_id", "duplicate_key",
+        "group BY-GRO-001, session 2024-03-01, participant P5",
+        "group BY-GRO-001, session 2024-03-01, participant P5 already appears in att_march.csv row 2; "
+        "keep one of the two rows (or correct the id)",
+    )
+    assert again[1][:4] == (3, "", "ragged_row", "5 cells")
+    assert rows(warehouse, "SELECT source_file, source_row FROM attendance") == [("att_march.csv", 2)]
+
+
+def test_every_row_is_loaded_or_quarantined(warehouse):
+    assert rows(warehouse, "SELECT source_file, rows_read, rows_loaded, rows_quarantined, status FROM ingest_log ORDER BY 1") == [
+        ("att_march.csv", 4, 1, 3, "loaded_with_quarantine"),
+        ("att_march_again.csv", 2, 0, 2, "loaded_with_quarantine"),
+        ("groups.csv", 2, 2, 0, "loaded"),
+        ("survey.csv", 7, 1, 6, "loaded_with_quarantine"),
+    ]
+
+
+def test_quarantine_keeps_the_record_without_other_columns(warehouse):
+    (record,) = rows(warehouse, "SELECT record FROM quarantine WHERE source_file = 'survey.csv' AND source_row = 4")[0]
+    assert '"who5_1":"7"' in record and '"participant_id":"P3"' in record
+
+
+def test_rerun_and_renamed_copy_change_nothing(data_root, warehouse):
+    tables = ("groups", "survey", "attendance", "quarantine")
+    before = {t: rows(warehouse, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+    shutil.copy(data_root / "raw/survey.csv", data_root / "raw/survey (1).csv")
+    again = ingest(data_root / "raw")
+    assert {t: rows(again, f"SELECT * FROM {t} ORDER BY ALL") for t in tables} == before
+    assert rows(again, "SELECT status, message FROM ingest_log WHERE source_file = 'survey (1).csv'") == [
+        ("duplicate", "same content as survey.csv; not loaded again")
+    ]
+
+
+def test_a_bad_file_never_stops_the_others(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    (data_root / "raw/broken.csv").write_bytes(b"\x00\x01\x02PK\x03\x04")
+    write(data_root / "raw/notes.csv", "name,comment\nx,y\n")
+    write(data_root / "raw/empty.csv", "")
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT source_file, status, rows_read FROM ingest_log ORDER BY 1") == [
+        ("broken.csv", "unreadable", 0),
+        ("empty.csv", "unreadable", 0),
+        ("groups.csv", "loaded", 2),
+        ("notes.csv", "unknown_kind", 0),
+    ]
+    assert rows(con, "SELECT count(*) FROM groups") == [(2,)]
+
+
+def test_corrected_file_replaces_its_earlier_rows(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    path = write(data_root / "raw/att.csv", "group_id,session_date,participant_id,attended\nBY-GRO-001,2024-03-01,P1,yes\n")
+    assert rows(ingest(data_root / "raw"), "SELECT attended FROM attendance") == [(True,)]
+    path.write_text("group_id,session_date,participant_id,attended\nBY-GRO-001,2024-03-01,P1,no\n")
+    assert rows(ingest(data_root / "raw"), "SELECT attended FROM attendance") == [(False,)]
