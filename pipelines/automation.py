@@ -1,0 +1,48 @@
+"""When the pipeline runs: monthly, and whenever the drop zone changes."""
+
+import hashlib
+
+import dagster as dg
+
+from pipelines.ingest.discover import READABLE_SUFFIXES
+from pipelines.warehouse import Warehouse
+
+refresh_job = dg.define_asset_job(
+    "refresh_all",
+    selection=dg.AssetSelection.all(),
+    description="Re-read the drop zone and rebuild every table, chart and report.",
+)
+
+# Funders report monthly; 06:00 on the 1st leaves the night for late uploads.
+monthly_refresh = dg.ScheduleDefinition(
+    name="monthly_refresh",
+    job=refresh_job,
+    cron_schedule="0 6 1 * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+
+
+def drop_zone_fingerprint(warehouse: Warehouse) -> str:
+    """A digest of the readable files' names, sizes and modification times.
+
+    Cheap enough to compute every 30 seconds; a content hash is taken at ingest.
+    """
+    raw = warehouse.paths.raw
+    digest = hashlib.sha256()
+    if raw.is_dir():
+        for path in sorted(raw.rglob("*")):
+            if path.is_file() and path.suffix.lower() in READABLE_SUFFIXES:
+                stat = path.stat()
+                digest.update(f"{path.relative_to(raw).as_posix()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+@dg.sensor(job=refresh_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED)
+def new_files_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
+    """Start a refresh when files in the drop zone are added, changed or removed."""
+    fingerprint = drop_zone_fingerprint(warehouse)
+    if fingerprint == context.cursor:
+        return dg.SkipReason("no change in the drop zone since the last run")
+    context.update_cursor(fingerprint)
+    return dg.RunRequest(run_key=fingerprint)

@@ -1,0 +1,168 @@
+"""The ``aai`` command: run the pipeline, check files, compute an index.
+
+Everything here is a thin layer over the same functions the Dagster assets call, so
+a run from the command line and a materialization from the UI give the same tables.
+"""
+
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import dagster as dg
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.settings import DataRoot
+
+app = typer.Typer(help="aai-impact: programme data in, AAI-aligned indicators and a funder report out.",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+out = Console()
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="AAI_DATA_DIR", help="Data root holding raw/ (default ./data).",
+                 show_default=False),
+]
+
+
+class _ProgressHandler(logging.Handler):
+    """Turns Dagster's event stream into one line per stage and per table."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, "dagster_event", None)
+        if event is None:
+            if record.levelno >= logging.INFO:
+                message = record.getMessage().split(" - ")[-1]
+                console.print(f"    [dim]{message}[/dim]", highlight=False)
+            return
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            console.print(f"[bold]▸ {event.step_key}[/bold]")
+        elif kind == "ASSET_MATERIALIZATION":
+            console.print(f"  [green]✓[/green] {event.asset_key.to_user_string()}")
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                console.print(f"  [red]✗ check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed[/red]")
+        elif kind == "STEP_FAILURE":
+            console.print(f"  [red]✗ {event.step_key} failed: {event.event_specific_data.error.message.strip()}[/red]")
+
+
+@dg.logger
+def _progress_logger(_init_context) -> logging.Logger:
+    logger = logging.getLogger("aai.progress")
+    logger.handlers = [_ProgressHandler()]
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    return logger
+
+
+def _instance() -> dg.DagsterInstance:
+    # With DAGSTER_HOME set (as `make` does), runs show up in `make dev`'s UI.
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+@app.command()
+def run(data_dir: DataDirOption = None) -> None:
+    """Materialize every asset: ingest raw/, build the warehouse, indicators, charts and reports."""
+    root = DataRoot.from_env(data_dir)
+    if not root.raw.is_dir():
+        console.print(f"[red]No raw/ folder under {root.root}.[/red] Put the files to analyse in {root.raw}.")
+        raise typer.Exit(2)
+    os.environ["AAI_DATA_DIR"] = str(root.root)
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("refresh_all").with_logger_defs({"progress": _progress_logger})
+    console.print(f"Data root: {root.root}")
+    with _instance() as instance:
+        result = job.execute_in_process(
+            instance=instance, run_config={"loggers": {"progress": {}}}, raise_on_error=False
+        )
+    if not result.success:
+        console.print("[red]The run failed; see the messages above.[/red]")
+        raise typer.Exit(1)
+    _summary(root)
+
+
+def _summary(root: DataRoot) -> None:
+    from pipelines.warehouse import connect
+
+    with connect(root.warehouse, read_only=True) as con:
+        files, loaded, quarantined = con.execute(
+            "SELECT count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) FROM ingest_log"
+        ).fetchone()
+    table = Table(title="aai run", show_header=False)
+    table.add_row("files", str(files))
+    table.add_row("rows loaded", f"{loaded:,}")
+    table.add_row("rows quarantined", f"{quarantined:,}")
+    table.add_row("warehouse", str(root.warehouse))
+    for folder, label in ((root.reports, "report"), (root.charts, "charts")):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.suffix in {".html", ".pdf"} or (label == "charts" and path.suffix == ".png"):
+                    table.add_row(label, str(path))
+    out.print(table)
+
+
+@app.command()
+def check(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Files to check.")],
+    show: Annotated[int, typer.Option(help="Problems to show per file.")] = 10,
+) -> None:
+    """Validate files without loading them: what was detected, and the first problems.
+
+    Exit status 1 when any row would be quarantined. Pass the groups file together with
+    attendance files so group ids can be checked too.
+    """
+    import duckdb
+
+    from pipelines.ingest.stage import stage_all
+    from pipelines.validate.warehouse_tables import build_tables
+
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp)
+        names = {}
+        for index, path in enumerate(files):
+            link = raw / f"{index:03d}_{path.name}"
+            link.symlink_to(path.resolve())
+            names[link.name] = str(path)
+        con = duckdb.connect()
+        stage_all(con, raw)
+        build_tables(con)
+        log = con.execute("SELECT * FROM ingest_log ORDER BY source_file").df()
+        problems = con.execute("SELECT * FROM quarantine ORDER BY source_file, source_row").df()
+        has_groups = bool((log.kind == "groups").any())
+        if not has_groups:
+            problems = problems[~problems.rule.isin(["unknown_group", "before_group_start"])]
+        con.close()
+    for link, original in names.items():  # reasons may name another file of the check
+        problems["reason"] = problems["reason"].str.replace(link, original, regex=False)
+
+    failed = False
+    for row in log.itertuples():
+        name = names[row.source_file]
+        mine = problems[problems.source_file == row.source_file]
+        bad_rows = mine.source_row.nunique()
+        failed |= bad_rows > 0 or row.status in {"unreadable", "unknown_kind"}
+        delimiter = {"\t": "tab"}.get(row.delimiter, row.delimiter)
+        out.print(f"[bold]{name}[/bold]: {row.kind}, {row.encoding}, delimiter {delimiter!r}, "
+                  f"{row.rows_read} rows, {bad_rows} would be quarantined", highlight=False)
+        if row.message and row.status in {"unreadable", "unknown_kind", "duplicate", "skipped"}:
+            out.print(f"  {row.message}")
+        for p in mine.head(show).itertuples():
+            column = f", column {p.column_name}" if p.column_name else ""
+            out.print(f"  row {p.source_row}{column}: {p.reason}", highlight=False)
+        if len(mine) > show:
+            out.print(f"  … and {len(mine) - show} more")
+    if not has_groups and (log.kind == "attendance").any():
+        out.print("[dim]Group ids were not checked: pass the groups file as well.[/dim]")
+    raise typer.Exit(1 if failed else 0)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

@@ -1,0 +1,28 @@
+"""The aai-impact code location: every stage's assets, checks, schedule and sensor.
+
+Jobs run in one process: DuckDB allows one writing process per database file, and
+running every step in the same process means a run never waits on itself. The file
+lock in `pipelines.warehouse` serialises separate runs (a schedule firing while an
+analyst materializes from the UI).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines import automation
+from pipelines.ingest import assets as ingest_assets
+from pipelines.validate import assets as validate_assets
+from pipelines.warehouse import Warehouse
+
+STAGES = (ingest_assets, validate_assets)
+
+defs = dg.Definitions(
+    assets=dg.load_assets_from_modules(STAGES),
+    asset_checks=dg.load_asset_checks_from_modules(STAGES),
+    jobs=[automation.refresh_job],
+    schedules=[automation.monthly_refresh],
+    sensors=[automation.new_files_sensor],
+    resources={"warehouse": Warehouse()},
+    executor=dg.in_process_executor,
+)
