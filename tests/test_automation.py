@@ -1,0 +1,43 @@
+"""The code location loads; the schedule and the drop-zone sensor fire when they should."""
+
+import datetime as dt
+
+import dagster as dg
+from conftest import GROUPS, write
+
+from pipelines.automation import monthly_refresh, new_files_sensor
+from pipelines.definitions import defs
+from pipelines.warehouse import Warehouse
+
+
+def test_definitions_load_with_checks_schedule_and_sensor():
+    repo = defs.get_repository_def()
+    keys = {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()}
+    assert {"raw_files", "groups", "survey", "attendance", "quarantine", "ingest_log"} <= keys
+    checks = {(key.asset_key.to_user_string(), key.name) for key in repo.asset_graph.asset_check_keys}
+    assert ("ingest_log", "rows_balance") in checks
+    assert defs.resolve_schedule_def("monthly_refresh").job_name == "refresh_all"
+    assert defs.resolve_sensor_def("new_files_sensor").job_name == "refresh_all"
+
+
+def test_monthly_schedule_fires_on_the_first_at_six():
+    assert monthly_refresh.cron_schedule == "0 6 1 * *"
+    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 12, 1, 6, tzinfo=dt.UTC))
+    (request,) = monthly_refresh.evaluate_tick(context).run_requests
+    assert request.job_name in (None, "refresh_all")
+
+
+def test_sensor_requests_a_run_only_when_the_drop_zone_changes(data_root):
+    warehouse = Warehouse(data_dir=str(data_root))
+    write(data_root / "raw/groups.csv", GROUPS)
+    with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources={"warehouse": warehouse}) as ctx:
+        first = new_files_sensor(ctx)
+        assert isinstance(first, dg.RunRequest)
+        cursor = ctx.cursor
+    with dg.build_sensor_context(
+        instance=dg.DagsterInstance.ephemeral(), cursor=cursor, resources={"warehouse": warehouse}
+    ) as ctx:
+        assert isinstance(new_files_sensor(ctx), dg.SkipReason)
+        write(data_root / "raw/more/att.csv", "group_id,session_date,participant_id,attended\n")
+        second = new_files_sensor(ctx)
+        assert isinstance(second, dg.RunRequest) and second.run_key != first.run_key
