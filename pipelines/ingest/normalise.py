@@ -21,6 +21,17 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 MISSING_MARKERS = frozenset({"n/a", "na", "#n/a"})  # KoboToolbox's legacy export writes n/a
 
 
+def on_distinct(values: pd.Series, func) -> pd.Series:
+    """Apply a string function to each distinct value once, then spread the results.
+
+    A column of a million answers holds a handful of distinct codes or dates, so this
+    turns per-element string work into per-distinct-value work.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    result = func(pd.Series(uniques, dtype=values.dtype))
+    return pd.Series(result.to_numpy().take(codes), index=values.index, dtype=result.dtype)
+
+
 def contract_columns(kind: str) -> dict[str, dict]:
     """Canonical column → field metadata (how to parse it), in contract order."""
     return {name: col.metadata or {} for name, col in CONTRACTS[kind].to_schema().columns.items()}
@@ -67,13 +78,17 @@ def _all_known() -> set[str]:
     return {name for kind in CONTRACTS for name in contract_columns(kind)}
 
 
+def _trim(values: pd.Series) -> pd.Series:
+    values = values.str.strip()
+    return values.where(~values.str.casefold().isin(MISSING_MARKERS), "")
+
+
 def canonical_cells(cells: pd.DataFrame, columns: ColumnMap, kind: str) -> pd.DataFrame:
     """The contract's columns as trimmed strings ('' when absent from the file)."""
     out = {}
     for name in contract_columns(kind):
         if name in columns.positions:
-            values = cells[columns.positions[name]].str.strip()
-            out[name] = values.where(~values.str.casefold().isin(MISSING_MARKERS), "")
+            out[name] = on_distinct(cells[columns.positions[name]], _trim)
         else:
             out[name] = pd.Series("", index=cells.index, dtype="str")
     return pd.DataFrame(out, index=cells.index)
@@ -104,7 +119,9 @@ def parse_dates(raw: pd.Series) -> pd.Series:
 
 
 def _parse_integer(raw: pd.Series, column: str) -> tuple[pd.Series, list[pd.DataFrame]]:
-    number = pd.to_numeric(raw.str.replace(",", ".", regex=False).str.replace(" ", "", regex=False), errors="coerce")
+    number = on_distinct(
+        raw, lambda v: pd.to_numeric(v.str.replace(",", ".", regex=False).str.replace(" ", "", regex=False), errors="coerce")
+    )
     filled = raw.ne("")
     not_number = filled & number.isna()
     fractional = filled & number.notna() & (number % 1 != 0)
@@ -116,7 +133,7 @@ def _parse_integer(raw: pd.Series, column: str) -> tuple[pd.Series, list[pd.Data
 
 
 def _parse_code(raw: pd.Series, column: str, scale: str) -> tuple[pd.Series, list[pd.DataFrame]]:
-    parsed = vocabulary.to_codes(raw, scale)
+    parsed = on_distinct(raw, lambda values: vocabulary.to_codes(values, scale))
     unknown = raw.ne("") & parsed.isna()
     expected = ", ".join(vocabulary.codes(scale))
     reason = (
@@ -127,7 +144,7 @@ def _parse_code(raw: pd.Series, column: str, scale: str) -> tuple[pd.Series, lis
 
 
 def _parse_date(raw: pd.Series, column: str) -> tuple[pd.Series, list[pd.DataFrame]]:
-    parsed = parse_dates(raw)
+    parsed = on_distinct(raw, parse_dates)
     bad = raw.ne("") & parsed.isna()
     reason = f"{column}: '{{value}}' is not a valid date; write it as YYYY-MM-DD or DD.MM.YYYY"
     return parsed, [_problem(bad, column, "bad_date", raw, reason)]

@@ -136,7 +136,7 @@ def batches(path: Path, dialect: Dialect, batch_rows: int = DEFAULT_BATCH_ROWS) 
                     first = False
                     if _is_hxl(row):
                         continue
-                if not any(cell.strip() for cell in row):
+                if not any(row) or (not row[0].strip() and not "".join(row).strip()):
                     continue
                 if len(row) > width:
                     if any(cell.strip() for cell in row[width:]):
