@@ -11,11 +11,12 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import automation
+from pipelines.indicators import assets as indicator_assets
 from pipelines.ingest import assets as ingest_assets
 from pipelines.validate import assets as validate_assets
 from pipelines.warehouse import Warehouse
 
-STAGES = (ingest_assets, validate_assets)
+STAGES = (ingest_assets, validate_assets, indicator_assets)
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules(STAGES),

@@ -1,0 +1,123 @@
+"""The indicator catalogue and the benchmark files: the one place they are read.
+
+``reference/indicators.csv`` holds one row per indicator (AAI ``1.1``…``4.6``,
+programme ``P.…``) and one row per AAI domain (``D1``…``D4``, whose weight is the
+domain's weight in the overall index). The SQL that computes survey indicators is
+generated from its ``population``, ``items`` and ``rule_sql`` columns, and the
+aggregation into domain scores reads its weights, so an indicator is defined here
+and nowhere else. ``rule_sql`` is project-owned code reviewed like any other SQL;
+nothing a user supplies ever lands in it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+REFERENCE_DIR = Path(__file__).parent / "reference"
+INDICATORS_CSV = REFERENCE_DIR / "indicators.csv"
+AAI_PUBLISHED_CSV = REFERENCE_DIR / "aai_published.csv"
+NATIONAL_INDICATORS_CSV = REFERENCE_DIR / "national_indicators.csv"
+
+KINDS = {"domain", "share", "mean", "count", "sum", "national"}
+SOURCES = {"survey", "attendance", "groups", "national"}
+NATIONAL_SEXES = {"all", "female", "male"}
+_POPULATION = re.compile(r"^(?:all|(\d+)\+|(\d+)-(\d+))$")
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def age_range(population: str) -> tuple[int | None, int | None]:
+    """``'55-59'`` → (55, 59); ``'75+'`` → (75, None); ``'all'`` → (None, None)."""
+    match = _POPULATION.match(population)
+    if not match:
+        raise ValueError(f"population must be 'all', 'N+' or 'N-M', got {population!r}")
+    if population == "all":
+        return None, None
+    if match.group(1):
+        return int(match.group(1)), None
+    return int(match.group(2)), int(match.group(3))
+
+
+@cache
+def indicators() -> pd.DataFrame:
+    """The catalogue, validated; ``weight`` a float (NaN for programme rows), ``proxy`` a bool."""
+    df = pd.read_csv(INDICATORS_CSV, dtype=str, keep_default_na=False)
+    df["weight"] = pd.to_numeric(df["weight"].replace("", None))
+    df["proxy"] = df["proxy"].str.lower().eq("true")
+    _validate(df)
+    return df
+
+
+def survey_indicators() -> pd.DataFrame:
+    """Catalogue rows computed person by person from ``survey``."""
+    df = indicators()
+    return df[df["source"] == "survey"].reset_index(drop=True)
+
+
+def aai_weights() -> pd.DataFrame:
+    """``code, domain, weight`` for the 22 AAI indicators and the 4 domains (domain ``AAI``)."""
+    df = indicators()
+    aai = df["domain"].isin(["D1", "D2", "D3", "D4", "AAI"])
+    return df.loc[aai, ["code", "domain", "weight", "kind"]].reset_index(drop=True)
+
+
+@cache
+def aai_published() -> pd.DataFrame:
+    """Published AAI figures (``edition, country, sex, item, value, source_url``)."""
+    return pd.read_csv(AAI_PUBLISHED_CSV, dtype={"item": str, "edition": str})
+
+
+def national_indicators(path: Path | None = None) -> pd.DataFrame:
+    """A country's published indicator values, as the user entered them.
+
+    Columns ``country`` (ISO alpha-2, as in ``groups.country``), ``sex``
+    (``all``/``female``/``male``), ``indicator`` (a catalogue code of source
+    ``national``: 3.4, 4.1, 4.2), ``value`` (0–100, as published), ``year``, ``source``.
+    """
+    df = pd.read_csv(path or NATIONAL_INDICATORS_CSV, dtype=str, keep_default_na=False)
+    expected = ["country", "sex", "indicator", "value", "year", "source"]
+    if list(df.columns) != expected:
+        raise ValueError(f"national indicators file needs the columns {expected}, got {list(df.columns)}")
+    df["value"] = pd.to_numeric(df["value"].str.replace(",", ".", regex=False), errors="raise")
+    catalogue = indicators().set_index("code")
+    national_codes = set(catalogue.index[catalogue["source"] == "national"])
+    unknown = sorted(set(df["indicator"]) - national_codes)
+    if unknown:
+        raise ValueError(
+            f"national indicators file: {unknown} are not national-only indicators "
+            f"(use {sorted(national_codes)}; survey indicators come from the survey)"
+        )
+    bad_sex = sorted(set(df["sex"]) - NATIONAL_SEXES)
+    if bad_sex:
+        raise ValueError(f"national indicators file: sex must be all, female or male, got {bad_sex}")
+    if df.duplicated(["country", "sex", "indicator"]).any():
+        raise ValueError("national indicators file: one value per country, sex and indicator")
+    return df
+
+
+def _validate(df: pd.DataFrame) -> None:
+    problems = []
+    if df["code"].duplicated().any():
+        problems.append(f"duplicate codes {sorted(df.loc[df['code'].duplicated(), 'code'])}")
+    if bad := sorted(set(df["kind"]) - KINDS):
+        problems.append(f"unknown kinds {bad}")
+    if bad := sorted(set(df.loc[df["kind"] != "domain", "source"]) - SOURCES):
+        problems.append(f"unknown sources {bad}")
+    for row in df[df["kind"] != "domain"].itertuples():
+        age_range(row.population)
+        if row.source == "survey":
+            items = row.items.split("|")
+            if not row.rule_sql or not all(_IDENTIFIER.match(i) for i in items):
+                problems.append(f"{row.code}: survey indicators need items and rule_sql")
+    domains = df[df["kind"] == "domain"]
+    if domains["weight"].sum() != 100:
+        problems.append("domain weights must sum to 100")
+    for domain in domains["code"]:
+        members = df[df["domain"] == domain]
+        if members.empty or members["weight"].isna().any():
+            problems.append(f"{domain}: every indicator needs a weight")
+    if problems:
+        raise ValueError("indicator catalogue: " + "; ".join(problems))

@@ -1,0 +1,190 @@
+"""Dagster assets of the indicator stage: observations, indicators, domain scores."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+
+from pipelines import catalogue
+from pipelines.indicators.build import build_domain_scores, build_indicator_table, build_observations, sql
+from pipelines.settings import min_cell_size
+from pipelines.warehouse import Warehouse
+
+PREVIEW_ROWS = 10
+
+CHECK_OBSERVATIONS_VALID = "observations_valid"
+CHECK_SMALL_CELLS_HIDDEN = "small_cells_hidden"
+CHECK_NO_LONE_SUPPRESSED_SIBLING = "no_lone_suppressed_sibling"
+CHECK_INTERVALS_CONTAIN_VALUE = "intervals_contain_value"
+CHECK_AAI_ONLY_WHEN_COMPLETE = "aai_only_when_complete"
+
+
+def _preview(con: duckdb.DuckDBPyConnection, query: str) -> dg.MetadataValue:
+    frame = con.execute(f"{query} LIMIT {PREVIEW_ROWS}").fetchdf()
+    return dg.MetadataValue.md(frame.to_markdown(index=False) if not frame.empty else "_no rows_")
+
+
+@dg.asset(
+    deps=["survey", "groups"],
+    kinds={"duckdb"},
+    group_name="indicators",
+)
+def indicator_observations(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Each respondent's result on each survey-based indicator (1 = yes, 0 = no, or the score).
+
+    A respondent appears for an indicator only when they are in its population (the
+    AAI age band, e.g. 55–59 for employment rate 1.1, 75+ for independent living 3.3;
+    everyone for the programme outcomes) and answered every item it needs — so a
+    refusal removes the person from that indicator's denominator, not from the
+    others. Definitions: `pipelines/reference/indicators.csv` and docs/indicators.md.
+    """
+    with warehouse.connect() as con:
+        rows = build_observations(con)
+        per_indicator = con.execute(
+            "SELECT indicator, count(*) AS respondents FROM indicator_observations "
+            "GROUP BY indicator ORDER BY indicator"
+        ).fetchdf()
+        preview = _preview(con, "SELECT * FROM indicator_observations")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "respondents per indicator": dg.MetadataValue.md(per_indicator.to_markdown(index=False)),
+            "preview": preview,
+        }
+    )
+
+
+@dg.asset(
+    deps=[indicator_observations, "attendance", "groups"],
+    kinds={"duckdb"},
+    group_name="indicators",
+)
+def indicators(warehouse: Warehouse) -> dg.MaterializeResult:
+    """AAI indicators and programme outputs per programme, group, country and region.
+
+    One row per indicator per cell: by arm and wave, in total and by sex; for
+    programmes also by age band and by disability. Shares are percentages with 95%
+    Wilson intervals, means carry 95% t intervals, counts (participants reached,
+    sessions held) have none. Cells with fewer than `AAI_MIN_CELL` people (default 5)
+    are suppressed, and so is the next-smallest of their siblings when the hidden
+    one could otherwise be recovered by subtraction. Read the `indicators_public`
+    view for anything that leaves the warehouse: it blanks suppressed cells.
+    """
+    min_cell = min_cell_size()
+    with warehouse.connect() as con:
+        counts = build_indicator_table(con, min_cell)
+        preview = _preview(
+            con,
+            "SELECT * FROM indicators_public WHERE programme_id <> 'all' AND group_id = 'all' "
+            "AND sex = 'all' AND age_band = 'all' AND disability = 'all' ORDER BY programme_id, arm, wave, indicator",
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": counts["rows"],
+            "min_cell": min_cell,
+            "suppressed (small cell)": counts["suppressed_primary"],
+            "suppressed (secondary)": counts["suppressed_secondary"],
+            "preview (programme totals, public view)": preview,
+        }
+    )
+
+
+@dg.asset(
+    deps=[indicators],
+    kinds={"duckdb"},
+    group_name="indicators",
+)
+def domain_scores(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Active Ageing Index domain scores D1–D4 and the overall AAI per unit, arm, wave and sex.
+
+    Weighted means with the AAI weights over the indicators that are present and
+    not suppressed. A domain with indicators missing is scored over those present
+    (weights rescaled) and flagged "partial (k of n indicators)"; the AAI is
+    computed only when all four domains have a score, otherwise its row says which
+    domain is missing. Employment (D1) and life expectancy (4.1, 4.2) need national
+    figures or employment items, so most programmes see a partial or missing D1/D4.
+    National figures a user supplies are named in the note.
+    """
+    with warehouse.connect() as con:
+        rows = build_domain_scores(con)
+        preview = _preview(
+            con,
+            "SELECT * FROM domain_scores WHERE group_id = 'all' AND country = 'all' "
+            "ORDER BY programme_id, arm, wave, sex, item",
+        )
+    return dg.MaterializeResult(metadata={"dagster/row_count": rows, "preview (programmes)": preview})
+
+
+@dg.asset_check(asset=indicator_observations, name=CHECK_OBSERVATIONS_VALID, blocking=True)
+def observations_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
+    """Every observation is of a catalogued indicator, and every share is 0 or 1."""
+    kinds = catalogue.indicators()[["code", "kind"]]
+    with warehouse.connect(read_only=True) as con:
+        con.register("kinds_df", kinds)
+        bad = con.execute(
+            "SELECT count(*) FROM indicator_observations AS o LEFT JOIN kinds_df AS k ON k.code = o.indicator "
+            "WHERE k.code IS NULL OR (k.kind = 'share' AND o.value NOT IN (0, 1)) OR o.value IS NULL"
+        ).fetchall()[0][0]
+    return dg.AssetCheckResult(passed=bad == 0, metadata={"bad rows": bad})
+
+
+@dg.asset_check(asset=indicators, name=CHECK_SMALL_CELLS_HIDDEN, blocking=True)
+def small_cells_hidden(warehouse: Warehouse) -> dg.AssetCheckResult:
+    """No cell under the minimum size is visible, and the public view blanks every suppressed cell."""
+    min_cell = min_cell_size()
+    with warehouse.connect(read_only=True) as con:
+        visible_small = con.execute(
+            "SELECT count(*) FROM indicators WHERE denominator < $m AND NOT suppressed", {"m": min_cell}
+        ).fetchall()[0][0]
+        leaking = con.execute(
+            "SELECT count(*) FROM indicators_public WHERE suppressed AND "
+            "(value IS NOT NULL OR numerator IS NOT NULL OR denominator IS NOT NULL "
+            "OR ci_low IS NOT NULL OR ci_high IS NOT NULL)"
+        ).fetchall()[0][0]
+    return dg.AssetCheckResult(
+        passed=visible_small == 0 and leaking == 0,
+        metadata={"visible small cells": visible_small, "suppressed cells with values in public view": leaking},
+    )
+
+
+@dg.asset_check(asset=indicators, name=CHECK_NO_LONE_SUPPRESSED_SIBLING, blocking=True)
+def no_lone_suppressed_sibling(warehouse: Warehouse) -> dg.AssetCheckResult:
+    """Secondary suppression settled: a further round would suppress nothing."""
+    with warehouse.connect(read_only=True) as con:
+        con.execute(sql("recoverable")).fetchall()
+        lone = con.execute("SELECT count(*) FROM recoverable_cells").fetchall()[0][0]
+    return dg.AssetCheckResult(passed=lone == 0, metadata={"cells still recoverable": lone})
+
+
+@dg.asset_check(asset=indicators, name=CHECK_INTERVALS_CONTAIN_VALUE)
+def intervals_contain_value(warehouse: Warehouse) -> dg.AssetCheckResult:
+    """Shares lie in 0–100 and every interval contains its value."""
+    with warehouse.connect(read_only=True) as con:
+        bad = con.execute(
+            "SELECT count(*) FROM indicators WHERE ci_low > value + 1e-9 OR ci_high < value - 1e-9 "
+            "OR (ci_low IS NULL) <> (ci_high IS NULL)"
+        ).fetchall()[0][0]
+    return dg.AssetCheckResult(passed=bad == 0, metadata={"bad rows": bad})
+
+
+@dg.asset_check(asset=domain_scores, name=CHECK_AAI_ONLY_WHEN_COMPLETE, blocking=True)
+def aai_only_when_complete(warehouse: Warehouse) -> dg.AssetCheckResult:
+    """An AAI value exists only where all four domains have a score."""
+    with warehouse.connect(read_only=True) as con:
+        bad = con.execute(
+            "SELECT count(*) FROM domain_scores AS a WHERE a.item = 'AAI' AND a.value IS NOT NULL AND 4 > ("
+            " SELECT count(*) FROM domain_scores AS d WHERE d.item <> 'AAI' AND d.value IS NOT NULL"
+            " AND d.programme_id = a.programme_id AND d.country = a.country AND d.region = a.region"
+            " AND d.group_id = a.group_id AND d.arm = a.arm AND d.wave = a.wave AND d.sex = a.sex)"
+        ).fetchall()[0][0]
+    return dg.AssetCheckResult(passed=bad == 0, metadata={"bad rows": bad})
+
+
+ASSETS = [indicator_observations, indicators, domain_scores]
+ASSET_CHECKS = [
+    observations_valid,
+    small_cells_hidden,
+    no_lone_suppressed_sibling,
+    intervals_contain_value,
+    aai_only_when_complete,
+]

@@ -1,0 +1,140 @@
+"""Run the indicator SQL against a DuckDB connection.
+
+Every number is computed by DuckDB from the SQL files beside this module; Python
+only reads the catalogue, fills the generated part of ``observations.sql`` from it,
+and loops the secondary-suppression round until it changes nothing.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pipelines import catalogue
+from pipelines.settings import DEFAULT_MIN_CELL, MAX_MIN_CELL
+
+SQL_DIR = Path(__file__).parent
+MAX_SUPPRESSION_ROUNDS = 100
+# one round of secondary suppression (recoverable.sql defines the view)
+SUPPRESS_RECOVERABLE = "UPDATE indicators SET suppressed = true WHERE rowid IN (SELECT cell FROM recoverable_cells)"
+
+
+@cache
+def sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def indicator_column(row: pd.Series) -> str:
+    """``CASE WHEN <population> AND <answered> THEN CAST((<rule>) AS DOUBLE) END AS "<code>"``."""
+    low, high = catalogue.age_range(row["population"])
+    conditions = [f"{item} IS NOT NULL" for item in row["items"].split("|")]
+    if low is not None:
+        conditions.insert(0, f"age >= {low:d}")
+    if high is not None:
+        conditions.insert(1, f"age <= {high:d}")
+    return (
+        f"CASE WHEN {' AND '.join(conditions)} "
+        f"THEN CAST(({row['rule_sql']}) AS DOUBLE) END AS {_quote(row['code'])}"
+    )
+
+
+def observations_sql() -> str:
+    """observations.sql with one column per survey indicator of the catalogue."""
+    survey = catalogue.survey_indicators()
+    columns = ",\n        ".join(indicator_column(row) for _, row in survey.iterrows())
+    names = ", ".join(_quote(code) for code in survey["code"])
+    return sql("observations").replace("/*indicator_columns*/", columns).replace("/*indicator_names*/", names)
+
+
+def register_catalogue(con: duckdb.DuckDBPyConnection) -> None:
+    kinds = catalogue.indicators()[["code", "kind", "counts"]]
+    weights = catalogue.aai_weights()
+    con.register("indicator_catalogue_df", kinds)
+    con.register("aai_weights_df", weights)
+    con.execute("CREATE OR REPLACE TEMP TABLE indicator_catalogue AS SELECT * FROM indicator_catalogue_df")
+    con.execute("CREATE OR REPLACE TEMP TABLE aai_weights AS SELECT * FROM aai_weights_df")
+    con.unregister("indicator_catalogue_df")
+    con.unregister("aai_weights_df")
+
+
+def _register_t_critical(con: duckdb.DuckDBPyConnection, max_df: int) -> None:
+    # DuckDB has no t quantile function: a lookup table of t(0.975, df) for every
+    # degrees of freedom a cell can have, joined on n − 1.
+    df = np.arange(1, max(max_df, 1) + 1)
+    table = pd.DataFrame({"df": df, "t": stats.t.ppf(0.975, df)})
+    con.register("t_critical_df", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE t_critical AS SELECT * FROM t_critical_df")
+    con.unregister("t_critical_df")
+
+
+def build_observations(con: duckdb.DuckDBPyConnection) -> int:
+    """Create ``indicator_observations`` from ``survey`` and ``groups``; return its row count."""
+    con.execute(observations_sql()).fetchall()
+    return con.execute("SELECT count(*) FROM indicator_observations").fetchall()[0][0]
+
+
+def build_indicator_table(con: duckdb.DuckDBPyConnection, min_cell: int) -> dict[str, int]:
+    """Create ``indicators`` (suppression applied) and the ``indicators_public`` view."""
+    if not DEFAULT_MIN_CELL <= min_cell <= MAX_MIN_CELL:
+        raise ValueError(f"min_cell must be from {DEFAULT_MIN_CELL} to {MAX_MIN_CELL}, got {min_cell}")
+    register_catalogue(con)
+    con.execute(sql("programme")).fetchall()
+    max_n = con.execute(
+        "SELECT greatest((SELECT count(*) FROM indicator_observations),"
+        " (SELECT count(*) FROM programme_observations))"
+    ).fetchall()[0][0]
+    _register_t_critical(con, max_n)
+    con.execute(sql("indicators")).fetchall()
+    primary = con.execute(
+        "UPDATE indicators SET suppressed = true WHERE denominator < $min_cell", {"min_cell": min_cell}
+    ).fetchall()[0][0]
+    con.execute(sql("recoverable")).fetchall()
+    secondary = 0
+    for _ in range(MAX_SUPPRESSION_ROUNDS):
+        changed = con.execute(SUPPRESS_RECOVERABLE).fetchall()[0][0]
+        if not changed:
+            break
+        secondary += changed
+    else:
+        raise RuntimeError("secondary suppression did not settle")
+    con.execute(sql("public")).fetchall()
+    rows = con.execute("SELECT count(*) FROM indicators").fetchall()[0][0]
+    return {"rows": rows, "suppressed_primary": primary, "suppressed_secondary": secondary}
+
+
+def build_domain_scores(
+    con: duckdb.DuckDBPyConnection, national: pd.DataFrame | None = None
+) -> int:
+    """Create ``domain_scores`` from the visible cells of ``indicators`` and national figures."""
+    register_catalogue(con)
+    if national is None:
+        national = catalogue.national_indicators()
+    con.register("national_df", national[["country", "sex", "indicator", "value"]])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE national_values AS "
+        "SELECT country, sex, indicator, CAST(value AS DOUBLE) AS value FROM national_df"
+    )
+    con.unregister("national_df")
+    con.execute(sql("domain_scores")).fetchall()
+    con.execute(sql("aggregate")).fetchall()
+    con.execute(sql("domain_scores_out")).fetchall()
+    return con.execute("SELECT count(*) FROM domain_scores").fetchall()[0][0]
+
+
+def build_indicators(
+    con: duckdb.DuckDBPyConnection, min_cell: int, national: pd.DataFrame | None = None
+) -> dict[str, int]:
+    """Build every table of this stage from ``survey``, ``attendance`` and ``groups``."""
+    counts = {"indicator_observations": build_observations(con)}
+    counts |= build_indicator_table(con, min_cell)
+    counts["domain_scores"] = build_domain_scores(con, national)
+    return counts
