@@ -1,0 +1,25 @@
+"""Sample data: the bundled demo data set and large files for benchmarks.
+
+``generate`` writes the demo files that ``make sample`` puts in ``data/raw/``: three
+programmes' groups, surveys and attendance registers, messy the way real files are,
+with the mistakes listed in ``PLANTED_PROBLEMS`` and a programme effect whose size is
+in ``EFFECTS``. ``write_groups`` and ``write_attendance`` write large canonical files
+for the ingestion benchmark.
+"""
+
+from pipelines.sample.bulk import write_attendance, write_groups
+from pipelines.sample.generator import generate
+from pipelines.sample.people import EFFECTS, PlantedEffect
+from pipelines.sample.problems import PLANTED_PROBLEMS, PlantedProblem
+from pipelines.sample.world import AS_OF
+
+__all__ = [
+    "AS_OF",
+    "EFFECTS",
+    "PLANTED_PROBLEMS",
+    "PlantedEffect",
+    "PlantedProblem",
+    "generate",
+    "write_attendance",
+    "write_groups",
+]
