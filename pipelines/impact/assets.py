@@ -1,0 +1,93 @@
+"""Dagster assets of the impact stage: impact_estimates, attrition, dose_response."""
+
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.impact.estimates import ImpactTables, build_impact
+from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, write_table
+from pipelines.settings import min_cell_size
+from pipelines.warehouse import Warehouse
+
+INPUTS = ["indicator_observations", "survey", "attendance"]
+PREVIEW_ROWS = 20
+
+DESCRIPTIONS = {
+    "impact_estimates": (
+        "What changed, for whom, and how sure we are: per indicator, programme, follow-up wave and "
+        "breakdown (group, sex, age band; `all` for totals), the change from baseline among all "
+        "participants (`change`), among people seen in both waves (`paired_change`) and against the "
+        "comparison group (`did`), in percentage points for shares and score points for means, with "
+        "95% intervals, p-values, a Benjamini–Hochberg flag over the programme's tests, the minimum "
+        "detectable effect and a plain-language sentence. No estimate from an arm-wave cell under the "
+        "minimum cell size: the note says why. Methods: docs/impact.md."
+    ),
+    "attrition": (
+        "Who was lost between waves: per programme, arm and follow-up wave, baseline respondents not "
+        "interviewed again (indicator `all`), and per indicator whether those lost differed at baseline "
+        "from those retained (lost minus retained, with a 95% interval)."
+    ),
+    "dose_response": (
+        "Change by attendance: participants seen in both waves split into thirds by sessions attended "
+        "before their follow-up interview; mean change per third with a 95% interval and a trend test "
+        "(OLS of change on the third's rank, robust errors)."
+    ),
+}
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(name, deps=INPUTS, description=DESCRIPTIONS[name], kinds={"duckdb"})
+           for name in ("impact_estimates", "attrition", "dose_response")],
+    group_name="impact",
+)
+def impact_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """Estimate change, DiD, attrition and dose-response from the warehouse and write them."""
+    min_cell = min_cell_size()
+    with warehouse.connect() as con:
+        tables = build_impact(con, min_cell)
+        write_table(con, "impact_estimates", tables.estimates, IMPACT_ESTIMATES)
+        write_table(con, "attrition", tables.attrition, ATTRITION)
+        write_table(con, "dose_response", tables.dose_response, DOSE_RESPONSE)
+    for note in tables.notes:
+        context.log.info(note)
+    yield dg.MaterializeResult(asset_key="impact_estimates", metadata=estimates_metadata(tables, min_cell))
+    yield dg.MaterializeResult(asset_key="attrition", metadata={
+        "rows": len(tables.attrition),
+        "lost": dg.MetadataValue.md(_markdown(tables.attrition[tables.attrition["indicator"] == "all"][
+            ["programme_id", "arm", "wave", "n_baseline", "n_lost", "lost_pct"]])),
+    })
+    yield dg.MaterializeResult(asset_key="dose_response", metadata={
+        "rows": len(tables.dose_response),
+        "why_empty": _why_empty(tables) if tables.dose_response.empty else "",
+    })
+
+
+def estimates_metadata(tables: ImpactTables, min_cell: int) -> dict:
+    est = tables.estimates
+    meta: dict = {
+        "rows": len(est),
+        "min_cell": min_cell,
+        "notes": dg.MetadataValue.md("\n".join(f"- {n}" for n in tables.notes) or "_none_"),
+    }
+    if est.empty:
+        meta["why_empty"] = _why_empty(tables)
+        return meta
+    totals = est[(est["group_id"] == "all") & (est["sex"] == "all") & (est["age_band"] == "all")]
+    meta.update(
+        estimated=int(est["estimate"].notna().sum()),
+        not_estimated=int(est["estimate"].isna().sum()),
+        bh_significant=int(est["bh_significant"].fillna(False).sum()),
+        outcomes_tested=dg.MetadataValue.md(_markdown(
+            est.groupby("programme_id", as_index=False)[["n_outcomes", "n_tests"]].first())),
+        totals=dg.MetadataValue.md(
+            _markdown(totals[["programme_id", "wave", "method", "sentence"]].head(PREVIEW_ROWS))),
+    )
+    return meta
+
+
+def _why_empty(tables: ImpactTables) -> str:
+    return " ".join(tables.notes) or "No input rows."
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    return frame.to_markdown(index=False) if len(frame) else "_none_"

@@ -1,0 +1,116 @@
+"""One plain-language sentence per estimate.
+
+Wording is neutral about direction ("rose", "fell"): whether a rise is good depends on
+the indicator (loneliness rising is not). An interval that covers zero is "no clear
+change", whatever the point estimate. Shares are in percentage points, means in the
+score's own points.
+"""
+
+from __future__ import annotations
+
+import math
+
+MINUS = "\u2212"
+SEX_WORDS = {"female": "women", "male": "men", "other": "people of another sex"}
+
+
+def unit_word(kind: str) -> str:
+    return "percentage points" if kind == "share" else "points"
+
+
+def digits(kind: str, *values: float) -> int:
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    if kind == "share":
+        return 0 if all(v >= 1 or v == 0 for v in finite) else 1
+    return 1 if all(v >= 0.1 or v == 0 for v in finite) else 2
+
+
+def number(x: float, digits: int, signed: bool = False) -> str:
+    text = f"{abs(x):.{digits}f}"
+    if float(text) == 0:
+        return text
+    if x < 0:
+        return MINUS + text
+    return ("+" + text) if signed else text
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 respondent', '3 respondents', '1 person', '2 people'."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def lower(name: str) -> str:
+    """'Physical exercise' → 'physical exercise' mid-sentence; 'WHO-5 …' stays."""
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+
+
+def who(arm_word: str, group_id: str, sex: str, age_band: str) -> str:
+    """'participants', 'women participants', 'participants in group X', …"""
+    phrase = arm_word
+    if sex != "all":
+        phrase = f"{SEX_WORDS.get(sex, sex)} {arm_word}"
+    if group_id != "all":
+        phrase += f" in group {group_id}"
+    if age_band != "all":
+        phrase += f" aged {age_band}"
+    return phrase
+
+
+def _ci(kind: str, est: float, low: float, high: float) -> str:
+    d = digits(kind, est, low, high)
+    return f"95% CI {number(low, d)} to {number(high, d)}"
+
+
+def covers_zero(low: float, high: float) -> bool:
+    return not (math.isfinite(low) and math.isfinite(high)) or (low <= 0 <= high)
+
+
+def change_sentence(name: str, kind: str, est: float, low: float, high: float, wave: str,
+                    people: str, n_pairs: int | None = None) -> str:
+    """Change between baseline and `wave` among `people` (all respondents or the paired)."""
+    name = lower(name)
+    among = f"the {n_pairs} {people} interviewed at both baseline and {wave}" if n_pairs else people
+    units = unit_word(kind)
+    d = digits(kind, est, low, high)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return (f"Among {among}, {name} changed by {number(est, d, signed=True)} {units} from baseline "
+                f"to {wave}; no interval can be computed because the answers did not vary.")
+    if covers_zero(low, high):
+        return (f"Among {among}, {name} showed no clear change from baseline to {wave} "
+                f"({number(est, d, signed=True)} {units}, {_ci(kind, est, low, high)}).")
+    verb = "rose" if est > 0 else "fell"
+    return (f"Among {among}, {name} {verb} by {number(abs(est), d)} {units} from baseline to {wave} "
+            f"({_ci(kind, est, low, high)}).")
+
+
+def did_sentence(name: str, kind: str, est: float, low: float, high: float, wave: str,
+                 participants: str, change_treated: float, change_control: float) -> str:
+    units = unit_word(kind)
+    d = digits(kind, est, low, high)
+    arms = (f"{participants} {number(change_treated, d, signed=True)}, "
+            f"comparison group {number(change_control, d, signed=True)}")
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return (f"From baseline to {wave}, {lower(name)} changed by {number(est, d, signed=True)} {units} more among "
+                f"{participants} than in the comparison group ({arms}); no interval can be computed "
+                f"because the answers did not vary.")
+    if covers_zero(low, high):
+        return (f"No clear difference between {participants} and the comparison group in how {lower(name)} "
+                f"changed from baseline to {wave} ({number(est, d, signed=True)} {units}, {arms}; "
+                f"{_ci(kind, est, low, high)}).")
+    # Pick the verb from the participants' own change so the sentence stays true when
+    # both arms moved the same way: "fell by 5 less" rather than "rose by 5 more".
+    if est > 0:
+        phrase = "rose by {x} {u} more" if change_treated >= 0 else "fell by {x} {u} less"
+    else:
+        phrase = "fell by {x} {u} more" if change_treated <= 0 else "rose by {x} {u} less"
+    phrase = phrase.format(x=number(abs(est), d), u=units)
+    return (f"{capital(name)} {phrase} among {participants} than in the comparison group from baseline "
+            f"to {wave} ({_ci(kind, est, low, high)}; {arms}).")
+
+
+def not_estimated_sentence(name: str, reason: str) -> str:
+    return f"{capital(name)}: not estimated. {capital(reason)}"

@@ -1,0 +1,89 @@
+"""Column contracts of the three impact tables, and how they are written."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+IMPACT_ESTIMATES = {
+    # The issue's columns, in its order.
+    "indicator": "VARCHAR",
+    "programme_id": "VARCHAR",
+    "group_id": "VARCHAR",
+    "sex": "VARCHAR",
+    "age_band": "VARCHAR",
+    "method": "VARCHAR",
+    "estimate": "DOUBLE",
+    "ci_low": "DOUBLE",
+    "ci_high": "DOUBLE",
+    "p_value": "DOUBLE",
+    "n": "BIGINT",
+    "note": "VARCHAR",
+    # Added by this stage.
+    "wave": "VARCHAR",
+    "unit": "VARCHAR",
+    "mde": "DOUBLE",
+    "n_outcomes": "BIGINT",
+    "n_tests": "BIGINT",
+    "bh_significant": "BOOLEAN",
+    "sentence": "VARCHAR",
+}
+
+ATTRITION = {
+    "programme_id": "VARCHAR",
+    "arm": "VARCHAR",
+    "wave": "VARCHAR",
+    "indicator": "VARCHAR",
+    "unit": "VARCHAR",
+    "n_baseline": "BIGINT",
+    "n_retained": "BIGINT",
+    "n_lost": "BIGINT",
+    "lost_pct": "DOUBLE",
+    "baseline_retained": "DOUBLE",
+    "baseline_lost": "DOUBLE",
+    "difference": "DOUBLE",
+    "ci_low": "DOUBLE",
+    "ci_high": "DOUBLE",
+    "p_value": "DOUBLE",
+    "note": "VARCHAR",
+}
+
+DOSE_RESPONSE = {
+    "programme_id": "VARCHAR",
+    "wave": "VARCHAR",
+    "indicator": "VARCHAR",
+    "unit": "VARCHAR",
+    "tertile": "BIGINT",
+    "sessions_min": "BIGINT",
+    "sessions_max": "BIGINT",
+    "n": "BIGINT",
+    "change": "DOUBLE",
+    "ci_low": "DOUBLE",
+    "ci_high": "DOUBLE",
+    "trend_slope": "DOUBLE",
+    "trend_ci_low": "DOUBLE",
+    "trend_ci_high": "DOUBLE",
+    "trend_p": "DOUBLE",
+    "note": "VARCHAR",
+}
+
+_PANDAS_TYPES = {"VARCHAR": "string", "DOUBLE": "float64", "BIGINT": "Int64", "BOOLEAN": "boolean"}
+
+
+def frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
+    """Rows as a DataFrame with exactly the contract's columns and types (maybe empty)."""
+    df = pd.DataFrame(rows, columns=list(columns))
+    return df.astype({c: _PANDAS_TYPES[t] for c, t in columns.items()})
+
+
+def write_table(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, columns: dict[str, str]) -> None:
+    """Replace table `name` (a constant of this module, never user input) with `df`."""
+    ddl = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+    con.execute(f'create or replace table "{name}" ({ddl})')
+    if len(df):
+        view = f"_impact_{name}"
+        con.register(view, df[list(columns)])
+        try:
+            con.execute(f'insert into "{name}" select * from "{view}"')
+        finally:
+            con.unregister(view)
