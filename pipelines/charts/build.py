@@ -1,0 +1,333 @@
+"""Build every chart of the report from the warehouse: ``build_charts(con, out_dir)``.
+
+Each chart is written as PNG (for the HTML and quick viewing) and SVG (vector, for
+print), with a title that states the finding, a caption giving n and the source, and
+alt text describing the values for readers who cannot see it. ``manifest.json`` in the
+same folder lists them, so the report (and ``aai report`` later) can be rebuilt from
+the files without redrawing. A chart whose data is not there yet is listed with a
+message saying what is missing, and no file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.charts import plots, queries
+from pipelines.charts.style import save_figure
+from pipelines.report.i18n import Translator
+from pipelines.settings import min_cell_size
+
+MANIFEST = "manifest.json"
+TOP_RULES = 10
+
+
+@dataclass
+class ChartInfo:
+    """One chart as the report and the Dagster metadata see it."""
+
+    key: str  # stable file stem, e.g. "indicator_change_BRC-WWC"
+    section: str  # report section: participation, domains, change, quality
+    title: str
+    caption: str = ""
+    alt: str = ""
+    png: Path | None = None
+    svg: Path | None = None
+    n: int | None = None
+    programme_id: str | None = None
+    message: str = ""  # why there is no chart yet, for the reader
+
+    @property
+    def available(self) -> bool:
+        return self.png is not None and self.png.exists()
+
+    def to_json(self, base: Path) -> dict:
+        data = asdict(self)
+        data["png"] = self.png.name if self.png else None
+        data["svg"] = self.svg.name if self.svg else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict, base: Path) -> "ChartInfo":
+        data = dict(data)
+        data["png"] = base / data["png"] if data.get("png") else None
+        data["svg"] = base / data["svg"] if data.get("svg") else None
+        return cls(**data)
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a programme id (ids come from the field's files)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or "programme"
+
+
+def build_charts(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, *, lang: str = "en", min_cell: int | None = None
+) -> list[ChartInfo]:
+    """Draw all charts into ``out_dir`` and write its manifest; return them in order."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tr = Translator(lang)
+    min_cell = min_cell or min_cell_size()
+    indicators = queries.indicator_totals(con)
+    charts = [
+        _attendance_chart(con, out_dir, tr, min_cell),
+        _domain_chart(queries.domain_totals(con), indicators, out_dir, tr, min_cell),
+        *_change_charts(indicators, out_dir, tr, min_cell),
+        _quality_chart(con, out_dir, tr),
+    ]
+    _remove_stale(out_dir, charts)
+    (out_dir / MANIFEST).write_text(
+        json.dumps([c.to_json(out_dir) for c in charts], ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return charts
+
+
+def load_charts(out_dir: Path) -> list[ChartInfo]:
+    """The charts listed in ``out_dir/manifest.json``; empty when none were built."""
+    path = Path(out_dir) / MANIFEST
+    if not path.exists():
+        return []
+    return [ChartInfo.from_json(item, Path(out_dir)) for item in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def _remove_stale(out_dir: Path, charts: list[ChartInfo]) -> None:
+    """Delete files of charts the previous run drew and this run did not (a programme
+    that left the data must not linger in the report folder)."""
+    keep = {p for c in charts for p in (c.png, c.svg) if p}
+    for old in load_charts(out_dir):
+        for path in (old.png, old.svg):
+            if path and path not in keep and path.exists():
+                path.unlink()
+
+
+def _save(info: ChartInfo, fig, out_dir: Path) -> ChartInfo:
+    info.png, info.svg = save_figure(fig, out_dir / info.key, title=info.title, alt=info.alt)
+    return info
+
+
+def _respondents(indicators: pd.DataFrame, arm: str, wave: str | None) -> dict[str, int]:
+    """Largest indicator base per programme: the nearest the public table gets to n."""
+    part = indicators[(indicators["arm"] == arm) & (indicators["wave"] == wave) & ~indicators["suppressed"]]
+    return {str(k): int(v) for k, v in part.groupby("programme_id")["n"].max().items()}
+
+
+# -- 1. AAI domain profile ------------------------------------------------------------
+def _domain_chart(domains: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path, tr: Translator, min_cell: int) -> ChartInfo:
+    info = ChartInfo(key="domain_profile", section="domains", title=tr("AAI domain profile of participants"))
+    part = domains[(domains["arm"] == "participant") & domains["item"].isin(plots.DOMAINS)]
+    wave = queries.latest_wave(part)
+    part = part[part["wave"] == wave]
+    if part.empty or part["value"].isna().all():
+        info.message = tr("No AAI domain scores for participants yet: the domain_scores table is empty or missing.")
+        return info
+    means = part.groupby("item")["value"].mean().dropna()
+    best, worst = means.idxmax(), means.idxmin()
+    info.title = tr(
+        "Participants score highest on %(best)s (%(best_value)s) and lowest on %(worst)s (%(worst_value)s)",
+        best=tr.domain(best), best_value=tr.number(means[best], 1),
+        worst=tr.domain(worst), worst_value=tr.number(means[worst], 1),
+    ) if best != worst else tr("AAI domain profile of participants")
+    n = _respondents(indicators, "participant", wave)
+    info.n = sum(n.values()) or None
+    info.caption = " ".join([
+        tr("AAI domain scores (0–100) of programme participants at %(wave)s, by programme.", wave=tr.wave(wave)),
+        tr("Hatched bars are partial domains: computed from the indicators available, weights rescaled."),
+        _n_sentence(tr, n, min_cell),
+        tr("Source: programme surveys; warehouse table domain_scores."),
+    ])
+    lines = []
+    for programme, rows in part.groupby("programme_id"):
+        values = ", ".join(
+            f"{tr.domain(r.item)} {tr.number(r.value, 1) if pd.notna(r.value) else tr('no score')}"
+            + (f" ({tr('partial')})" if r.partial else "")
+            for r in rows.sort_values("item").itertuples()
+        )
+        lines.append(f"{programme}: {values}.")
+    info.alt = tr("Bar chart of AAI domain scores of participants at %(wave)s.", wave=tr.wave(wave)) + " " + " ".join(lines)
+    fig = plots.domain_profile(
+        part, title=info.title, xlabel=tr("Domain score (0–100)"),
+        domain_labels={d: tr.domain(d) for d in plots.DOMAINS},
+        partial_label=tr("partial domain"), partial_note=tr("partial (%(used)s of %(total)s)"),
+        no_score_label=tr("no score"),
+    )
+    return _save(info, fig, out_dir)
+
+
+def _n_sentence(tr: Translator, n: dict[str, int], min_cell: int) -> str:
+    if not n:
+        return tr("n: every cell has fewer than %(min)s respondents.", min=min_cell)
+    return tr("n (largest indicator base): %(list)s.", list="; ".join(f"{k} {tr.number(v)}" for k, v in sorted(n.items())))
+
+
+# -- 2. Indicator change, one chart per programme ---------------------------------------
+def change_frame(rows: pd.DataFrame, tr: Translator) -> tuple[pd.DataFrame, str | None]:
+    """Baseline and the latest follow-up of each AAI indicator, in code order."""
+    followups = rows[rows["wave_rank"] > 0]
+    latest = queries.latest_wave(followups)
+    keep = rows[(rows["wave"] == "baseline") | (rows["wave"] == latest)].copy()
+    keep["stage"] = keep["wave"].map(lambda w: "baseline" if w == "baseline" else "followup")
+    keep["label"] = keep["indicator"].map(tr.indicator)
+    keep["arm_rank"] = keep["arm"].map({"participant": 0, "comparison": 1}).fillna(2)
+    keep = keep.sort_values(["indicator", "arm_rank", "stage"], key=lambda s: s.map(_code_key) if s.name == "indicator" else s)
+    return keep, latest
+
+
+def _code_key(code: str) -> tuple[int, int]:
+    major, _, minor = str(code).partition(".")
+    return (int(major), int(minor)) if major.isdigit() and minor.isdigit() else (99, 0)
+
+
+def _change_charts(indicators: pd.DataFrame, out_dir: Path, tr: Translator, min_cell: int) -> list[ChartInfo]:
+    aai = indicators[indicators["is_aai"].astype(bool)] if not indicators.empty else indicators
+    if aai.empty:
+        return [ChartInfo(
+            key="indicator_change", section="change", title=tr("Indicator change"),
+            message=tr("No AAI indicators yet: the indicators_public table is empty or missing."),
+        )]
+    return [_change_chart(programme, rows, out_dir, tr, min_cell) for programme, rows in aai.groupby("programme_id")]
+
+
+def _change_chart(programme: str, rows: pd.DataFrame, out_dir: Path, tr: Translator, min_cell: int) -> ChartInfo:
+    frame, latest = change_frame(rows, tr)
+    info = ChartInfo(key=f"indicator_change_{slug(programme)}", section="change", programme_id=str(programme),
+                     title=tr("%(programme)s: AAI indicators at baseline", programme=programme))
+    suppressed_label = tr("suppressed (n<%(min)s)", min=min_cell)
+    rise = largest_rise(frame[frame["arm"] == "participant"])
+    if latest is None:
+        info.title = tr("%(programme)s: baseline only — no follow-up wave yet", programme=programme)
+    elif rise is not None:
+        info.title = tr(
+            "%(programme)s participants: largest rise in %(indicator)s (%(before)s → %(after)s)",
+            programme=programme, indicator=tr.indicator(rise["indicator"]),
+            before=tr.percent(rise["baseline"]), after=tr.percent(rise["followup"]),
+        )
+    else:
+        info.title = tr("%(programme)s participants: no AAI indicator rose between baseline and %(wave)s",
+                        programme=programme, wave=tr.wave(latest))
+    n = {arm: int(v) for arm, v in frame[~frame["suppressed"]].groupby("arm")["n"].max().items()}
+    info.n = sum(n.values()) or None
+    info.caption = " ".join([
+        tr("Share of respondents (%%) at baseline (open circle) and %(wave)s (filled), with 95%% Wilson intervals; "
+           "participants and comparison group.", wave=tr.wave(latest) if latest else tr("follow-up")),
+        tr("n per cell at right (baseline → follow-up); largest: %(list)s.",
+           list="; ".join(f"{tr.arm(a)} {tr.number(v)}" for a, v in sorted(n.items())) or "–"),
+        tr("Cells with fewer than %(min)s respondents are suppressed and not drawn.", min=min_cell),
+        tr("A raw change, not an impact estimate."),
+        tr("Source: programme surveys; warehouse view indicators_public."),
+    ])
+    info.alt = tr("Dot chart of AAI indicators for %(programme)s.", programme=programme) + " " + _change_alt(frame, tr, suppressed_label)
+    fig = plots.indicator_change(
+        frame, title=info.title, xlabel=tr("Share of respondents (%)"),
+        arm_labels={a: tr.arm(a) for a in ("participant", "comparison")},
+        baseline_label=tr("baseline"), followup_label=tr.wave(latest) if latest else tr("follow-up"),
+        suppressed_label=suppressed_label, suppressed_note=tr("not drawn"), n_header=tr("n (baseline → follow-up)"),
+    )
+    return _save(info, fig, out_dir)
+
+
+def largest_rise(frame: pd.DataFrame) -> dict | None:
+    """The indicator whose published value rose most from baseline to follow-up
+    (``frame`` as from ``change_frame``, one arm); None when nothing rose."""
+    shown = frame[~frame["suppressed"]].pivot_table(index="indicator", columns="stage", values="value", aggfunc="first")
+    if not {"baseline", "followup"} <= set(shown.columns):
+        return None
+    change = (shown["followup"] - shown["baseline"]).dropna()
+    if change.empty or change.max() <= 0:
+        return None
+    code = change.idxmax()
+    return {"indicator": code, "baseline": shown.loc[code, "baseline"], "followup": shown.loc[code, "followup"]}
+
+
+def _change_alt(frame: pd.DataFrame, tr: Translator, suppressed_label: str) -> str:
+    parts = []
+    for (label, arm), rows in frame.groupby(["label", "arm"], sort=False):  # participants first
+        values = [
+            suppressed_label if r.suppressed else tr.percent(r.value)
+            for r in rows.sort_values("stage").itertuples()
+        ]
+        parts.append(f"{label}, {tr.arm(arm)}: {' → '.join(values)}.")
+    return " ".join(parts)
+
+
+# -- 3. Attendance over time ------------------------------------------------------------
+def _attendance_chart(con: duckdb.DuckDBPyConnection, out_dir: Path, tr: Translator, min_cell: int) -> ChartInfo:
+    info = ChartInfo(key="attendance", section="participation", title=tr("Sessions and attendance per month"))
+    df = queries.attendance_monthly(con, min_cell=min_cell)
+    if df.empty:
+        info.message = tr("No attendance registers yet: the attendance table is empty or missing.")
+        return info
+    totals = df.groupby("month").agg(sessions=("sessions", "sum"))
+    first, last = df["month"].min().date(), df["month"].max().date()
+    busiest = totals["sessions"].idxmax()
+    common = dict(sessions=tr.number(int(totals["sessions"].sum())), first=tr.month(first), last=tr.month(last))
+    if totals["sessions"].nunique() == 1:
+        info.title = tr("%(sessions)s sessions held from %(first)s to %(last)s, a steady %(per_month)s a month",
+                        per_month=tr.number(int(totals["sessions"].iloc[0])), **common)
+    else:
+        info.title = tr("%(sessions)s sessions held from %(first)s to %(last)s; busiest month %(month)s (%(busiest)s)",
+                        month=tr.month(busiest.date()), busiest=tr.number(int(totals["sessions"].max())), **common)
+    reach = queries.reach(con, min_cell=min_cell)
+    total_people = reach.loc[reach["programme_id"].isna(), "people"]
+    info.n = int(total_people.iloc[0]) if not total_people.empty and pd.notna(total_people.iloc[0]) else None
+    info.caption = " ".join([
+        tr("Sessions held (a group meeting on a date) and people attending at least once, per month and programme."),
+        tr("People counted: %(n)s.", n=tr.number(info.n)) if info.n else "",
+        tr("Months with fewer than %(min)s people in a programme are suppressed (grey cross).", min=min_cell),
+        tr("Source: attendance registers; warehouse tables attendance and groups."),
+    ]).replace("  ", " ")
+    info.alt = tr("Line chart of sessions and people attending per month, %(first)s to %(last)s.",
+                  first=tr.month(first), last=tr.month(last)) + " " + " ".join(
+        tr("%(programme)s: %(sessions)s sessions.", programme=p, sessions=tr.number(int(s)))
+        for p, s in df.groupby("programme_id")["sessions"].sum().items()
+    )
+    fig = plots.attendance(
+        df, title=info.title, sessions_label=tr("Sessions held"), people_label=tr("People attending"),
+        suppressed_label=tr("suppressed (n<%(min)s)", min=min_cell),
+    )
+    return _save(info, fig, out_dir)
+
+
+# -- 4. Data quality --------------------------------------------------------------------
+def _quality_chart(con: duckdb.DuckDBPyConnection, out_dir: Path, tr: Translator) -> ChartInfo:
+    info = ChartInfo(key="data_quality", section="quality", title=tr("Data quality"))
+    files = queries.files(con)
+    if files.empty:
+        info.message = tr("No files have been ingested yet: the ingest_log table is empty or missing.")
+        return info
+    rules = queries.quarantine_rules(con).head(TOP_RULES).copy()
+    rules["label"] = [
+        f"{r.rule} ({r.table_name}.{r.column_name})" if r.column_name else f"{r.rule} ({r.table_name})"
+        for r in rules.itertuples()
+    ]
+    read, quarantined = int(files["rows_read"].sum()), int(files["rows_quarantined"].sum())
+    info.n = read
+    if quarantined:
+        info.title = tr(
+            "%(quarantined)s of %(read)s rows (%(share)s) held in quarantine; most common problem: %(rule)s",
+            quarantined=tr.number(quarantined), read=tr.number(read),
+            share=tr.percent(100 * quarantined / read if read else None), rule=rules["rule"].iloc[0] if not rules.empty else "–",
+        )
+    else:
+        info.title = tr("All %(read)s rows loaded; none held in quarantine", read=tr.number(read))
+    info.caption = " ".join([
+        tr("Rows loaded and quarantined per file (%(files)s files, %(read)s rows), and the most frequent quarantine rules.",
+           files=tr.number(len(files)), read=tr.number(read)),
+        tr("Counts only: quarantined values are never shown."),
+        tr("Source: warehouse tables ingest_log and quarantine."),
+    ])
+    info.alt = tr("Bar chart of rows loaded and quarantined per file.") + " " + " ".join(
+        tr("%(file)s: %(loaded)s loaded, %(quarantined)s quarantined.", file=r.source_file,
+           loaded=tr.number(int(r.rows_loaded)), quarantined=tr.number(int(r.rows_quarantined)))
+        for r in files.itertuples()
+    )
+    fig = plots.data_quality(
+        files, rules, title=info.title, loaded_label=tr("loaded"), quarantined_label=tr("quarantined"),
+        rows_label=tr("Rows"), rules_title=tr("Most frequent quarantine rules"), problems_label=tr("Problems found"),
+        no_problems_label=tr("No row was quarantined."),
+    )
+    return _save(info, fig, out_dir)

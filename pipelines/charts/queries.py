@@ -1,0 +1,240 @@
+"""What the charts and the report read from the warehouse, in one place.
+
+Every reader goes through ``indicators_public`` (never ``indicators``), so a
+suppressed cell arrives here as NULL and cannot be drawn or printed by accident. Each
+loader returns a DataFrame with fixed columns — empty when its table does not exist
+yet (no follow-up wave, impact not computed) — so callers test ``df.empty`` and say
+what is missing instead of failing.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from pipelines.report.i18n import is_aai_indicator, wave_order
+
+# Totals only: every breakdown column of the contract holds the text 'all'.
+INDICATOR_TOTALS_SQL = """
+select indicator, programme_id, arm, wave, denominator as n, value, ci_low, ci_high,
+       coalesce(suppressed, value is null) as suppressed
+from indicators_public
+where country = 'all' and region = 'all' and group_id = 'all'
+  and sex = 'all' and age_band = 'all' and disability = 'all'
+"""
+
+DOMAIN_TOTALS_SQL = """
+select programme_id, arm, wave, item, value, indicators_used, indicators_total,
+       coalesce(partial, false) as partial, note
+from domain_scores
+where country = 'all' and region = 'all' and group_id = 'all' and sex = 'all'
+"""
+
+# Sessions are (group, date) pairs; a person counts once per month however many
+# sessions they came to.
+ATTENDANCE_MONTHLY_SQL = """
+select date_trunc('month', a.session_date)::date as month,
+       {programme} as programme_id,
+       count(distinct (a.group_id, a.session_date)) as sessions,
+       count(distinct a.participant_id) filter (where a.attended) as people
+from attendance a {join}
+where a.session_date is not null
+group by all
+order by month, programme_id
+"""
+
+REACH_SQL = """
+with att as (select a.*, {programme} as programme_id from attendance a {join})
+select programme_id,
+       count(distinct (group_id, session_date)) as sessions,
+       count(distinct participant_id) filter (where attended) as people,
+       count(distinct group_id) as groups_meeting,
+       min(session_date) as first_session,
+       max(session_date) as last_session
+from att
+group by grouping sets ((programme_id), ())
+order by programme_id nulls last
+"""
+
+GROUPS_SQL = """
+select programme_id,
+       count(*) as groups,
+       count(*) filter (where end_date is null) as still_meeting,
+       count(*) filter (where facilitation = 'self_run') as self_run,
+       count(distinct country) as countries,
+       count(distinct region) as regions
+from groups
+group by grouping sets ((programme_id), ())
+order by programme_id nulls last
+"""
+
+FILES_SQL = """
+select source_file, kind, status,
+       coalesce(rows_read, 0) as rows_read,
+       coalesce(rows_loaded, 0) as rows_loaded,
+       coalesce(rows_quarantined, 0) as rows_quarantined
+from ingest_log
+order by source_file
+"""
+
+# Counts only: quarantined values and records may carry personal data and never leave
+# the warehouse through a chart or a report.
+QUARANTINE_RULES_SQL = """
+select rule, table_name, coalesce(nullif(column_name, ''), '') as column_name,
+       count(*) as problems,
+       count(distinct (source_file, source_row)) as rows
+from quarantine
+group by all
+order by problems desc, rule, table_name, column_name
+"""
+
+IMPACT_SQL = """
+select indicator, programme_id, method, estimate, ci_low, ci_high, p_value, n, note
+from impact_estimates
+where coalesce(group_id, 'all') = 'all' and coalesce(sex, 'all') = 'all'
+  and coalesce(age_band, 'all') = 'all'
+order by programme_id, indicator, method
+"""
+
+UNREGISTERED = "(group not registered)"
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when a table or view called ``name`` exists in the open database."""
+    rows = con.cursor().execute(
+        "select 1 from information_schema.tables where table_name = ? limit 1", [name]
+    ).fetchall()
+    return bool(rows)
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, columns: list[str]) -> pd.DataFrame:
+    df = con.cursor().execute(sql).df()
+    return df[columns] if not df.empty else pd.DataFrame(columns=columns)
+
+
+INDICATOR_COLUMNS = ["indicator", "programme_id", "arm", "wave", "n", "value", "ci_low", "ci_high", "suppressed"]
+
+
+def indicator_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Indicator totals per programme, arm and wave (shares are stored on 0–100).
+
+    Adds ``is_aai`` and ``wave_rank`` (baseline 0, followupN N). A suppressed cell
+    keeps ``value``, ``ci_low`` and ``ci_high`` NULL.
+    """
+    columns = INDICATOR_COLUMNS + ["is_aai", "wave_rank"]
+    if not table_exists(con, "indicators_public"):
+        return pd.DataFrame(columns=columns)
+    df = _frame(con, INDICATOR_TOTALS_SQL, INDICATOR_COLUMNS)
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+    df["suppressed"] = df["suppressed"].astype(bool) | df["value"].isna()
+    df["is_aai"] = df["indicator"].map(is_aai_indicator)
+    for col in ("value", "ci_low", "ci_high"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+    df["wave_rank"] = df["wave"].map(wave_order)
+    return df.sort_values(["programme_id", "indicator", "arm", "wave_rank"], ignore_index=True)
+
+
+DOMAIN_COLUMNS = ["programme_id", "arm", "wave", "item", "value", "indicators_used", "indicators_total", "partial", "note"]
+
+
+def domain_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Domain scores D1–D4 and the overall AAI per programme, arm and wave (0–100)."""
+    if not table_exists(con, "domain_scores"):
+        return pd.DataFrame(columns=DOMAIN_COLUMNS + ["wave_rank"])
+    df = _frame(con, DOMAIN_TOTALS_SQL, DOMAIN_COLUMNS)
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
+    df["wave_rank"] = df["wave"].map(wave_order) if not df.empty else pd.Series(dtype="int64")
+    return df
+
+
+def latest_wave(df: pd.DataFrame) -> str | None:
+    """The latest wave present in a frame with ``wave``/``wave_rank`` columns."""
+    if df.empty:
+        return None
+    return str(df.sort_values("wave_rank")["wave"].iloc[-1])
+
+
+def _programme_join(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    if table_exists(con, "groups"):
+        return {
+            "programme": f"coalesce(g.programme_id, '{UNREGISTERED}')",
+            "join": "left join groups g on g.group_id = a.group_id",
+        }
+    return {"programme": f"'{UNREGISTERED}'", "join": ""}
+
+
+def attendance_monthly(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> pd.DataFrame:
+    """Sessions held and people attending per programme and month.
+
+    A month's people count under ``min_cell`` becomes NULL (``people_suppressed``):
+    in a women's group for survivors of violence, "3 women came in March in this
+    village" already says too much.
+    """
+    columns = ["month", "programme_id", "sessions", "people", "people_suppressed"]
+    if not table_exists(con, "attendance"):
+        return pd.DataFrame(columns=columns)
+    df = con.cursor().execute(ATTENDANCE_MONTHLY_SQL.format(**_programme_join(con))).df()
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+    df["month"] = pd.to_datetime(df["month"])
+    df["people_suppressed"] = df["people"].between(1, min_cell - 1)
+    df["people"] = df["people"].astype("Float64").mask(df["people_suppressed"])
+    return df[columns]
+
+
+def reach(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> pd.DataFrame:
+    """Per programme (and a total row with ``programme_id`` NULL): sessions, people,
+    groups meeting, first and last session. People counts under ``min_cell`` are NULL."""
+    columns = ["programme_id", "sessions", "people", "groups_meeting", "first_session", "last_session"]
+    if not table_exists(con, "attendance"):
+        return pd.DataFrame(columns=columns)
+    df = _frame(con, REACH_SQL.format(**_programme_join(con)), columns)
+    if df.empty or int(df["sessions"].fillna(0).sum()) == 0:
+        return pd.DataFrame(columns=columns)
+    df["people"] = df["people"].astype("Float64").mask(df["people"].between(1, min_cell - 1))
+    return _secondary_suppression(df, "people")
+
+
+def _secondary_suppression(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Hide a second programme when exactly one is hidden, so the total minus the
+    visible programmes cannot give the hidden one back. The total row (NULL
+    programme) stays: it is above the threshold whenever it is shown at all."""
+    parts = df["programme_id"].notna()
+    hidden = parts & df[column].isna()
+    if int(hidden.sum()) == 1:
+        visible = df.loc[parts & ~hidden, column]
+        if not visible.empty:
+            df.loc[visible.astype("float64").idxmin(), column] = pd.NA
+    return df
+
+
+def groups_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Groups per programme (and a total row): started, still meeting, self-run."""
+    columns = ["programme_id", "groups", "still_meeting", "self_run", "countries", "regions"]
+    if not table_exists(con, "groups"):
+        return pd.DataFrame(columns=columns)
+    df = _frame(con, GROUPS_SQL, columns)
+    return df if not df.empty and int(df["groups"].sum()) else pd.DataFrame(columns=columns)
+
+
+def files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per file found under ``raw/`` with rows read, loaded and quarantined."""
+    columns = ["source_file", "kind", "status", "rows_read", "rows_loaded", "rows_quarantined"]
+    return _frame(con, FILES_SQL, columns) if table_exists(con, "ingest_log") else pd.DataFrame(columns=columns)
+
+
+def quarantine_rules(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Problems and rows affected per rule, table and column — never values."""
+    columns = ["rule", "table_name", "column_name", "problems", "rows"]
+    if not table_exists(con, "quarantine"):
+        return pd.DataFrame(columns=columns)
+    return _frame(con, QUARANTINE_RULES_SQL, columns)
+
+
+def impact_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """Impact estimates for totals, or None when the impact stage has not run yet."""
+    if not table_exists(con, "impact_estimates"):
+        return None
+    columns = ["indicator", "programme_id", "method", "estimate", "ci_low", "ci_high", "p_value", "n", "note"]
+    return _frame(con, IMPACT_SQL, columns)

@@ -1,0 +1,242 @@
+"""Charts from a small hand-made warehouse whose numbers can be checked by hand.
+
+The warehouse (``make_warehouse``) is shared with ``test_report.py``:
+
+- groups: BRC-WWC has two groups (one self-run), ZTRASS one group that has ended.
+- attendance, January–June 2024: each BRC-WWC group meets twice a month with the same
+  six people; the ZTRASS group meets once a month with three women (a cell under 5).
+  So 2·2·6 + 6 = 30 sessions, 12 + 3 = 15 people.
+- indicators (shares on the 0–100 scale, as the indicators stage writes them): BRC-WWC 2.1, 4.3, 4.5 for both arms and both
+  waves; the comparison group's 2.1 at follow-up has n = 4 and is suppressed (its
+  hidden value 77.77 must never surface); ZTRASS has 4.3 at baseline only; a
+  programme outcome ``ucla_mean`` (a mean, not a share).
+- domain scores for BRC-WWC participants, D1 partial (1 of 4 indicators).
+- ingest_log: three files, 40 rows read, 2 quarantined; quarantine: three problems
+  on two rows, whose values and records carry a name that must never be shown.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.charts import build_charts, load_charts
+
+SECRET_NAME = "Olena Secretname"
+SUPPRESSED_VALUE = 77.77  # shows as 77.8 / 77.8% if it ever leaks
+
+_ALL = ("all", "all", "all", "all", "all", "all")  # country, region, group_id, sex, age_band, disability
+
+
+def _indicator_rows() -> list[tuple]:
+    rows = []
+    # (indicator, programme, arm, wave, numerator, denominator, value, ci_low, ci_high)
+    data = [
+        ("2.1", "BRC-WWC", "participant", "baseline", 12, 40, 30.0, 18.1, 45.4),
+        ("2.1", "BRC-WWC", "participant", "followup1", 18, 40, 45.0, 30.7, 60.2),
+        ("2.1", "BRC-WWC", "comparison", "baseline", 6, 20, 30.0, 14.5, 51.9),
+        ("2.1", "BRC-WWC", "comparison", "followup1", 3.1108, 4, SUPPRESSED_VALUE, 30.0, 95.0),
+        ("4.3", "BRC-WWC", "participant", "baseline", 20, 40, 50.0, 35.2, 64.8),
+        ("4.3", "BRC-WWC", "participant", "followup1", 26, 40, 65.0, 49.5, 77.9),
+        ("4.3", "BRC-WWC", "comparison", "baseline", 10, 20, 50.0, 29.9, 70.1),
+        ("4.3", "BRC-WWC", "comparison", "followup1", 11, 20, 55.0, 34.2, 74.2),
+        ("4.5", "BRC-WWC", "participant", "baseline", 16, 40, 40.0, 26.3, 55.5),
+        ("4.5", "BRC-WWC", "participant", "followup1", 30, 40, 75.0, 59.8, 85.8),
+        ("4.5", "BRC-WWC", "comparison", "baseline", 9, 20, 45.0, 25.8, 65.8),
+        ("4.5", "BRC-WWC", "comparison", "followup1", 9, 20, 45.0, 25.8, 65.8),
+        ("ucla_mean", "BRC-WWC", "participant", "baseline", 216, 40, 5.4, 5.0, 5.8),
+        ("ucla_mean", "BRC-WWC", "participant", "followup1", 196, 40, 4.9, 4.5, 5.3),
+        ("4.3", "ZTRASS", "participant", "baseline", 9, 20, 45.0, 25.8, 65.8),
+    ]
+    for ind, prog, arm, wave, num, den, value, lo, hi in data:
+        country, region, group_id, sex, age_band, disability = _ALL
+        rows.append((ind, prog, country, region, group_id, arm, wave, sex, age_band, disability,
+                     num, den, value, lo, hi, den < 5))
+    return rows
+
+
+def make_warehouse(path: Path, *, empty: bool = False) -> Path:
+    """Create the contract's tables at ``path``; with ``empty`` create nothing at all."""
+    con = duckdb.connect(str(path))
+    if empty:
+        con.close()
+        return path
+    con.execute("""
+        create table groups (group_id varchar, programme_id varchar, group_name varchar, country varchar,
+            region varchar, settlement_type varchar, target_population varchar, start_date date,
+            end_date date, facilitation varchar, source_file varchar, source_row bigint)""")
+    con.executemany("insert into groups values (?,?,?,?,?,?,?,?,?,?,?,?)", [
+        ("BY-GRO-001", "BRC-WWC", "Longevity through Movement", "BY", "Grodno", "rural", "older_people",
+         date(2023, 5, 1), None, "self_run", "groups.csv", 2),
+        ("BY-VIT-002", "BRC-WWC", "Вместе", "BY", "Vitebsk", "urban", "older_people",
+         date(2023, 9, 1), None, "volunteer_led", "groups.csv", 3),
+        ("UA-ZHY-001", "ZTRASS", "Без ізоляції", "UA", "Zhytomyr", "rural", "women",
+         date(2023, 12, 1), date(2024, 6, 30), "staff_led", "groups.csv", 4),
+    ])
+    con.execute("""
+        create table attendance (group_id varchar, session_date date, participant_id varchar,
+            attended boolean, duration_minutes integer, activity varchar, led_by varchar,
+            source_file varchar, source_row bigint)""")
+    rows = []
+    for month in range(1, 7):
+        for group, prefix in (("BY-GRO-001", "G"), ("BY-VIT-002", "V")):
+            for day in (3, 17):
+                for person in range(6):
+                    rows.append((group, date(2024, month, day), f"{prefix}{person}", True, 90, "exercise",
+                                 "participant", "attendance.csv", len(rows) + 2))
+        for person in range(3):
+            rows.append(("UA-ZHY-001", date(2024, month, 10), f"Z{person}", True, 120, "mutual_support",
+                         "staff", "attendance.csv", len(rows) + 2))
+        # someone registered but absent: a session row that adds no person
+        rows.append(("UA-ZHY-001", date(2024, month, 10), "Z9", False, None, None, "staff", "attendance.csv",
+                     len(rows) + 2))
+    con.executemany("insert into attendance values (?,?,?,?,?,?,?,?,?)", rows)
+
+    con.execute("""
+        create table indicators (indicator varchar, programme_id varchar, country varchar, region varchar,
+            group_id varchar, arm varchar, wave varchar, sex varchar, age_band varchar, disability varchar,
+            numerator double, denominator bigint, value double, ci_low double, ci_high double, suppressed boolean)""")
+    con.executemany("insert into indicators values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", _indicator_rows())
+    con.execute("""
+        create view indicators_public as
+        select * replace (
+            case when suppressed then null else numerator end as numerator,
+            case when suppressed then null else value end as value,
+            case when suppressed then null else ci_low end as ci_low,
+            case when suppressed then null else ci_high end as ci_high)
+        from indicators""")
+
+    con.execute("""
+        create table domain_scores (programme_id varchar, country varchar, region varchar, group_id varchar,
+            arm varchar, wave varchar, sex varchar, item varchar, value double, indicators_used integer,
+            indicators_total integer, partial boolean, note varchar)""")
+    scores = {"baseline": (8.0, 31.0, 55.0, 44.0), "followup1": (8.5, 38.5, 57.0, 51.0)}
+    totals = (4, 4, 8, 4)
+    for wave, values in scores.items():
+        for i, value in enumerate(values):
+            used = 1 if i == 0 else totals[i]
+            con.execute("insert into domain_scores values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        ["BRC-WWC", "all", "all", "all", "participant", wave, "all", f"D{i + 1}", value, used,
+                         totals[i], used < totals[i], None])
+
+    con.execute("""
+        create table ingest_log (source_file varchar, sha256 varchar, kind varchar, encoding varchar,
+            delimiter varchar, rows_read bigint, rows_loaded bigint, rows_quarantined bigint, status varchar,
+            message varchar)""")
+    con.executemany("insert into ingest_log values (?,?,?,?,?,?,?,?,?,?)", [
+        ("brc/groups.csv", "a" * 64, "groups", "utf-8", ",", 3, 3, 0, "loaded", "ok"),
+        ("brc/survey_2024.csv", "b" * 64, "survey", "cp1251", ";", 25, 23, 2, "loaded_with_quarantine",
+         f"2 rows quarantined, e.g. {SECRET_NAME}"),
+        ("ztrass/attendance.csv", "c" * 64, "attendance", "utf-8", ",", 12, 12, 0, "loaded", "ok"),
+    ])
+    con.execute("""
+        create table quarantine (source_file varchar, source_row bigint, table_name varchar,
+            column_name varchar, rule varchar, value varchar, reason varchar, record varchar)""")
+    record = json.dumps({"participant_id": "P-17", "note": SECRET_NAME})
+    con.executemany("insert into quarantine values (?,?,?,?,?,?,?,?)", [
+        ("brc/survey_2024.csv", 7, "survey", "birth_year", "birth_year_range", "1890",
+         "birth year 1890 is before 1900", record),
+        ("brc/survey_2024.csv", 7, "survey", "consent", "no_consent", "нет", "consent is no", record),
+        ("brc/survey_2024.csv", 12, "survey", "birth_year", "birth_year_range", SECRET_NAME,
+         f"birth year {SECRET_NAME} is not a number", record),
+    ])
+    con.close()
+    return path
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return make_warehouse(tmp_path / "warehouse.duckdb")
+
+
+@pytest.fixture
+def charts_dir(tmp_path: Path) -> Path:
+    return tmp_path / "charts"
+
+
+def test_every_chart_is_written_as_png_and_svg(warehouse: Path, charts_dir: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        charts = build_charts(con, charts_dir)
+    keys = [c.key for c in charts]
+    assert keys == ["attendance", "domain_profile", "indicator_change_BRC-WWC", "indicator_change_ZTRASS",
+                    "data_quality"]
+    for chart in charts:
+        assert chart.available, chart.message
+        assert chart.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        svg = chart.svg.read_text(encoding="utf-8")
+        assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+        assert chart.title and chart.caption and chart.alt
+        assert "Source:" in chart.caption
+
+
+def test_titles_state_the_finding(warehouse: Path, charts_dir: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        charts = {c.key: c for c in build_charts(con, charts_dir)}
+    # 4.5 rose 40.0% → 75.0%, more than 2.1 (+15) and 4.3 (+15)
+    assert charts["indicator_change_BRC-WWC"].title == (
+        "BRC-WWC participants: largest rise in 4.5 Social connectedness (40.0% → 75.0%)"
+    )
+    assert charts["indicator_change_ZTRASS"].title == "ZTRASS: baseline only — no follow-up wave yet"
+    assert charts["domain_profile"].title == (
+        "Participants score highest on D3 Independent, healthy and secure living (57.0) "
+        "and lowest on D1 Employment (8.5)"
+    )
+    assert charts["attendance"].title == "30 sessions held from Jan 2024 to Jun 2024, a steady 5 a month"
+    assert charts["data_quality"].title == (
+        "2 of 40 rows (5.0%) held in quarantine; most common problem: birth_year_range"
+    )
+    assert charts["attendance"].n == 15
+
+
+def test_suppressed_cell_is_labelled_never_drawn(warehouse: Path, charts_dir: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        charts = {c.key: c for c in build_charts(con, charts_dir)}
+    change = charts["indicator_change_BRC-WWC"]
+    assert "2.1 Voluntary activities, comparison: 30.0% → suppressed (n<5)." in change.alt
+    assert "77.8" not in change.alt and "77.8" not in change.caption
+    # The SVG draws text as paths, so check the PNG/SVG metadata carry the alt text too
+    assert "suppressed (n&lt;5)" in change.svg.read_text(encoding="utf-8")
+
+
+def test_quarantined_values_never_reach_a_chart(warehouse: Path, charts_dir: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        charts = build_charts(con, charts_dir)
+    for chart in charts:
+        words = chart.title + chart.caption + chart.alt
+        assert SECRET_NAME not in words and "1890" not in words
+        assert SECRET_NAME not in chart.svg.read_text(encoding="utf-8")
+
+
+def test_manifest_round_trips_and_stale_files_go(warehouse: Path, charts_dir: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        charts = build_charts(con, charts_dir)
+    assert [c.key for c in load_charts(charts_dir)] == [c.key for c in charts]
+    assert load_charts(charts_dir)[0].png == charts[0].png
+    # ZTRASS leaves the data: its chart files must not linger
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from indicators where programme_id = 'ZTRASS'")
+        build_charts(con, charts_dir)
+    assert not (charts_dir / "indicator_change_ZTRASS.png").exists()
+    assert (charts_dir / "indicator_change_BRC-WWC.png").exists()
+
+
+def test_same_data_gives_identical_files(warehouse: Path, tmp_path: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        first = build_charts(con, tmp_path / "a")
+        second = build_charts(con, tmp_path / "b")
+    for a, b in zip(first, second, strict=True):
+        assert a.png.read_bytes() == b.png.read_bytes()
+        assert a.svg.read_bytes() == b.svg.read_bytes()
+
+
+def test_empty_warehouse_draws_nothing_and_says_why(tmp_path: Path) -> None:
+    path = make_warehouse(tmp_path / "empty.duckdb", empty=True)
+    with duckdb.connect(str(path), read_only=True) as con:
+        charts = build_charts(con, tmp_path / "charts")
+    assert charts and not any(c.available for c in charts)
+    assert all(c.message for c in charts)
+    assert not list((tmp_path / "charts").glob("*.png"))
