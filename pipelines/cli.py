@@ -6,7 +6,6 @@ a run from the command line and a materialization from the UI give the same tabl
 
 import logging
 import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -100,13 +99,13 @@ def _summary(root: DataRoot) -> None:
     table.add_row("files", str(files))
     table.add_row("rows loaded", f"{loaded:,}")
     table.add_row("rows quarantined", f"{quarantined:,}")
-    table.add_row("warehouse", str(root.warehouse))
-    for folder, label in ((root.reports, "report"), (root.charts, "charts")):
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                if path.suffix in {".html", ".pdf"} or (label == "charts" and path.suffix == ".png"):
-                    table.add_row(label, str(path))
     out.print(table)
+    # Plain lines, never truncated: scripts and people copy these paths.
+    out.print(f"warehouse: {root.warehouse}", soft_wrap=True)
+    for label, folder, suffixes in (("report", root.reports, {".html", ".pdf"}), ("chart", root.charts, {".png"})):
+        for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+            if path.suffix in suffixes:
+                out.print(f"{label}: {path}", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -164,5 +163,39 @@ def check(
     raise typer.Exit(1 if failed else 0)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    sys.exit(app())
+@app.command()
+def index(
+    indicators: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with unit, sex, indicator, value.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the scores (CSV).")],
+) -> None:
+    """Domain scores D1–D4 and the overall AAI from any table of indicator values.
+
+    Values on the 0–100 scale, indicator codes 1.1 … 4.6. A domain with indicators
+    missing is scored over those present (weights rescaled); the AAI only when all
+    four domains have a score. Writes unit, sex, item, value, indicators_used.
+    """
+    import pandas as pd
+
+    from pipelines.indicators.index import compute_index
+
+    table = pd.read_csv(indicators, dtype={"unit": str, "sex": str, "indicator": str}, sep=None, engine="python")
+    try:
+        scores = compute_index(table)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    output.parent.mkdir(parents=True, exist_ok=True)
+    scores.to_csv(output, index=False, float_format="%.4f")
+    console.print(f"{len(scores)} scores for {scores.unit.nunique()} units written to {output}")
+
+
+@app.command()
+def sample(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the files to.")] = Path("data/raw"),
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 20241,
+) -> None:
+    """Write the demo data set: three programmes' groups, surveys and registers, messy as real files are."""
+    from pipelines.sample import generate
+
+    for path in generate(out_dir, seed=seed):
+        out.print(str(path), highlight=False)
