@@ -40,6 +40,11 @@ class DataRoot:
         return self.processed / "warehouse.duckdb"
 
     @property
+    def national_indicators(self) -> Path:
+        """A country's published 3.4, 4.1, 4.2 values, if the user supplies them."""
+        return self.root / "national_indicators.csv"
+
+    @property
     def charts(self) -> Path:
         return self.processed / "charts"
 

@@ -1,12 +1,18 @@
 """Shared test helpers: small hand-made files in a throw-away data root."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.ingest.stage import stage_all
+from pipelines.sample import generate
 from pipelines.validate.warehouse_tables import build_tables
+
+AAI = str(Path(sys.executable).parent / "aai")
 
 GROUPS_HEADER = "group_id,programme_id,group_name,country,region,settlement_type,target_population,start_date,end_date,facilitation"
 GROUPS = GROUPS_HEADER + "\n" + "\n".join(
@@ -39,3 +45,24 @@ def ingest(raw: Path, batch_rows: int = 100_000) -> duckdb.DuckDBPyConnection:
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
+
+
+def aai(*args: str, root: Path | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    if root is not None:
+        env["AAI_DATA_DIR"] = str(root)
+    return subprocess.run([AAI, *args], env=env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("another-root")
+    generate(root / "raw")
+    # A user's national figures beside raw/ complete D4 (see docs/indicators.md).
+    (root / "national_indicators.csv").write_text(
+        "country,sex,indicator,value,year,source\nBY,all,4.1,52.1,2019,test figure\nBY,all,4.2,58.0,2019,test figure\n"
+    )
+    done = aai("run", root=root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (root / "first_run_stdout.txt").write_text(done.stdout)
+    return root

@@ -103,10 +103,13 @@ def domain_scores(warehouse: Warehouse) -> dg.MaterializeResult:
     computed only when all four domains have a score, otherwise its row says which
     domain is missing. Employment (D1) and life expectancy (4.1, 4.2) need national
     figures or employment items, so most programmes see a partial or missing D1/D4.
-    National figures a user supplies are named in the note.
+    National figures a user supplies (`$AAI_DATA_DIR/national_indicators.csv`, else
+    the packaged `reference/national_indicators.csv`) are named in the note.
     """
+    national_file = warehouse.paths.national_indicators
+    national = catalogue.national_indicators(national_file if national_file.is_file() else None)
     with warehouse.connect() as con:
-        rows = build_domain_scores(con)
+        rows = build_domain_scores(con, national)
         preview = _preview(
             con,
             "SELECT * FROM domain_scores WHERE group_id = 'all' AND country = 'all' "

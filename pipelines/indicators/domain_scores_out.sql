@@ -3,7 +3,8 @@ CREATE OR REPLACE TABLE domain_scores AS
 SELECT
     unit.programme_id AS programme_id, unit.country AS country, unit.region AS region,
     unit.group_id AS group_id, unit.arm AS arm, unit.wave AS wave,
-    sex, item, value,
+    sex, item,
+    round(value, 10) AS value,  -- stable across runs whatever the summation order
     CAST(indicators_used AS INTEGER) AS indicators_used,
     CAST(indicators_total AS INTEGER) AS indicators_total,
     partial,

@@ -88,23 +88,25 @@ SELECT
     CASE WHEN all_sexes = 1 THEN 'all' ELSE sex END AS sex,
     CASE WHEN all_ages = 1 THEN 'all' ELSE age_band END AS age_band,
     CASE WHEN all_disability = 1 THEN 'all' ELSE disability END AS disability,
-    CAST(numerator_ AS DOUBLE) AS numerator,
+    -- Rounded to 1e-10: DuckDB sums in parallel, and the last bits of a float sum depend
+    -- on the order; a stored (citable) figure must not change between identical runs.
+    round(CAST(numerator_ AS DOUBLE), 10) AS numerator,
     CAST(denominator_ AS BIGINT) AS denominator,
-    CAST(value_ AS DOUBLE) AS value,
-    CAST(CASE kind
+    round(CAST(value_ AS DOUBLE), 10) AS value,
+    round(CAST(CASE kind
         -- Wilson score interval, in percent
         WHEN 'share' THEN 100.0 * greatest(0.0,
             (total / n + z * z / (2 * n)
              - z * sqrt(total / n * (1 - total / n) / n + z * z / (4 * n * n))) / (1 + z * z / n))
         -- t interval: mean ± t(0.975, n − 1) · sd / √n
         WHEN 'mean' THEN mean - t.t * sd / sqrt(n)
-    END AS DOUBLE) AS ci_low,
-    CAST(CASE kind
+    END AS DOUBLE), 10) AS ci_low,
+    round(CAST(CASE kind
         WHEN 'share' THEN 100.0 * least(1.0,
             (total / n + z * z / (2 * n)
              + z * sqrt(total / n * (1 - total / n) / n + z * z / (4 * n * n))) / (1 + z * z / n))
         WHEN 'mean' THEN mean + t.t * sd / sqrt(n)
-    END AS DOUBLE) AS ci_high,
+    END AS DOUBLE), 10) AS ci_high,
     false AS suppressed
 FROM measured AS m
 LEFT JOIN t_critical AS t ON t.df = m.n - 1

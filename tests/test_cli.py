@@ -1,0 +1,91 @@
+"""End to end: the ``aai`` command on the sample data in a data root holding only raw/."""
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from conftest import aai
+
+from pipelines.sample import PLANTED_PROBLEMS
+
+COMPARED_TABLES = ("groups", "survey", "attendance", "quarantine", "indicators", "domain_scores", "impact_estimates")
+
+
+def dump(warehouse: Path) -> dict[str, list]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in COMPARED_TABLES}
+
+
+def test_run_writes_warehouse_charts_and_reports(demo_root: Path) -> None:
+    processed = demo_root / "processed"
+    assert (processed / "warehouse.duckdb").is_file()
+    assert len(list((processed / "charts").glob("*.png"))) >= 3
+    assert list((processed / "reports").rglob("*.html")) and list((processed / "reports").rglob("*.pdf"))
+    summary = (demo_root / "first_run_stdout.txt").read_text()
+    assert f"warehouse: {processed / 'warehouse.duckdb'}" in summary
+    assert "report: " in summary and ".pdf" in summary
+
+
+def test_quarantine_holds_exactly_the_planted_problems(demo_root: Path) -> None:
+    with duckdb.connect(str(demo_root / "processed/warehouse.duckdb"), read_only=True) as con:
+        found = sorted(con.execute("SELECT source_file, rule FROM quarantine").fetchall())
+        balance = con.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM ingest_log").fetchone()
+    assert found == sorted((p.file, p.rule) for p in PLANTED_PROBLEMS)
+    assert balance[0] == balance[1] + balance[2] and balance[2] == len(PLANTED_PROBLEMS)
+
+
+def test_personal_data_is_nowhere_in_the_warehouse(demo_root: Path) -> None:
+    raw_names = (demo_root / "raw/zhytomyr/attendance_zhytomyr.csv").read_text(encoding="utf-8")
+    assert "+380" in raw_names  # the sample carries fake phones that must be dropped
+    with duckdb.connect(str(demo_root / "processed/warehouse.duckdb"), read_only=True) as con:
+        for (table,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall():
+            text = json.dumps(con.execute(f"SELECT * FROM {table}").fetchall(), default=str, ensure_ascii=False)
+            assert "+380" not in text and "Тестова" not in text, table
+
+
+def test_national_figures_from_the_data_root_complete_domain_four(demo_root: Path) -> None:
+    with duckdb.connect(str(demo_root / "processed/warehouse.duckdb"), read_only=True) as con:
+        notes = con.execute(
+            "SELECT DISTINCT note FROM domain_scores WHERE item = 'D4' AND country = 'BY' AND note LIKE '%national%'"
+        ).fetchall()
+    assert notes
+
+
+def test_rerun_with_a_renamed_copy_changes_nothing(demo_root: Path) -> None:
+    before = dump(demo_root / "processed/warehouse.duckdb")
+    shutil.copy(demo_root / "raw/groups.csv", demo_root / "raw/groups - copy.csv")
+    done = aai("run", root=demo_root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert dump(demo_root / "processed/warehouse.duckdb") == before
+    with duckdb.connect(str(demo_root / "processed/warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT status FROM ingest_log WHERE source_file = 'groups - copy.csv'").fetchall() == [
+            ("duplicate",)
+        ]
+
+
+def test_run_without_raw_folder_says_so(tmp_path: Path) -> None:
+    done = aai("run", root=tmp_path)
+    assert done.returncode == 2
+    assert "No raw/ folder" in done.stderr
+
+
+def test_check_reports_problems_and_exit_status(demo_root: Path) -> None:
+    bad = aai("check", str(demo_root / "raw/mazovia/survey_mazovia_2024-2025.csv"))
+    assert bad.returncode == 1
+    assert "survey, cp1250, delimiter ';', 242 rows, 2 would be quarantined" in " ".join(bad.stdout.split())
+    assert "birth year 67 looks like an age" in " ".join(bad.stdout.split())
+    good = aai("check", str(demo_root / "raw/groups.csv"))
+    assert good.returncode == 0, good.stdout
+
+
+def test_index_command(tmp_path: Path) -> None:
+    values = tmp_path / "values.csv"
+    values.write_text("unit,sex,indicator,value\nX,all,1.1,50\nX,all,2.1,20\nX,all,3.1,10\nX,all,4.3,60\n")
+    done = aai("index", str(values), "-o", str(tmp_path / "scores.csv"))
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "scores.csv").read_text().splitlines()
+    # (35·50 + 35·20 + 10·10 + 20·60) / 100 = 37.5, each domain from its single indicator
+    assert lines[0] == "unit,sex,item,value,indicators_used"
+    assert "X,all,AAI,37.5000,4" in lines and "X,all,D2,20.0000,1" in lines
