@@ -19,16 +19,19 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-$(DAGSTER_HOME):
-	mkdir -p $@
+INSTANCE := $(DAGSTER_HOME)/dagster.yaml
 
-demo: setup $(DAGSTER_HOME)
+$(INSTANCE): dagster-instance.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster-instance.yaml $@
+
+demo: setup $(INSTANCE)
 	$(BIN)/aai run
 
-test: setup $(DAGSTER_HOME)
+test: setup $(INSTANCE)
 	$(BIN)/python -m pytest
 
-dev: setup $(DAGSTER_HOME)
+dev: setup $(INSTANCE)
 	$(BIN)/dagster dev
 
 sample: setup
