@@ -18,35 +18,24 @@ from functools import cache
 from pathlib import Path
 
 from pipelines import vocabulary
+from pipelines.ingest.normalise import contract_columns
+from schemas import CONTRACTS
 
-# The vocabulary scale behind each coded column of the three file kinds.
-COLUMN_SCALES = {
-    "settlement_type": "settlement_type",
-    "target_population": "target_population",
-    "facilitation": "facilitation",
-    "attended": "yes_no",
-    "activity": "activity",
-    "led_by": "led_by",
-    "arm": "arm",
-    "sex": "sex",
-    "disability": "yes_no",
-    "consent": "yes_no",
-    "employment_status": "employment_status",
-    "volunteer_freq": "frequency",
-    "care_children_freq": "frequency",
-    "care_older_disabled_freq": "frequency",
-    "political_activity_12m": "yes_no",
-    "exercise_freq": "frequency",
-    "unmet_medical_need_12m": "yes_no",
-    "unmet_dental_need_12m": "yes_no",
-    "household_type": "household_type",
-    "make_ends_meet": "make_ends_meet",
-    "safe_after_dark": "safety",
-    "training_4w": "yes_no",
-    "internet_freq": "frequency",
-    "meet_socially_freq": "frequency",
-    "self_rated_health": "self_rated_health",
-}
+
+
+def _column_scales() -> dict[str, str]:
+    """The vocabulary scale behind each coded column, as the contracts declare it."""
+    scales = {}
+    for kind in CONTRACTS:
+        for name, meta in contract_columns(kind).items():
+            if meta.get("parse") == "code":
+                scales[name] = meta["scale"]
+            elif meta.get("parse") == "yes_no":
+                scales[name] = vocabulary.YES_NO
+    return scales
+
+
+COLUMN_SCALES = _column_scales()
 
 
 class Raw(str):
