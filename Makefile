@@ -35,7 +35,7 @@ dev: setup $(INSTANCE)
 	$(BIN)/dagster dev
 
 sample: setup
-	$(BIN)/aai sample --out data/raw
+	$(BIN)/aai sample --out $(AAI_DATA_DIR)/raw
 
 bench: setup
 	$(BIN)/python -m bench.ingest
@@ -47,4 +47,4 @@ lock: setup
 	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
 clean:
-	rm -rf data/processed/* .dagster_home .pytest_cache
+	rm -rf $(AAI_DATA_DIR)/processed/* $(DAGSTER_HOME) .pytest_cache

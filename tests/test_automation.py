@@ -3,6 +3,7 @@
 import datetime as dt
 
 import dagster as dg
+from croniter import croniter
 from conftest import GROUPS, write
 
 from pipelines.automation import monthly_refresh, new_files_sensor
@@ -21,7 +22,13 @@ def test_definitions_load_with_checks_schedule_and_sensor():
 
 
 def test_monthly_schedule_fires_on_the_first_at_six():
-    assert monthly_refresh.cron_schedule == "0 6 1 * *"
+    ticks = croniter(monthly_refresh.cron_schedule, dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC))
+    assert [ticks.get_next(dt.datetime) for _ in range(3)] == [
+        dt.datetime(2026, 12, 1, 6, tzinfo=dt.UTC),
+        dt.datetime(2027, 1, 1, 6, tzinfo=dt.UTC),
+        dt.datetime(2027, 2, 1, 6, tzinfo=dt.UTC),
+    ]
+    assert monthly_refresh.execution_timezone == "UTC"
     context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 12, 1, 6, tzinfo=dt.UTC))
     (request,) = monthly_refresh.evaluate_tick(context).run_requests
     assert request.job_name in (None, "refresh_all")
