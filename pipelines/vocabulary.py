@@ -1,9 +1,12 @@
-"""Answer labels in five languages, mapped to canonical codes.
+"""Answer labels, question labels and register marks, mapped to canonical codes.
 
 The questionnaire exists in English, Russian, Ukrainian, Belarusian and Polish, and a
 file may carry any of those labels (or a common alias such as ``1``/``0``, ``Y``/``N``)
-instead of the code. ``reference/vocabulary.csv`` is the single source of these
+instead of the code. ``reference/vocabulary.csv`` is the single source of the answer
 labels: ingestion reads it here, and the form generator and reports read it too.
+``reference/questions.csv`` holds each column's question label in the five languages,
+because KoboToolbox's "labels" export mode writes those instead of the column names.
+``reference/register_marks.csv`` says which marks of a paper register mean present.
 
 Matching ignores case, surrounding spaces and a trailing full stop, as people type
 answers in Excel.
@@ -22,9 +25,13 @@ YES_NO = "yes_no"
 
 
 @cache
-def _rows() -> tuple[dict[str, str], ...]:
-    text = files("pipelines.reference").joinpath("vocabulary.csv").read_text(encoding="utf-8")
+def _reference(name: str) -> tuple[dict[str, str], ...]:
+    text = files("pipelines.reference").joinpath(name).read_text(encoding="utf-8")
     return tuple(csv.DictReader(text.splitlines()))
+
+
+def _rows() -> tuple[dict[str, str], ...]:
+    return _reference("vocabulary.csv")
 
 
 def fold(values: pd.Series) -> pd.Series:
@@ -82,3 +89,30 @@ def label(scale: str, code: str, lang: str = "en") -> str:
 def to_codes(values: pd.Series, scale: str) -> pd.Series:
     """Map raw answers to codes; unknown non-empty answers become NA (caller reports them)."""
     return fold(values).map(lookup(scale)).astype("str")
+
+
+def fold_header(text: str) -> str:
+    """A question label as people retype it: case, spaces, ё/е, apostrophes and a
+    trailing full stop, question mark or colon ignored."""
+    text = " ".join(text.replace("\ufeff", "").split()).casefold()
+    text = text.replace("ё", "е").replace("’", "'").replace("ʼ", "'").replace("`", "'")
+    return text.rstrip(" .?:")
+
+
+@cache
+def question_labels() -> dict[str, str]:
+    """Folded question label in any of the five languages → canonical column name."""
+    mapping: dict[str, str] = {}
+    for row in _reference("questions.csv"):
+        for lang in LANGUAGES:
+            folded = fold_header(row[lang])
+            if mapping.get(folded, row["column"]) != row["column"]:
+                raise ValueError(f"questions.csv: label {row[lang]!r} is given to two columns")
+            mapping[folded] = row["column"]
+    return mapping
+
+
+@cache
+def register_marks() -> dict[str, str]:
+    """Folded mark of a paper register → ``yes`` (present) or ``no`` (absent)."""
+    return {_fold_one(row["mark"]): row["attended"] for row in _reference("register_marks.csv")}

@@ -120,3 +120,27 @@ def test_detection_helpers():
     assert detect_delimiter("single") == ","
     assert cyrillic_or_central_european("Жыву адзін; так".encode("cp1251")) == "cp1251"
     assert cyrillic_or_central_european("mężczyzna;bardzo łatwo;tak".encode("cp1250")) == "cp1250"
+
+
+def test_salted_pseudonyms_replace_ids_everywhere(data_root, monkeypatch):
+    from pipelines.ingest.pseudonym import pseudonym
+
+    monkeypatch.setenv("AAI_ID_SALT", "s3cret")
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(
+        data_root / "raw/survey.csv",
+        "participant_id,programme_id,group_id,arm,wave,interview_date,birth_year,consent\n"
+        "NID-7701,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,1950,yes\n"
+        "NID-7702,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,1850,yes\n",
+    )
+    write(data_root / "raw/att.csv", "group_id,session_date,participant_id,attended\nBY-GRO-001,2024-03-01, NID-7701 ,yes\n")
+    write(data_root / "raw/grid.csv", "group_id,participant_id,01.03.2024,08.03.2024\nBY-GRO-001,NID-7702,x,-\n")
+    con = ingest(data_root / "raw")
+    first, second = pseudonym("NID-7701", b"s3cret"), pseudonym("NID-7702", b"s3cret")
+    assert first.startswith("p_") and len(first) == 18
+    assert rows(con, "SELECT participant_id FROM survey") == [(first,)]
+    assert rows(con, "SELECT DISTINCT participant_id FROM attendance ORDER BY 1") == sorted([(first,), (second,)])
+    assert f'"participant_id":"{second}"' in rows(con, "SELECT record FROM quarantine")[0][0]
+    for (table,) in rows(con, "SELECT table_name FROM information_schema.tables"):
+        dump = json.dumps(rows(con, f"SELECT * FROM {table}"), default=str)
+        assert "NID-77" not in dump, f"a raw id is in {table}"

@@ -120,3 +120,24 @@ def test_corrected_file_replaces_its_earlier_rows(data_root):
     assert rows(ingest(data_root / "raw"), "SELECT attended FROM attendance") == [(True,)]
     path.write_text("group_id,session_date,participant_id,attended\nBY-GRO-001,2024-03-01,P1,no\n")
     assert rows(ingest(data_root / "raw"), "SELECT attended FROM attendance") == [(False,)]
+
+
+def test_dagster_data_quality_view_shows_top_reasons_without_values(data_root):
+    import dagster as dg
+
+    from pipelines.ingest.assets import raw_files
+    from pipelines.validate.assets import ROWS_BALANCE_CHECK, warehouse_tables
+    from pipelines.warehouse import Warehouse
+
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/survey.csv", SURVEY)
+    result = dg.materialize([raw_files, warehouse_tables], resources={"warehouse": Warehouse(data_dir=str(data_root))})
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations() if e.asset_key == dg.AssetKey("ingest_log")}
+    assert checks == {ROWS_BALANCE_CHECK: True}
+    top = result.asset_materializations_for_node("warehouse_tables")
+    text = next(m for m in top if m.asset_key == dg.AssetKey("quarantine")).metadata["top_reasons"].value
+    assert "birth_year_range" in text and "no_consent" in text
+    assert "sex: '…' is not an answer" in text
+    for value in ("alien", "1850", "P1"):
+        assert value not in text

@@ -14,6 +14,9 @@ def raw_files(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
     encoding and delimiter. Rows are parsed into the contract's typed columns in the
     staging tables; answer labels in any of the five questionnaire languages become
     codes; columns outside the contract (names, phones, addresses) are dropped here.
+    A paper register typed as a grid (persons × dates) becomes one attendance row per
+    cell. With `AAI_ID_SALT` set, participant ids are replaced by salted pseudonyms
+    before anything is stored.
     A file with the same bytes as an earlier one is not read twice. Problems found in
     a row go to `staging_problems`; the validate stage decides where each row lands.
     """

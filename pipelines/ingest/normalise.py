@@ -37,20 +37,42 @@ def contract_columns(kind: str) -> dict[str, dict]:
     return {name: col.metadata or {} for name, col in CONTRACTS[kind].to_schema().columns.items()}
 
 
+GROUP_SEPARATORS = ("/", "-", ":")
+
+
+def _header_key(header: str) -> str:
+    return header.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
+
+
 def canonical_name(header: str, known: set[str]) -> str | None:
     """Map a header cell to a canonical column, ignoring case, spaces and group paths.
 
     KoboToolbox joins groups with ``/`` (``section_b/volunteer_freq``), ODK Central
-    with ``-`` (``grp-volunteer_freq``).
+    with ``-`` (``grp-volunteer_freq``). In KoboToolbox's "labels" export the header is
+    the question's label in the form's language (``Год рождения``, with the group's
+    label before a ``/``): those map back through ``reference/questions.csv``.
     """
-    name = header.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
+    name = _header_key(header)
     if name in known:
         return name
-    for separator in ("/", "-", ":"):
+    for separator in GROUP_SEPARATORS:
         tail = name.rsplit(separator, 1)[-1]
         if tail in known:
             return tail
+    labels = vocabulary.question_labels()
+    for text in (header, header.rsplit("/", 1)[-1]):
+        column = labels.get(vocabulary.fold_header(text))
+        if column in known:
+            return column
     return None
+
+
+def is_choice_column(header: str, others: set[str]) -> bool:
+    """A select-multiple choice column (``q/choice``, ODK ``q-choice``) beside its
+    summary column ``q``: its 1/0 says nothing about the contract's columns, even when
+    the choice is called like one (``help/disability``)."""
+    name = _header_key(header)
+    return any(sep in name and name.rsplit(sep, 1)[0] in others for sep in GROUP_SEPARATORS)
 
 
 @dataclass
@@ -63,10 +85,11 @@ class ColumnMap:
     @classmethod
     def build(cls, header: list[str], kind: str | None = None) -> ColumnMap:
         known = set(contract_columns(kind)) if kind else _all_known()
+        keys = {_header_key(cell) for cell in header}
         positions: dict[str, int] = {}
         ignored: list[str] = []
         for index, cell in enumerate(header):
-            name = canonical_name(cell, known)
+            name = None if is_choice_column(cell, keys) else canonical_name(cell, known)
             if name is None or name in positions:
                 ignored.append(cell.strip())
             else:
@@ -83,12 +106,17 @@ def _trim(values: pd.Series) -> pd.Series:
     return values.where(~values.str.casefold().isin(MISSING_MARKERS), "")
 
 
+def trimmed(values: pd.Series) -> pd.Series:
+    """Cells without surrounding spaces; KoboToolbox's legacy ``n/a`` becomes empty."""
+    return on_distinct(values, _trim)
+
+
 def canonical_cells(cells: pd.DataFrame, columns: ColumnMap, kind: str) -> pd.DataFrame:
     """The contract's columns as trimmed strings ('' when absent from the file)."""
     out = {}
     for name in contract_columns(kind):
         if name in columns.positions:
-            out[name] = on_distinct(cells[columns.positions[name]], _trim)
+            out[name] = trimmed(cells[columns.positions[name]])
         else:
             out[name] = pd.Series("", index=cells.index, dtype="str")
     return pd.DataFrame(out, index=cells.index)

@@ -1,7 +1,9 @@
 """Read every file of the drop zone into staging tables, batch by batch.
 
-Per file: detect encoding, delimiter and kind; parse each batch into the contract's
-typed columns; apply the row rules of the contract; append the rows to
+Per file: detect encoding, delimiter, kind and layout (``layout.py``); turn each
+batch into contract rows (a grid register's cells into long rows), replace participant
+ids by pseudonyms when ``$AAI_ID_SALT`` is set, parse them into the contract's typed
+columns; apply the row rules of the contract; append the rows to
 ``staging_<kind>`` and their problems to ``staging_problems``. Cross-file rules
 (duplicates, unknown groups) need every file and run afterwards in
 ``pipelines/validate``. A file that cannot be read is recorded and skipped: it never
@@ -18,21 +20,35 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.ingest.discover import RawFile, detect_kind, discover
-from pipelines.ingest.normalise import ColumnMap, canonical_cells, contract_columns, to_typed
-from pipelines.ingest.read import DEFAULT_BATCH_ROWS, Dialect, UnreadableFile, batches, read_header, sniff
+from pipelines.ingest.discover import RawFile, discover
+from pipelines.ingest.layout import FilePlan, plan_file, rows_of
+from pipelines.ingest.normalise import PROBLEM_COLUMNS, contract_columns, to_typed
+from pipelines.ingest.pseudonym import pseudonymise, salt
+from pipelines.ingest.read import DEFAULT_BATCH_ROWS, Batch, Dialect, UnreadableFile, batches, read_header, sniff
 from pipelines.validate.rows import row_problems
 from schemas import CONTRACTS
 
 SQL_TYPES = {"yes_no": "BOOLEAN", "date": "DATE", "integer": "INTEGER"}
-PROVENANCE_DDL = "source_file VARCHAR, source_row BIGINT"
+# source_column: the cell's column (1 = A) for a grid register, 0 for a row of a long file.
+PROVENANCE_DDL = "source_file VARCHAR, source_row BIGINT, source_column INTEGER"
+SUBMISSION_DDL = ", submission_id VARCHAR, submitted_at TIMESTAMP"  # KoboToolbox edits, survey only
+
+# DuckDB caches table pages up to 80 % of RAM by default, so the warehouse's share of
+# memory would grow with the files. Capped, it spills to disk instead, and the
+# stage's memory depends on the batch size (docs/performance.md).
+DUCKDB_MEMORY_LIMIT = "128MB"
+
+
+def bound_memory(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
 
 
 def staging_ddl(kind: str) -> str:
     columns = ", ".join(
         f'"{name}" {SQL_TYPES.get(meta.get("parse"), "VARCHAR")}' for name, meta in contract_columns(kind).items()
     )
-    return f"CREATE OR REPLACE TABLE staging_{kind} ({columns}, {PROVENANCE_DDL}, record VARCHAR)"
+    extra = SUBMISSION_DDL if kind == "survey" else ""
+    return f"CREATE OR REPLACE TABLE staging_{kind} ({columns}, {PROVENANCE_DDL}, record VARCHAR{extra})"
 
 
 RAW_FILES_DDL = """
@@ -87,41 +103,59 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
 INSERT_STAGED = "INSERT INTO staging_{kind} BY NAME SELECT t.*, to_json(r) AS record FROM _typed t POSITIONAL JOIN _raw r"
 
 
-def _stage_batch(con, kind: str, source_file: str, columns: ColumnMap, batch) -> int:
-    raw = canonical_cells(batch.cells, columns, kind)
-    typed, problems = to_typed(raw, kind)
-    problems = row_problems(kind, typed, raw, problems)
+def _stage_batch(con, plan: FilePlan, source_file: str, batch: Batch, key: bytes | None) -> int:
+    """Stage one batch; returns the rows it accounts for (cells of a grid register)."""
+    rows = rows_of(plan, batch)
+    if "participant_id" in rows.raw:
+        ids = pseudonymise(rows.raw["participant_id"], key)
+        rows.raw["participant_id"] = rows.coded["participant_id"] = ids
+    typed, problems = to_typed(rows.coded, plan.kind)
+    found = [p for p in (rows.problems, problems) if len(p)]
+    problems = row_problems(plan.kind, typed, rows.raw, pd.concat(found, ignore_index=True) if found else problems)
 
     typed["source_file"] = source_file
-    typed["source_row"] = batch.lines.values
-    if len(raw):
+    typed["source_row"] = rows.lines.to_numpy()
+    typed["source_column"] = rows.source_columns.to_numpy()
+    typed = typed.join(rows.submission)
+    if len(rows.raw):
         con.register("_typed", typed)
-        con.register("_raw", raw)
+        con.register("_raw", rows.raw)
         try:
-            con.execute(INSERT_STAGED.format(kind=kind))
+            con.execute(INSERT_STAGED.format(kind=plan.kind))
         finally:
             con.unregister("_typed")
             con.unregister("_raw")
 
+    at = problems["row"].astype("int64")
     problems = problems.assign(
         source_file=source_file,
-        source_row=batch.lines.reindex(problems["row"].astype("int64")).values if len(problems) else [],
-        table_name=kind,
+        source_row=rows.lines.reindex(at).to_numpy(),
+        source_column=rows.source_columns.reindex(at).to_numpy(),
+        table_name=plan.kind,
     ).drop(columns="row")
-    ragged = pd.DataFrame(
+    _insert(con, "staging_problems", pd.concat([problems, _ragged(batch, plan, source_file)], ignore_index=True))
+    return len(rows.raw) + len(batch.ragged) * plan.cells_per_line
+
+
+def _ragged(batch: Batch, plan: FilePlan, source_file: str) -> pd.DataFrame:
+    """A row with more filled cells than the header is not guessed at: every row (or
+    register cell) of that line is quarantined."""
+    columns = [position + 1 for position in plan.dates] or [0]
+    lines = batch.ragged["line"].repeat(len(columns))
+    return pd.DataFrame(
         {
             "source_file": source_file,
-            "source_row": batch.ragged["line"],
-            "table_name": kind,
+            "source_row": lines.to_numpy(),
+            "source_column": columns * len(batch.ragged),
+            "table_name": plan.kind,
             "column_name": "",
             "rule": "ragged_row",
-            "value": batch.ragged["cells_found"].astype(str) + " cells",
+            "value": batch.ragged["cells_found"].repeat(len(columns)).astype(str).to_numpy() + " cells",
             "reason": "the row has more filled cells than the header has columns; "
             "check for a stray separator (a comma or semicolon inside an answer)",
-        }
+        },
+        columns=["source_file", "source_row", "source_column", "table_name", *PROBLEM_COLUMNS[1:]],
     )
-    _insert(con, "staging_problems", pd.concat([problems, ragged], ignore_index=True))
-    return len(raw) + len(batch.ragged)
 
 
 def stage_file(con, raw_file: RawFile, batch_rows: int = DEFAULT_BATCH_ROWS) -> FileResult:
@@ -133,21 +167,22 @@ def stage_file(con, raw_file: RawFile, batch_rows: int = DEFAULT_BATCH_ROWS) -> 
     try:
         dialect: Dialect = sniff(raw_file.path)
         result.encoding, result.delimiter = dialect.encoding, dialect.delimiter
-        header = read_header(raw_file.path, dialect)
-        kind = detect_kind(set(ColumnMap.build(header).positions), raw_file.path.name)
-        if kind is None:
+        plan = plan_file(read_header(raw_file.path, dialect), raw_file.path.name)
+        if plan is None:
             result.status = "unknown_kind"
             result.message = (
                 "the header matches no known file: groups need group_id and start_date, surveys "
-                "participant_id and wave, attendance group_id, session_date and participant_id"
+                "participant_id and wave, attendance group_id, session_date and participant_id "
+                "(or, for a register typed as a grid, participant_id and one column per session date)"
             )
             return result
-        result.kind = kind
-        columns = ColumnMap.build(header, kind)
-        for batch in batches(raw_file.path, dialect, batch_rows):
-            result.rows_read += _stage_batch(con, kind, raw_file.source_file, columns, batch)
-        if columns.ignored:
-            result.notes.append(f"columns outside the contract were dropped: {', '.join(columns.ignored)}")
+        result.kind = plan.kind
+        key = salt()
+        # A batch holds about batch_rows rows however the file is laid out.
+        lines_per_batch = max(1, batch_rows // plan.cells_per_line)
+        for batch in batches(raw_file.path, dialect, lines_per_batch):
+            result.rows_read += _stage_batch(con, plan, raw_file.source_file, batch, key)
+        result.notes += plan.notes()
     except (UnreadableFile, UnicodeDecodeError, csv.Error, OSError) as exc:
         # Keep the warehouse consistent: nothing of a file that failed half-way stays staged.
         for kind in CONTRACTS:
@@ -191,6 +226,7 @@ def stage_all(
     """Stage every file under ``raw_dir``; a file whose bytes were already seen is not read again."""
     files = discover(raw_dir)
     originals = _originals([f for f in files if f.readable], _previously_loaded(con))
+    bound_memory(con)
     create_staging(con)
     results: list[FileResult] = []
     for raw_file in files:

@@ -13,6 +13,20 @@ CONTRACT_CHECK = "matches_contract"
 CORE_TABLES = ("groups", "survey", "attendance")
 CHECK_CHUNK_VECTORS = 100  # DuckDB vectors of 2,048 rows: about 200,000 rows a batch
 
+# The data-quality view: what goes wrong most, with one reason to show the fix. The
+# offending value is masked in the example (…): metadata is visible to anyone with
+# access to the Dagster UI, and a value may be an id.
+TOP_REASONS = """
+SELECT table_name AS "table", rule, column_name AS "column", count(*) AS problems,
+       count(DISTINCT source_file) AS files,
+       first(CASE WHEN value <> '' THEN replace(reason, value, '…') ELSE reason END
+             ORDER BY source_file, source_row, source_column) AS example_reason
+FROM quarantine
+GROUP BY ALL
+ORDER BY problems DESC, "table", rule, "column"
+LIMIT 10
+"""
+
 TABLE_DESCRIPTIONS = {
     "groups": "Registered groups, one row per group, canonical codes.",
     "survey": "Survey responses, one row per respondent per wave, consenting respondents only; "
@@ -49,6 +63,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
         by_rule = con.execute(
             "SELECT table_name, rule, count(*) AS problems FROM quarantine GROUP BY ALL ORDER BY problems DESC"
         ).df()
+        top_reasons = con.execute(TOP_REASONS).df()
         log = con.execute("SELECT * FROM ingest_log").df()
         unbalanced = log[log.rows_read != log.rows_loaded + log.rows_quarantined]
         contract_results = {t: _contract_failures(con, t) for t in CORE_TABLES}
@@ -71,7 +86,11 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
         )
     yield dg.MaterializeResult(
         asset_key="quarantine",
-        metadata={"problems": counts["quarantine"], "by_rule": dg.MetadataValue.md(_markdown(by_rule))},
+        metadata={
+            "problems": counts["quarantine"],
+            "by_rule": dg.MetadataValue.md(_markdown(by_rule)),
+            "top_reasons": dg.MetadataValue.md(_markdown(top_reasons)),
+        },
     )
     summary = log[["source_file", "kind", "rows_read", "rows_loaded", "rows_quarantined", "status"]]
     yield dg.MaterializeResult(
@@ -81,6 +100,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "rows_loaded": int(log.rows_loaded.sum()),
             "rows_quarantined": int(log.rows_quarantined.sum()),
             "files_table": dg.MetadataValue.md(_markdown(summary)),
+            "top_reasons": dg.MetadataValue.md(_markdown(top_reasons)),
         },
     )
     yield dg.AssetCheckResult(

@@ -1,22 +1,71 @@
 """Cross-file rules and the final warehouse tables.
 
 Row rules were applied per batch while staging. What needs every file at once is
-done here in SQL: duplicate keys (usually in two different files), attendance for a
-group no groups file registers, a session before its group started. Then every staged
-row lands in exactly one place: its table, or quarantine with each reason it failed.
+done here in SQL: a register column where nobody is marked, KoboToolbox submissions
+superseded by a later edit, duplicate keys (usually in two different files),
+attendance for a group no groups file registers, a session before its group started.
+Then every staged row lands in exactly one place: its table, or quarantine with each
+reason it failed. A staged row is identified by (source_file, source_row,
+source_column): source_column tells the cells of one line of a grid register apart.
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from pipelines.ingest.stage import bound_memory
 from schemas import KEYS
 
 # Staged rows with no problem so far; recomputed as rules add problems.
 CLEAN = """
 (SELECT * FROM staging_{kind} s
  WHERE NOT EXISTS (SELECT 1 FROM staging_problems p
-                   WHERE p.source_file = s.source_file AND p.source_row = s.source_row))
+                   WHERE p.source_file = s.source_file AND p.source_row = s.source_row
+                     AND p.source_column = s.source_column))
+"""
+
+
+def place(row: str, column: str) -> str:
+    """SQL text for where a staged row is: 'row 7', or 'cell F7' for a register cell
+    (column letters up to ZZ, far more dates than a register holds)."""
+    letter = (
+        f"CASE WHEN {column} <= 26 THEN chr(64 + {column}) "
+        f"ELSE chr(64 + ({column} - 1) // 26) || chr(65 + ({column} - 1) % 26) END"
+    )
+    return f"CASE WHEN {column} > 0 THEN 'cell ' || {letter} || {row} ELSE 'row ' || {row} END"
+
+
+# A grid register pre-printed with dates leaves the columns of sessions never held
+# empty; reading them as "everyone absent" would lower every attendance rate.
+SESSION_NOT_MARKED = """
+INSERT INTO staging_problems
+SELECT s.source_file, s.source_row, s.source_column, 'attendance', 'attended', 'session_not_marked', '',
+       'nobody is marked in the column of ' || json_extract_string(s.record, '$.session_date')
+       || ', so that session is taken as not held and its cells are not loaded; '
+       || 'if it was held, mark who came (x) and who did not (-)'
+FROM staging_attendance s
+JOIN (SELECT source_file, source_column FROM staging_attendance WHERE source_column > 0
+      GROUP BY ALL HAVING bool_and(json_extract_string(record, '$.attended') = '')) USING (source_file, source_column)
+"""
+
+# KoboToolbox keeps every edit of a submission as its own row with the same
+# meta/rootUuid; the latest _submission_time is the answer that counts.
+SUPERSEDED_SUBMISSION = """
+INSERT INTO staging_problems
+SELECT source_file, source_row, source_column, 'survey', '', 'superseded_submission', submission_id,
+       'a later edit of this KoboToolbox submission (meta/rootUuid ' || submission_id || ') is kept: '
+       || kept_file || ' row ' || kept_row || ', submitted '
+       || coalesce(strftime(kept_at, '%Y-%m-%d %H:%M:%S'), 'at an unknown time')
+       || '; nothing to do unless that version is the wrong one'
+FROM (
+    SELECT source_file, source_row, source_column, submission_id,
+           first_value(source_file) OVER w AS kept_file, first_value(source_row) OVER w AS kept_row,
+           first_value(submitted_at) OVER w AS kept_at, row_number() OVER w AS nth
+    FROM staging_survey WHERE submission_id IS NOT NULL
+    WINDOW w AS (PARTITION BY submission_id
+                 ORDER BY submitted_at DESC NULLS LAST, source_file DESC, source_row DESC)
+)
+WHERE nth > 1
 """
 
 KEY_TEXT = {
@@ -25,25 +74,26 @@ KEY_TEXT = {
     "survey": "'participant ' || participant_id || ', wave ' || wave",
 }
 
-DUPLICATES = """
+DUPLICATES = f"""
 INSERT INTO staging_problems
-SELECT source_file, source_row, '{kind}', '{key_columns}', 'duplicate_key', key_text,
-       key_text || ' already appears in ' || first_file || ' row ' || first_row
+SELECT source_file, source_row, source_column, '{{kind}}', '{{key_columns}}', 'duplicate_key', key_text,
+       key_text || ' already appears in ' || first_file || ' ' || ({place('first_row', 'first_column')})
        || '; keep one of the two rows (or correct the id)'
 FROM (
-    SELECT source_file, source_row, {key_text} AS key_text,
+    SELECT source_file, source_row, source_column, {{key_text}} AS key_text,
            first_value(source_file) OVER w AS first_file,
            first_value(source_row) OVER w AS first_row,
+           first_value(source_column) OVER w AS first_column,
            row_number() OVER w AS nth
-    FROM {clean}
-    WINDOW w AS (PARTITION BY {partition} ORDER BY source_file, source_row)
+    FROM {{clean}}
+    WINDOW w AS (PARTITION BY {{partition}} ORDER BY source_file, source_row, source_column)
 )
 WHERE nth > 1
 """
 
 UNKNOWN_GROUP = """
 INSERT INTO staging_problems
-SELECT a.source_file, a.source_row, 'attendance', 'group_id', 'unknown_group', a.group_id,
+SELECT a.source_file, a.source_row, a.source_column, 'attendance', 'group_id', 'unknown_group', a.group_id,
        'group ' || a.group_id || ' is not in any groups file; register the group or correct the id'
 FROM {clean} a
 WHERE a.group_id NOT IN (SELECT group_id FROM groups)
@@ -51,7 +101,7 @@ WHERE a.group_id NOT IN (SELECT group_id FROM groups)
 
 BEFORE_GROUP_START = """
 INSERT INTO staging_problems
-SELECT a.source_file, a.source_row, 'attendance', 'session_date', 'before_group_start',
+SELECT a.source_file, a.source_row, a.source_column, 'attendance', 'session_date', 'before_group_start',
        strftime(a.session_date, '%Y-%m-%d'),
        'session_date ' || strftime(a.session_date, '%Y-%m-%d') || ' is before group ' || g.group_id
        || ' started (' || strftime(g.start_date, '%Y-%m-%d') || '); check the date or the group''s start_date'
@@ -61,19 +111,27 @@ WHERE a.session_date < g.start_date
 
 FINAL_TABLE = """
 CREATE OR REPLACE TABLE {kind} AS
-SELECT * EXCLUDE (record) {extra} FROM {clean} ORDER BY source_file, source_row
+SELECT * EXCLUDE ({exclude}) {extra} FROM {clean} ORDER BY source_file, source_row, source_column
 """
+# Staging columns that stay behind: the quarantine record, and provenance or Kobo
+# keys that mean nothing for a file kind that is never a grid.
+EXCLUDE = {
+    "groups": "record, source_column",
+    "attendance": "record",
+    "survey": "record, source_column, submission_id, submitted_at",
+}
 
 QUARANTINE = """
 CREATE OR REPLACE TABLE quarantine AS
-SELECT p.source_file, p.source_row, p.table_name, p.column_name, p.rule, p.value, p.reason, s.record
+SELECT p.source_file, p.source_row, p.source_column, p.table_name, p.column_name, p.rule, p.value,
+       p.reason, s.record
 FROM staging_problems p
 LEFT JOIN (
-    SELECT source_file, source_row, record FROM staging_groups
-    UNION ALL SELECT source_file, source_row, record FROM staging_survey
-    UNION ALL SELECT source_file, source_row, record FROM staging_attendance
-) s USING (source_file, source_row)
-ORDER BY p.source_file, p.source_row, p.column_name, p.rule
+    SELECT source_file, source_row, source_column, record FROM staging_groups
+    UNION ALL SELECT source_file, source_row, source_column, record FROM staging_survey
+    UNION ALL SELECT source_file, source_row, source_column, record FROM staging_attendance
+) s USING (source_file, source_row, source_column)
+ORDER BY p.source_file, p.source_row, p.source_column, p.column_name, p.rule
 """
 
 INGEST_LOG = """
@@ -84,7 +142,7 @@ WITH loaded AS (
         UNION ALL SELECT source_file FROM attendance)
     GROUP BY source_file
 ), quarantined AS (
-    SELECT source_file, count(DISTINCT source_row) AS n FROM quarantine GROUP BY source_file
+    SELECT source_file, count(DISTINCT (source_row, source_column)) AS n FROM quarantine GROUP BY source_file
 ), top_rules AS (
     SELECT source_file, string_agg(rule || ' ' || n, ', ' ORDER BY n DESC, rule) AS rules
     FROM (SELECT source_file, rule, count(*) AS n FROM quarantine GROUP BY ALL)
@@ -111,6 +169,10 @@ def _clean(kind: str) -> str:
     return CLEAN.format(kind=kind)
 
 
+def _final(kind: str, extra: str = "") -> str:
+    return FINAL_TABLE.format(kind=kind, exclude=EXCLUDE[kind], extra=extra, clean=_clean(kind))
+
+
 def _duplicates(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     keys = KEYS[kind]
     con.execute(
@@ -126,14 +188,16 @@ def _duplicates(con: duckdb.DuckDBPyConnection, kind: str) -> None:
 
 def build_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Apply the cross-file rules in dependency order and write the final tables."""
+    bound_memory(con)
+    con.execute(SESSION_NOT_MARKED)
+    con.execute(SUPERSEDED_SUBMISSION)
     _duplicates(con, "groups")
-    con.execute(FINAL_TABLE.format(kind="groups", extra="", clean=_clean("groups")))
+    con.execute(_final("groups"))
     _duplicates(con, "attendance")
     con.execute(UNKNOWN_GROUP.format(clean=_clean("attendance")))
     con.execute(BEFORE_GROUP_START.format(clean=_clean("attendance")))
-    con.execute(FINAL_TABLE.format(kind="attendance", extra="", clean=_clean("attendance")))
+    con.execute(_final("attendance"))
     _duplicates(con, "survey")
-    age = ", year(interview_date) - birth_year AS age"
-    con.execute(FINAL_TABLE.format(kind="survey", extra=age, clean=_clean("survey")))
+    con.execute(_final("survey", extra=", year(interview_date) - birth_year AS age"))
     con.execute(QUARANTINE)
     con.execute(INGEST_LOG)

@@ -1,0 +1,88 @@
+"""KoboToolbox and ODK Central exports: label headers, select-multiple, edits, meta columns."""
+
+from conftest import ingest, rows, write
+
+from pipelines import vocabulary
+
+
+def _kobo(lines: list[list[str]]) -> str:
+    return "".join(";".join(f'"{cell}"' for cell in line) + "\r\n" for line in lines)
+
+
+def test_label_headers_in_russian_with_group_labels(data_root):
+    header = ["start", "end", "Идентификатор участника", "Программа", "Группа исследования", "Волна опроса",
+              "Основное/Дата интервью", "Основное/Пол", "Основное/Год рождения", "Согласие на участие.",
+              "Как часто вы занимаетесь физическими упражнениями или спортом?", "С кем вы живете?",
+              "Телефон", "_id", "_uuid", "_submission_time", "_index"]
+    data = ["2024-03-01T10:00:00.000+02:00", "2024-03-01T10:20:00.000+02:00", "BY-101", "BRC-WWC", "участник",
+            "baseline", "2024-03-01", "Женский", "1950", "да", "хотя бы раз в неделю", "", "+375 29 000 00 00",
+            "1", "u1", "2024-03-01T08:21:00", "1"]
+    write(data_root / "raw/kobo_labels.csv", _kobo([header, data]))
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, arm, interview_date::VARCHAR, sex, birth_year, consent, exercise_freq, "
+                     "household_type FROM survey") == [
+        ("BY-101", "participant", "2024-03-01", "female", 1950, True, "weekly", None)
+    ]
+    message = rows(con, "SELECT message FROM ingest_log")[0][0]
+    assert message == "columns outside the contract were dropped: start, end, Телефон, _id, _uuid, _submission_time, _index"
+
+
+def test_question_labels_cover_five_languages_without_clashes():
+    labels = vocabulary.question_labels()
+    for text, column in [("Year of birth", "birth_year"), ("Рік народження", "birth_year"),
+                         ("Год нараджэння", "birth_year"), ("ROK URODZENIA", "birth_year"),
+                         ("З ким ви живете?", "household_type"), ("Дата інтерв’ю", "interview_date")]:
+        assert labels[vocabulary.fold_header(text)] == column
+
+
+def test_select_multiple_choice_columns_are_ignored(data_root):
+    header = ["participant_id", "programme_id", "arm", "wave", "interview_date", "consent",
+              "help_needed", "help_needed/disability", "help_needed/transport"]
+    data = ["UA-1", "ZTRASS-WI", "participant", "baseline", "2024-03-01", "yes", "disability transport", "1", "1"]
+    write(data_root / "raw/kobo.csv", _kobo([header, data]))
+    con = ingest(data_root / "raw")
+    # help_needed/disability is a choice of another question, not the disability item.
+    assert rows(con, "SELECT participant_id, disability FROM survey") == [("UA-1", None)]
+    assert "help_needed/disability" in rows(con, "SELECT message FROM ingest_log")[0][0]
+
+
+def test_edited_submission_keeps_the_latest_version(data_root):
+    header = ["participant_id", "programme_id", "arm", "wave", "interview_date", "birth_year", "consent",
+              "_id", "_uuid", "_submission_time", "meta/rootUuid", "_index"]
+    write(data_root / "raw/kobo.csv", _kobo([
+        header,
+        ["UA-1", "ZTRASS-WI", "participant", "baseline", "2024-03-01", "1850", "yes", "1", "u1", "2024-03-01T08:00:00", "uuid:aaa", "1"],
+        ["UA-1", "ZTRASS-WI", "participant", "baseline", "2024-03-01", "1950", "yes", "2", "u2", "2024-03-02T09:30:00", "uuid:aaa", "2"],
+        ["UA-2", "ZTRASS-WI", "participant", "baseline", "2024-03-01", "1948", "yes", "3", "u3", "2024-03-01T09:00:00", "uuid:bbb", "3"],
+    ]))
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, birth_year, source_row FROM survey ORDER BY 1") == [
+        ("UA-1", 1950, 3), ("UA-2", 1948, 4)
+    ]
+    assert rows(con, "SELECT source_row, rule, value, reason FROM quarantine WHERE rule = 'superseded_submission'") == [
+        (2, "superseded_submission", "uuid:aaa",
+         "a later edit of this KoboToolbox submission (meta/rootUuid uuid:aaa) is kept: kobo.csv row 3, "
+         "submitted 2024-03-02 09:30:00; nothing to do unless that version is the wrong one")
+    ]
+    assert rows(con, "SELECT count(*) FROM quarantine WHERE rule = 'duplicate_key'") == [(0,)]
+    assert rows(con, "SELECT rows_read, rows_loaded, rows_quarantined FROM ingest_log") == [(3, 2, 1)]
+
+
+def test_odk_central_export(data_root):
+    write(
+        data_root / "raw/odk.csv",
+        "SubmissionDate,participant_id,programme_id,arm,wave,grp_main-interview_date,grp_main-sex,"
+        "grp_main-birth_year,consent,grp_items-exercise_freq,meta-instanceID,KEY,SubmitterID,SubmitterName,"
+        "Attachments,Status,ReviewState,DeviceID,Edits,FormVersion\n"
+        "2024-03-02T10:00:00.000Z,PL-001,MAZ-SHC,participant,baseline,2024-03-01,female,1955,yes,weekly,"
+        "uuid:1,uuid:1,5,Anna Nowak,0,,approved,collect:x,0,2024031501\n",
+    )
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, interview_date::VARCHAR, sex, birth_year, exercise_freq FROM survey") == [
+        ("PL-001", "2024-03-01", "female", 1955, "weekly")
+    ]
+    message = rows(con, "SELECT message FROM ingest_log")[0][0]
+    assert message == (
+        "columns outside the contract were dropped: SubmissionDate, meta-instanceID, KEY, SubmitterID, "
+        "SubmitterName, Attachments, Status, ReviewState, DeviceID, Edits, FormVersion"
+    )
