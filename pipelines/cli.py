@@ -103,7 +103,7 @@ def _summary(root: DataRoot) -> None:
     # Plain lines, never truncated: scripts and people copy these paths.
     out.print(f"warehouse: {root.warehouse}", soft_wrap=True)
     for label, folder, suffixes in (("report", root.reports, {".html", ".pdf"}), ("chart", root.charts, {".png"})):
-        for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.suffix in suffixes:
                 out.print(f"{label}: {path}", soft_wrap=True, highlight=False)
 
@@ -134,7 +134,7 @@ def check(
         stage_all(con, raw)
         build_tables(con)
         log = con.execute("SELECT * FROM ingest_log ORDER BY source_file").df()
-        problems = con.execute("SELECT * FROM quarantine ORDER BY source_file, source_row").df()
+        problems = con.execute("SELECT * FROM quarantine ORDER BY source_file, source_row, source_column").df()
         has_groups = bool((log.kind == "groups").any())
         if not has_groups:
             problems = problems[~problems.rule.isin(["unknown_group", "before_group_start"])]
@@ -146,7 +146,7 @@ def check(
     for row in log.itertuples():
         name = names[row.source_file]
         mine = problems[problems.source_file == row.source_file]
-        bad_rows = mine.source_row.nunique()
+        bad_rows = len(mine[["source_row", "source_column"]].drop_duplicates())  # a grid register's cells
         failed |= bad_rows > 0 or row.status in {"unreadable", "unknown_kind"}
         delimiter = {"\t": "tab"}.get(row.delimiter, row.delimiter)
         out.print(f"[bold]{name}[/bold]: {row.kind}, {row.encoding}, delimiter {delimiter!r}, "
@@ -199,3 +199,36 @@ def sample(
 
     for path in generate(out_dir, seed=seed):
         out.print(str(path), highlight=False)
+
+
+@app.command()
+def report(
+    data_dir: DataDirOption = None,
+    programme: Annotated[str | None, typer.Option(help="Only this programme's report (default: each programme and all).")] = None,
+    period: Annotated[str | None, typer.Option(help="2024, 2024-03 or 2024-01..2024-12 (default: the data period).")] = None,
+    lang: Annotated[str, typer.Option(envvar="AAI_REPORT_LANG", help="Report language: en, ru, uk or pl.")] = "en",
+) -> None:
+    """Rebuild the reports from the warehouse, without re-ingesting: HTML, PDF, charts and citable figures."""
+    from pipelines.report.build import build_reports
+    from pipelines.report.i18n import LANGUAGES
+    from pipelines.report.scope import parse_period
+    from pipelines.warehouse import connect
+
+    root = DataRoot.from_env(data_dir)
+    if not root.warehouse.exists():
+        console.print(f"[red]No warehouse at {root.warehouse}.[/red] Run `aai run` first.")
+        raise typer.Exit(2)
+    if lang not in LANGUAGES:
+        console.print(f"[red]No report language {lang!r}.[/red] Choose one of: {', '.join(LANGUAGES)}.")
+        raise typer.Exit(2)
+    try:
+        chosen = parse_period(period) if period else None
+        with connect(root.warehouse, read_only=True) as con:
+            built = build_reports(con, root.reports, programme=programme, period=chosen, lang=lang)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    for paths in built:
+        out.print(f"report: {paths.html}", soft_wrap=True, highlight=False)
+        out.print(f"report: {paths.pdf}", soft_wrap=True, highlight=False)
+        out.print(f"figures: {paths.csv}", soft_wrap=True, highlight=False)

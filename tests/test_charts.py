@@ -9,7 +9,9 @@ The warehouse (``make_warehouse``) is shared with ``test_report.py``:
 - indicators (shares on the 0–100 scale, as the indicators stage writes them): BRC-WWC 2.1, 4.3, 4.5 for both arms and both
   waves; the comparison group's 2.1 at follow-up has n = 4 and is suppressed (its
   hidden value 77.77 must never surface); ZTRASS has 4.3 at baseline only; a
-  programme outcome ``ucla_mean`` (a mean, not a share).
+  programme outcome ``ucla_mean`` (a mean, not a share); programme outputs (``P.*``):
+  BRC-WWC reached 12 people in 24 sessions, ZTRASS's 3 people are a suppressed cell
+  (so are its hours, 987.65, and retention, 33.33, which must never surface).
 - domain scores for BRC-WWC participants, D1 partial (1 of 4 indicators).
 - ingest_log: three files, 40 rows read, 2 quarantined; quarantine: three problems
   on two rows, whose values and records carry a name that must never be shown.
@@ -28,6 +30,8 @@ from pipelines.charts import build_charts, load_charts
 
 SECRET_NAME = "Olena Secretname"
 SUPPRESSED_VALUE = 77.77  # shows as 77.8 / 77.8% if it ever leaks
+SUPPRESSED_HOURS = 987.65  # ZTRASS's hours: 3 people, hidden
+SUPPRESSED_RETENTION = 33.33  # ZTRASS's retention: 3 memberships, hidden
 
 _ALL = ("all", "all", "all", "all", "all", "all")  # country, region, group_id, sex, age_band, disability
 
@@ -51,6 +55,15 @@ def _indicator_rows() -> list[tuple]:
         ("ucla_mean", "BRC-WWC", "participant", "baseline", 216, 40, 5.4, 5.0, 5.8),
         ("ucla_mean", "BRC-WWC", "participant", "followup1", 196, 40, 4.9, 4.5, 5.3),
         ("4.3", "ZTRASS", "participant", "baseline", 9, 20, 45.0, 25.8, 65.8),
+        # programme outputs, as the indicators stage publishes them (arm participant, wave all)
+        ("P.reached", "BRC-WWC", "participant", "all", 12, 12, 12.0, None, None),
+        ("P.reached", "ZTRASS", "participant", "all", 3, 3, 3.0, None, None),
+        ("P.sessions", "BRC-WWC", "participant", "all", 24, 24, 24.0, None, None),
+        ("P.sessions", "ZTRASS", "participant", "all", 6, 6, 6.0, None, None),
+        ("P.hours", "ZTRASS", "participant", "all", SUPPRESSED_HOURS, 3, SUPPRESSED_HOURS, None, None),
+        ("P.retention_3m", "BRC-WWC", "participant", "all", 10, 12, 83.3, 55.2, 95.3),
+        ("P.retention_3m", "ZTRASS", "participant", "all", 1, 3, SUPPRESSED_RETENTION, 6.1, 79.2),
+        ("P.groups_started", "BRC-WWC", "participant", "all", 2, 2, 2.0, None, None),
     ]
     for ind, prog, arm, wave, num, den, value, lo, hi in data:
         country, region, group_id, sex, age_band, disability = _ALL
@@ -162,9 +175,11 @@ def test_every_chart_is_written_as_png_and_svg(warehouse: Path, charts_dir: Path
     with duckdb.connect(str(warehouse), read_only=True) as con:
         charts = build_charts(con, charts_dir)
     keys = [c.key for c in charts]
-    assert keys == ["attendance", "domain_profile", "indicator_change_BRC-WWC", "indicator_change_ZTRASS",
-                    "data_quality"]
-    for chart in charts:
+    assert keys == ["attendance", "groups", "retention", "domain_profile", "indicator_change_BRC-WWC",
+                    "indicator_change_ZTRASS", "data_quality"]
+    # two groups are a suppressed cell: no group timeline, and the report says why
+    assert not charts[1].available and "5 or more registered groups" in charts[1].message
+    for chart in charts[:1] + charts[2:]:
         assert chart.available, chart.message
         assert chart.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         svg = chart.svg.read_text(encoding="utf-8")
@@ -189,7 +204,7 @@ def test_titles_state_the_finding(warehouse: Path, charts_dir: Path) -> None:
     assert charts["data_quality"].title == (
         "2 of 40 rows (5.0%) held in quarantine; most common problem: birth_year_range"
     )
-    assert charts["attendance"].n == 15
+    assert charts["attendance"].n == 12  # the published P.reached cells: ZTRASS's 3 are suppressed
 
 
 def test_suppressed_cell_is_labelled_never_drawn(warehouse: Path, charts_dir: Path) -> None:
@@ -208,7 +223,8 @@ def test_quarantined_values_never_reach_a_chart(warehouse: Path, charts_dir: Pat
     for chart in charts:
         words = chart.title + chart.caption + chart.alt
         assert SECRET_NAME not in words and "1890" not in words
-        assert SECRET_NAME not in chart.svg.read_text(encoding="utf-8")
+        if chart.available:
+            assert SECRET_NAME not in chart.svg.read_text(encoding="utf-8")
 
 
 def test_manifest_round_trips_and_stale_files_go(warehouse: Path, charts_dir: Path) -> None:
@@ -229,6 +245,8 @@ def test_same_data_gives_identical_files(warehouse: Path, tmp_path: Path) -> Non
         first = build_charts(con, tmp_path / "a")
         second = build_charts(con, tmp_path / "b")
     for a, b in zip(first, second, strict=True):
+        if not a.available:
+            continue
         assert a.png.read_bytes() == b.png.read_bytes()
         assert a.svg.read_bytes() == b.svg.read_bytes()
 

@@ -18,10 +18,14 @@ def charts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materi
     """Charts for the report, drawn from the warehouse as PNG and SVG.
 
     - **attendance** — sessions held and people attending per month, per programme.
+    - **groups** — groups started and not yet ended per year; **retention** — retention
+      at 3 and 6 months, return after a gap, attendance rate.
     - **domain_profile** — AAI domain scores D1–D4 of participants at the latest wave;
-      hatched bars are partial domains (not every indicator available).
+      hatched bars are partial domains (not every indicator available); black diamonds
+      are published EU figures.
     - **indicator_change_<programme>** — each AAI indicator at baseline and the latest
       follow-up with 95% intervals, participants against the comparison group.
+    - **dose_response_<programme>** — change by third of sessions attended.
     - **data_quality** — rows loaded and quarantined per file, top quarantine rules.
 
     Reads `indicators_public`, never `indicators`: a suppressed cell (fewer than

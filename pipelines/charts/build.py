@@ -11,15 +11,15 @@ message saying what is missing, and no file.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from pipelines.charts import plots, queries
-from pipelines.charts.style import save_figure
+from pipelines import catalogue
+from pipelines.charts import plots, programme, queries
+from pipelines.charts.info import ChartInfo, save_chart as _save, slug
+from pipelines.report import queries as report_queries
 from pipelines.report.i18n import Translator
 from pipelines.settings import min_cell_size
 
@@ -27,57 +27,34 @@ MANIFEST = "manifest.json"
 TOP_RULES = 10
 
 
-@dataclass
-class ChartInfo:
-    """One chart as the report and the Dagster metadata see it."""
-
-    key: str  # stable file stem, e.g. "indicator_change_BRC-WWC"
-    section: str  # report section: participation, domains, change, quality
-    title: str
-    caption: str = ""
-    alt: str = ""
-    png: Path | None = None
-    svg: Path | None = None
-    n: int | None = None
-    programme_id: str | None = None
-    message: str = ""  # why there is no chart yet, for the reader
-
-    @property
-    def available(self) -> bool:
-        return self.png is not None and self.png.exists()
-
-    def to_json(self, base: Path) -> dict:
-        data = asdict(self)
-        data["png"] = self.png.name if self.png else None
-        data["svg"] = self.svg.name if self.svg else None
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict, base: Path) -> "ChartInfo":
-        data = dict(data)
-        data["png"] = base / data["png"] if data.get("png") else None
-        data["svg"] = base / data["svg"] if data.get("svg") else None
-        return cls(**data)
-
-
-def slug(text: str) -> str:
-    """A file-name-safe form of a programme id (ids come from the field's files)."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or "programme"
-
-
 def build_charts(
-    con: duckdb.DuckDBPyConnection, out_dir: Path, *, lang: str = "en", min_cell: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    *,
+    lang: str = "en",
+    min_cell: int | None = None,
+    programmes: list[str] | None = None,
 ) -> list[ChartInfo]:
-    """Draw all charts into ``out_dir`` and write its manifest; return them in order."""
+    """Draw all charts for ``programmes`` (every programme when None) into ``out_dir``
+    and write its manifest; return them in order."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tr = Translator(lang)
     min_cell = min_cell or min_cell_size()
     indicators = queries.indicator_totals(con)
+    domains = queries.domain_totals(con)
+    if programmes is None:
+        programmes = sorted(set(indicators["programme_id"].dropna()) | set(domains["programme_id"].dropna()))
+    indicators = indicators[indicators["programme_id"].isin(programmes)]
+    domains = domains[domains["programme_id"].isin(programmes)]
+    dose = report_queries.load(con, "dose_response", programmes)
     charts = [
-        _attendance_chart(con, out_dir, tr, min_cell),
-        _domain_chart(queries.domain_totals(con), indicators, out_dir, tr, min_cell),
+        _attendance_chart(con, indicators, programmes, out_dir, tr, min_cell),
+        programme.groups_chart(con, indicators, programmes, out_dir, tr, min_cell),
+        programme.retention_chart(indicators, out_dir, tr, min_cell),
+        _domain_chart(domains, indicators, out_dir, tr, min_cell),
         *_change_charts(indicators, out_dir, tr, min_cell),
+        *programme.dose_charts(dose, out_dir, tr),
         _quality_chart(con, out_dir, tr),
     ]
     _remove_stale(out_dir, charts)
@@ -105,11 +82,6 @@ def _remove_stale(out_dir: Path, charts: list[ChartInfo]) -> None:
                 path.unlink()
 
 
-def _save(info: ChartInfo, fig, out_dir: Path) -> ChartInfo:
-    info.png, info.svg = save_figure(fig, out_dir / info.key, title=info.title, alt=info.alt)
-    return info
-
-
 def _respondents(indicators: pd.DataFrame, arm: str, wave: str | None) -> dict[str, int]:
     """Largest indicator base per programme: the nearest the public table gets to n."""
     part = indicators[(indicators["arm"] == arm) & (indicators["wave"] == wave) & ~indicators["suppressed"]]
@@ -119,13 +91,13 @@ def _respondents(indicators: pd.DataFrame, arm: str, wave: str | None) -> dict[s
 # -- 1. AAI domain profile ------------------------------------------------------------
 def _domain_chart(domains: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path, tr: Translator, min_cell: int) -> ChartInfo:
     info = ChartInfo(key="domain_profile", section="domains", title=tr("AAI domain profile of participants"))
-    part = domains[(domains["arm"] == "participant") & domains["item"].isin(plots.DOMAINS)]
+    part = domains[(domains["arm"] == "participant") & domains["item"].isin(plots.DOMAINS + ("AAI",))]
     wave = queries.latest_wave(part)
     part = part[part["wave"] == wave]
     if part.empty or part["value"].isna().all():
         info.message = tr("No AAI domain scores for participants yet: the domain_scores table is empty or missing.")
         return info
-    means = part.groupby("item")["value"].mean().dropna()
+    means = part[part["item"] != "AAI"].groupby("item")["value"].mean().dropna()
     best, worst = means.idxmax(), means.idxmin()
     info.title = tr(
         "Participants score highest on %(best)s (%(best_value)s) and lowest on %(worst)s (%(worst_value)s)",
@@ -134,17 +106,20 @@ def _domain_chart(domains: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path
     ) if best != worst else tr("AAI domain profile of participants")
     n = _respondents(indicators, "participant", wave)
     info.n = sum(n.values()) or None
+    marks = benchmarks()
     info.caption = " ".join([
         tr("AAI domain scores (0–100) of programme participants at %(wave)s, by programme.", wave=tr.wave(wave)),
         tr("Hatched bars are partial domains: computed from the indicators available, weights rescaled."),
         _n_sentence(tr, n, min_cell),
         tr("Source: programme surveys; warehouse table domain_scores."),
+        _benchmark_sentence(tr, marks),
     ])
     lines = []
+    no_score, partial = tr("no score"), tr("partial")
     for programme, rows in part.groupby("programme_id"):
         values = ", ".join(
-            f"{tr.domain(r.item)} {tr.number(r.value, 1) if pd.notna(r.value) else tr('no score')}"
-            + (f" ({tr('partial')})" if r.partial else "")
+            f"{tr.domain(r.item)} {tr.number(r.value, 1) if pd.notna(r.value) else no_score}"
+            + (f" ({partial})" if r.partial else "")
             for r in rows.sort_values("item").itertuples()
         )
         lines.append(f"{programme}: {values}.")
@@ -153,9 +128,28 @@ def _domain_chart(domains: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path
         part, title=info.title, xlabel=tr("Domain score (0–100)"),
         domain_labels={d: tr.domain(d) for d in plots.DOMAINS},
         partial_label=tr("partial domain"), partial_note=tr("partial (%(used)s of %(total)s)"),
-        no_score_label=tr("no score"),
+        no_score_label=tr("no score"), benchmarks=marks, benchmark_label=tr("published figure (EU)"),
     )
     return _save(info, fig, out_dir)
+
+
+def benchmarks() -> pd.DataFrame:
+    """One published EU figure per AAI domain and the AAI (the latest edition we hold),
+    from ``catalogue.aai_published()``: national statistics, not a programme's survey."""
+    published = catalogue.aai_published()
+    eu = published[published["country"].str.startswith("EU") & (published["sex"] == "total")
+                   & published["item"].isin(plots.DOMAINS + ("AAI",))]
+    latest = eu.sort_values(["item", "edition"], ascending=[True, False]).drop_duplicates("item")
+    return latest[["item", "value", "country", "edition", "source_url"]].reset_index(drop=True)
+
+
+def _benchmark_sentence(tr: Translator, marks: pd.DataFrame) -> str:
+    if marks.empty:
+        return ""
+    listed = "; ".join(f"{tr.domain(b.item)} {tr.number(b.value, 1)} ({b.country}, {b.edition}, {b.source_url})"
+                       for b in marks.itertuples())
+    return tr("Black diamonds: published AAI figures for comparison, national statistics rather than a programme "
+              "survey, so not directly comparable: %(list)s.", list=listed)
 
 
 def _n_sentence(tr: Translator, n: dict[str, int], min_cell: int) -> str:
@@ -255,9 +249,11 @@ def _change_alt(frame: pd.DataFrame, tr: Translator, suppressed_label: str) -> s
 
 
 # -- 3. Attendance over time ------------------------------------------------------------
-def _attendance_chart(con: duckdb.DuckDBPyConnection, out_dir: Path, tr: Translator, min_cell: int) -> ChartInfo:
+def _attendance_chart(con: duckdb.DuckDBPyConnection, indicators: pd.DataFrame, programmes: list[str], out_dir: Path,
+                      tr: Translator, min_cell: int) -> ChartInfo:
     info = ChartInfo(key="attendance", section="participation", title=tr("Sessions and attendance per month"))
     df = queries.attendance_monthly(con, min_cell=min_cell)
+    df = df[df["programme_id"].isin(programmes)]
     if df.empty:
         info.message = tr("No attendance registers yet: the attendance table is empty or missing.")
         return info
@@ -271,9 +267,9 @@ def _attendance_chart(con: duckdb.DuckDBPyConnection, out_dir: Path, tr: Transla
     else:
         info.title = tr("%(sessions)s sessions held from %(first)s to %(last)s; busiest month %(month)s (%(busiest)s)",
                         month=tr.month(busiest.date()), busiest=tr.number(int(totals["sessions"].max())), **common)
-    reach = queries.reach(con, min_cell=min_cell)
-    total_people = reach.loc[reach["programme_id"].isna(), "people"]
-    info.n = int(total_people.iloc[0]) if not total_people.empty and pd.notna(total_people.iloc[0]) else None
+    # n from the published P.reached cells: visible programmes only, never a raw recount
+    reached = indicators[(indicators["indicator"] == "P.reached") & ~indicators["suppressed"]]
+    info.n = int(reached["value"].sum()) if not reached.empty else None
     info.caption = " ".join([
         tr("Sessions held (a group meeting on a date) and people attending at least once, per month and programme."),
         tr("People counted: %(n)s.", n=tr.number(info.n)) if info.n else "",

@@ -37,8 +37,13 @@ def domain_profile(
     partial_label: str,
     partial_note: str,
     no_score_label: str,
+    benchmarks: pd.DataFrame | None = None,
+    benchmark_label: str = "",
 ) -> Figure:
-    """Grouped bars: one row per AAI domain, one bar per programme, 0–100.
+    """Grouped bars: one row per AAI domain (and the AAI), one bar per programme, 0–100.
+
+    ``benchmarks`` (item, value): published national or EU figures, drawn as black
+    diamonds so the programme's bars can be read against them.
 
     ``df``: programme_id, item (D1–D4), value, partial, indicators_used,
     indicators_total. A partial domain is hatched and labelled with ``partial_note``
@@ -46,10 +51,11 @@ def domain_profile(
     """
     programmes = sorted(df["programme_id"].dropna().unique())
     colours = _colours(programmes)
+    items = DOMAINS + ("AAI",)
     with chart_style():
-        fig, ax = new_figure(rows_height(len(DOMAINS) * max(1, len(programmes)), per_row=0.3))
+        fig, ax = new_figure(rows_height(len(items) * max(1, len(programmes)), per_row=0.3))
         band = 0.8 / max(1, len(programmes))
-        for d, item in enumerate(DOMAINS):
+        for d, item in enumerate(items):
             for p, programme in enumerate(programmes):
                 y = d - 0.4 + band * (p + 0.5)
                 row = df[(df["item"] == item) & (df["programme_id"] == programme)]
@@ -70,14 +76,22 @@ def domain_profile(
                         "total": _whole(row["indicators_total"].iloc[0]),
                     }
                 ax.text(value + 1, y, text, va="center", fontsize=8)
-        ax.set_yticks(range(len(DOMAINS)), [domain_labels.get(d, d) for d in DOMAINS])
+        marks = benchmarks if benchmarks is not None else pd.DataFrame(columns=["item", "value"])
+        for b in marks.itertuples():
+            if b.item in items:
+                y = items.index(b.item)
+                ax.plot(b.value, y, marker="D", markersize=6, color=OKABE_ITO["black"], zorder=4, linestyle="none")
+                ax.vlines(b.value, y - 0.45, y + 0.45, color=OKABE_ITO["black"], linewidth=0.8, linestyle="--")
+        ax.set_yticks(range(len(items)), [textwrap.fill(domain_labels.get(d, d), 28) for d in items])
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.set_xlabel(xlabel)
         ax.grid(axis="y", visible=False)
         handles = [Patch(color=colours[p], label=p) for p in programmes]
         handles.append(Patch(facecolor="white", edgecolor=MUTED, hatch="///", label=partial_label))
-        ax.legend(handles=handles, loc="lower right", fontsize=8)
+        if not marks.empty:
+            handles.append(Line2D([], [], marker="D", color=OKABE_ITO["black"], linestyle="none", label=benchmark_label))
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)), fontsize=8)
         fig.suptitle(wrap(title), x=0.01, ha="left", fontsize=11, fontweight="bold")
     return fig
 

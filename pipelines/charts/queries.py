@@ -43,31 +43,6 @@ group by all
 order by month, programme_id
 """
 
-REACH_SQL = """
-with att as (select a.*, {programme} as programme_id from attendance a {join})
-select programme_id,
-       count(distinct (group_id, session_date)) as sessions,
-       count(distinct participant_id) filter (where attended) as people,
-       count(distinct group_id) as groups_meeting,
-       min(session_date) as first_session,
-       max(session_date) as last_session
-from att
-group by grouping sets ((programme_id), ())
-order by programme_id nulls last
-"""
-
-GROUPS_SQL = """
-select programme_id,
-       count(*) as groups,
-       count(*) filter (where end_date is null) as still_meeting,
-       count(*) filter (where facilitation = 'self_run') as self_run,
-       count(distinct country) as countries,
-       count(distinct region) as regions
-from groups
-group by grouping sets ((programme_id), ())
-order by programme_id nulls last
-"""
-
 FILES_SQL = """
 select source_file, kind, status,
        coalesce(rows_read, 0) as rows_read,
@@ -86,14 +61,6 @@ select rule, table_name, coalesce(nullif(column_name, ''), '') as column_name,
 from quarantine
 group by all
 order by problems desc, rule, table_name, column_name
-"""
-
-IMPACT_SQL = """
-select indicator, programme_id, method, estimate, ci_low, ci_high, p_value, n, note
-from impact_estimates
-where coalesce(group_id, 'all') = 'all' and coalesce(sex, 'all') = 'all'
-  and coalesce(age_band, 'all') = 'all'
-order by programme_id, indicator, method
 """
 
 UNREGISTERED = "(group not registered)"
@@ -183,41 +150,6 @@ def attendance_monthly(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> pd.D
     return df[columns]
 
 
-def reach(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> pd.DataFrame:
-    """Per programme (and a total row with ``programme_id`` NULL): sessions, people,
-    groups meeting, first and last session. People counts under ``min_cell`` are NULL."""
-    columns = ["programme_id", "sessions", "people", "groups_meeting", "first_session", "last_session"]
-    if not table_exists(con, "attendance"):
-        return pd.DataFrame(columns=columns)
-    df = _frame(con, REACH_SQL.format(**_programme_join(con)), columns)
-    if df.empty or int(df["sessions"].fillna(0).sum()) == 0:
-        return pd.DataFrame(columns=columns)
-    df["people"] = df["people"].astype("Float64").mask(df["people"].between(1, min_cell - 1))
-    return _secondary_suppression(df, "people")
-
-
-def _secondary_suppression(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Hide a second programme when exactly one is hidden, so the total minus the
-    visible programmes cannot give the hidden one back. The total row (NULL
-    programme) stays: it is above the threshold whenever it is shown at all."""
-    parts = df["programme_id"].notna()
-    hidden = parts & df[column].isna()
-    if int(hidden.sum()) == 1:
-        visible = df.loc[parts & ~hidden, column]
-        if not visible.empty:
-            df.loc[visible.astype("float64").idxmin(), column] = pd.NA
-    return df
-
-
-def groups_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Groups per programme (and a total row): started, still meeting, self-run."""
-    columns = ["programme_id", "groups", "still_meeting", "self_run", "countries", "regions"]
-    if not table_exists(con, "groups"):
-        return pd.DataFrame(columns=columns)
-    df = _frame(con, GROUPS_SQL, columns)
-    return df if not df.empty and int(df["groups"].sum()) else pd.DataFrame(columns=columns)
-
-
 def files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per file found under ``raw/`` with rows read, loaded and quarantined."""
     columns = ["source_file", "kind", "status", "rows_read", "rows_loaded", "rows_quarantined"]
@@ -230,11 +162,3 @@ def quarantine_rules(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not table_exists(con, "quarantine"):
         return pd.DataFrame(columns=columns)
     return _frame(con, QUARANTINE_RULES_SQL, columns)
-
-
-def impact_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
-    """Impact estimates for totals, or None when the impact stage has not run yet."""
-    if not table_exists(con, "impact_estimates"):
-        return None
-    columns = ["indicator", "programme_id", "method", "estimate", "ci_low", "ci_high", "p_value", "n", "note"]
-    return _frame(con, IMPACT_SQL, columns)

@@ -1,38 +1,40 @@
-"""The ``report`` asset: ``report.html`` and ``report.pdf`` under ``processed/reports/``."""
+"""The ``report`` asset: every report of the data period under ``processed/reports/``."""
+
+import os
 
 import dagster as dg
 
-from pipelines.charts import load_charts
 from pipelines.charts.assets import CHART_INPUTS
-from pipelines.report.build import build_report
+from pipelines.report.build import build_reports
 from pipelines.warehouse import Warehouse
+
+LANGUAGE_ENV = "AAI_REPORT_LANG"
 
 
 # impact_estimates is read when present; depending on it keeps the report after the impact stage.
 @dg.asset(deps=["charts", "impact_estimates", *CHART_INPUTS], kinds={"html", "pdf"}, group_name="report")
 def report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """The evaluation report for funders and evaluators, as HTML and PDF.
+    """Evaluation reports for funders and evaluators: one per programme and one for all
+    programmes, for the data period, in `$AAI_REPORT_LANG` (en, ru, uk or pl; default en).
 
-    Sections: headline figures in plain words; participation and reach (groups,
-    sessions, people); AAI domains and indicators (value, 95% interval, n); change from
-    baseline to the latest follow-up, with impact estimates once they are computed;
-    data quality (files, rows loaded and quarantined, quarantine counts by rule —
-    never the quarantined values); methodology, limitations and how to cite.
-
-    The HTML is one self-contained file (charts embedded, no external requests) that
-    can be e-mailed or archived; the PDF is A4. Figures under `$AAI_MIN_CELL` people
-    (default 5) are suppressed everywhere. Missing inputs — no follow-up wave yet,
-    impact not computed — are stated in the report rather than failing the run.
+    Each lands in `processed/reports/<programme or all>/<period>/`: a self-contained
+    `report.html`, an A4 `report.pdf`, its charts, and the citable
+    `headline_figures.csv` / `.json` (one row per figure with a stable id, value,
+    interval, n, definition and provenance; byte-identical for the same inputs and
+    code). Sections: headline figures; participation and reach; AAI domains against
+    published benchmarks; change; impact with attrition and dose-response; attendance
+    and sustainability of groups; data quality; methodology; how to cite. Figures under
+    `$AAI_MIN_CELL` people (default 5) are suppressed everywhere. `aai report` rebuilds
+    them for another period, programme or language without re-running the pipeline.
     """
-    paths = warehouse.paths
-    charts = load_charts(paths.charts)
+    lang = os.environ.get(LANGUAGE_ENV, "").strip() or "en"
     with warehouse.connect(read_only=True) as con:
-        built = build_report(con, charts, paths.reports)
-    context.log.info("Report written to %s and %s", built.html, built.pdf)
+        built = build_reports(con, warehouse.paths.reports, lang=lang)
+    for paths in built:
+        context.log.info("Report written to %s", paths.folder)
     return dg.MaterializeResult(metadata={
-        "html": dg.MetadataValue.path(str(built.html)),
-        "pdf": dg.MetadataValue.path(str(built.pdf)),
-        "html_kb": round(built.html.stat().st_size / 1024, 1),
-        "pdf_kb": round(built.pdf.stat().st_size / 1024, 1),
-        "charts_embedded": sum(c.available for c in charts),
+        "reports": dg.MetadataValue.md("\n".join(f"- `{p.folder}` (content hash `{p.content_hash[:16]}`)"
+                                                 for p in built)),
+        "language": lang,
+        "reports_written": len(built),
     })

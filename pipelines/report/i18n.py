@@ -3,10 +3,16 @@
 Strings are marked the gettext way: ``tr("Headline figures")`` in Python,
 ``{{ _("Headline figures") }}`` in the Jinja2 templates (``jinja2.ext.i18n``,
 new-style, so ``%(name)s`` placeholders are filled by keyword). The English text is
-the message id, so English needs no catalogue; another language is a compiled
-catalogue ``locale/<lang>/LC_MESSAGES/aai_report.mo`` beside this file, extracted with
-Babel (``pybabel extract`` over ``pipelines/charts`` and ``pipelines/report``).
-A language without a catalogue falls back to English rather than failing.
+the message id, so English needs no catalogue. Indicator and domain names are the
+``name`` column of the indicator catalogue (``pipelines/catalogue.py``), translated
+through the same ``.po`` files: ``babel.cfg`` extracts them with
+``pipelines.report.extract``, so a name lives in English in one place and in each
+other language in one place.
+
+Each language is one file, ``locale/<lang>/LC_MESSAGES/messages.po``, compiled in
+memory when first used. No ``.mo`` file is read: a compiled catalogue that is missing
+on a fresh clone, or older than its ``.po``, cannot silently change a report.
+A message a catalogue lacks (or marks fuzzy) shows in English rather than failing.
 
 Numbers, percentages and dates are formatted with Babel for the same locale, so a
 Polish report writes ``42,1%`` and ``1 234`` the Polish way.
@@ -15,16 +21,22 @@ Polish report writes ``42,1%`` and ``1 234`` the Polish way.
 from __future__ import annotations
 
 import gettext
+import io
 import re
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-DOMAIN = "aai_report"
+from pipelines import catalogue
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
+LANGUAGES = ("en", "ru", "uk", "pl")
 
 
 def N_(message: str) -> str:
@@ -32,42 +44,12 @@ def N_(message: str) -> str:
     return message
 
 
-# Labels of the AAI indicators (see shared/domain/aai.md). 3.5 and 3.6 are our proxies
-# and say so wherever they appear.
-INDICATOR_LABELS: dict[str, str] = {
-    "1.1": N_("Employment rate 55–59"),
-    "1.2": N_("Employment rate 60–64"),
-    "1.3": N_("Employment rate 65–69"),
-    "1.4": N_("Employment rate 70–74"),
-    "2.1": N_("Voluntary activities"),
-    "2.2": N_("Care to children, grandchildren"),
-    "2.3": N_("Care to older adults"),
-    "2.4": N_("Political participation"),
-    "3.1": N_("Physical exercise"),
-    "3.2": N_("Access to health and dental care"),
-    "3.3": N_("Independent living arrangements"),
-    "3.4": N_("Relative median income"),
-    "3.5": N_("No poverty risk (proxy: making ends meet)"),
-    "3.6": N_("No severe material deprivation (proxy)"),
-    "3.7": N_("Physical safety"),
-    "3.8": N_("Lifelong learning"),
-    "4.1": N_("Remaining life expectancy at 55"),
-    "4.2": N_("Share of healthy life expectancy at 55"),
-    "4.3": N_("Mental well-being (WHO-5 raw score ≥ 13)"),
-    "4.4": N_("Use of ICT"),
-    "4.5": N_("Social connectedness"),
-    "4.6": N_("Educational attainment"),
-}
-
-DOMAIN_LABELS: dict[str, str] = {
-    "D1": N_("Employment"),
-    "D2": N_("Participation in society"),
-    "D3": N_("Independent, healthy and secure living"),
-    "D4": N_("Capacity and enabling environment"),
-    "AAI": N_("Active Ageing Index"),
-}
-
 ARM_LABELS: dict[str, str] = {"participant": N_("participants"), "comparison": N_("comparison")}
+METHOD_LABELS: dict[str, str] = {
+    "change": N_("change"),
+    "paired_change": N_("paired change"),
+    "did": N_("difference in differences"),
+}
 
 STATUS_LABELS: dict[str, str] = {
     "loaded": N_("loaded"),
@@ -94,43 +76,73 @@ def wave_order(wave: str) -> int:
     return int(match.group(1)) if match else 10_000
 
 
+def code_key(code: str) -> tuple:
+    """Sort key for indicator codes: AAI codes numerically (1.1 … 4.6), then the rest."""
+    major, _, minor = str(code).partition(".")
+    return (0, int(major), int(minor), "") if major.isdigit() and minor.isdigit() else (1, 0, 0, str(code))
+
+
+@cache
+def _names() -> dict[str, str]:
+    df = catalogue.indicators()
+    return dict(zip(df["code"], df["name"], strict=True))
+
+
+@cache
+def load_translations(lang: str) -> gettext.NullTranslations:
+    """The language's ``.po`` compiled in memory; English (no catalogue) passes through."""
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if lang == DEFAULT_LANGUAGE or not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as handle:
+        entries = read_po(handle, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, entries, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
 class Translator:
     """Translations and locale-aware formatting for one report language."""
 
     def __init__(self, lang: str = DEFAULT_LANGUAGE) -> None:
         self.lang = lang or DEFAULT_LANGUAGE
-        self.translations = gettext.translation(
-            DOMAIN, localedir=LOCALE_DIR, languages=[self.lang], fallback=True
-        )
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"no report language {self.lang!r}; available: {', '.join(LANGUAGES)}")
+        self.translations = load_translations(self.lang)
 
     def __call__(self, message: str, **params: object) -> str:
         text = self.translations.gettext(message)
         return text % params if params else text
 
-    def plural(self, singular: str, plural: str, n: int, **params: object) -> str:
-        text = self.translations.ngettext(singular, plural, n)
-        return text % {"num": n, **params}
-
     # -- labels ---------------------------------------------------------------------
     def indicator(self, code: str) -> str:
-        label = INDICATOR_LABELS.get(str(code))
-        return f"{code} {self(label)}" if label else str(code).replace("_", " ")
+        """``4.5 Social connectedness`` for AAI codes, the bare name for programme ones."""
+        name = _names().get(str(code))
+        if name is None:
+            return str(code).replace("_", " ")
+        return f"{code} {self(name)}" if is_aai_indicator(code) else self(name)
 
     def domain(self, item: str) -> str:
-        label = DOMAIN_LABELS.get(str(item))
-        return f"{item} {self(label)}" if label and item != "AAI" else self(label or str(item))
+        if item == "AAI":
+            return self(N_("Active Ageing Index"))
+        name = _names().get(str(item))
+        return f"{item} {self(name)}" if name else str(item)
 
     def arm(self, arm: str) -> str:
         return self(ARM_LABELS.get(str(arm), str(arm)))
+
+    def method(self, method: str) -> str:
+        return self(METHOD_LABELS.get(str(method), str(method)))
 
     def status(self, status: str) -> str:
         return self(STATUS_LABELS.get(str(status), str(status)))
 
     def wave(self, wave: str) -> str:
         if wave == "baseline":
-            return self("baseline")
+            return self(N_("baseline"))
         match = _FOLLOWUP.match(str(wave))
-        return self("follow-up %(n)s", n=match.group(1)) if match else str(wave)
+        return self(N_("follow-up %(n)s"), n=match.group(1)) if match else str(wave)
 
     # -- numbers and dates ------------------------------------------------------------
     def number(self, value: float | int | None, digits: int = 0) -> str:
@@ -143,7 +155,7 @@ class Translator:
         """A value already on the 0–100 scale, written as a percentage."""
         if value is None:
             return "–"
-        return self("%(value)s%%", value=self.number(value, digits))
+        return self(N_("%(value)s%%"), value=self.number(value, digits))
 
     def date(self, value: date | None) -> str:
         if value is None:

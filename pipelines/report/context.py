@@ -1,0 +1,243 @@
+"""The report's figures, formatted: ``gather`` turns a (period's) warehouse into the
+template's context — numbers already formatted and sentences already translated, so
+the template only lays them out.
+
+Every count of people, sessions and groups is read from ``indicators_public``, where
+the indicators stage has applied primary and secondary suppression; a total over
+programmes adds up only the visible programmes. Impact notes written by the impact
+stage are not printed: they are English and may quote a small cell's size. Every table
+may be missing (no follow-up, impact not run): the context then carries a sentence.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from pipelines import catalogue
+from pipelines.charts import queries
+from pipelines.charts.build import change_frame, largest_rise
+from pipelines.report import queries as report_queries
+from pipelines.report.context_impact import attrition_differences, attrition_rows, dose_rows, impact_tables
+from pipelines.report.i18n import Translator, code_key
+
+TOP_RULES = 10
+OUTPUTS = ("P.groups_started", "P.groups_meeting", "P.groups_self_run", "P.sessions", "P.reached", "P.hours",
+           "P.sessions_per_participant", "P.attendance_rate", "P.retention_3m", "P.retention_6m",
+           "P.return_after_gap", "P.led_by_participants")
+REGISTER_SOURCES = {"attendance", "groups"}
+
+
+@cache
+def _units() -> dict[str, str]:
+    df = catalogue.indicators()
+    return dict(zip(df["code"], df["unit"], strict=True))
+
+
+def _num(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def gather(con, tr: Translator, *, programmes: list[str], min_cell: int) -> dict:
+    """Everything the template shows for ``programmes``, formatted for ``tr``'s language."""
+    indicators = queries.indicator_totals(con)
+    indicators = indicators[indicators["programme_id"].isin(programmes)]
+    outputs = indicators[indicators["indicator"].isin(OUTPUTS)]
+    survey = indicators[~indicators["indicator"].isin(OUTPUTS)]
+    domains = queries.domain_totals(con)
+    domains = domains[domains["programme_id"].isin(programmes)]
+    files, rules = queries.files(con), queries.quarantine_rules(con)
+    impact_ready = report_queries.impact_available(con)
+    impact = report_queries.load(con, "impact_totals", programmes)
+    return {
+        "min_cell": min_cell,
+        "programmes": programmes,
+        "headline": _headline(tr, outputs, survey, impact, files, programmes, min_cell),
+        "outputs": _output_table(tr, outputs, programmes),
+        "domains": _domain_rows(tr, domains),
+        "indicator_tables": _indicator_tables(tr, survey),
+        "changes": _change_rows(tr, survey),
+        "impact": impact_tables(tr, impact, min_cell) if impact_ready else None,
+        "attrition": attrition_rows(tr, report_queries.load(con, "attrition_counts", programmes), min_cell),
+        "attrition_diff": attrition_differences(tr, report_queries.load(con, "attrition_differences", programmes)),
+        "dose": dose_rows(tr, report_queries.load(con, "dose_response", programmes)),
+        "files": [{"file": r.source_file, "kind": r.kind, "status": tr.status(r.status),
+                   "read": tr.number(r.rows_read), "loaded": tr.number(r.rows_loaded),
+                   "quarantined": tr.number(r.rows_quarantined)} for r in files.itertuples()],
+        # Counts by rule and column only: quarantine values, records and reasons may quote personal data.
+        "rules": [{"rule": r.rule, "table": r.table_name, "column": r.column_name or "–",
+                   "problems": tr.number(r.problems), "rows": tr.number(r.rows)}
+                  for r in rules.head(TOP_RULES).itertuples()],
+        "quality_totals": _quality_totals(tr, files, rules),
+    }
+
+
+# -- headline and outputs -------------------------------------------------------------------
+def _visible(outputs: pd.DataFrame, code: str) -> pd.DataFrame:
+    return outputs[(outputs["indicator"] == code) & ~outputs["suppressed"]]
+
+
+def _headline(tr, outputs, survey, impact, files, programmes, min_cell) -> list[str]:
+    lines = []
+    for programme in programmes:
+        mine = outputs[outputs["programme_id"] == programme]
+        reached, sessions = _visible(mine, "P.reached"), _visible(mine, "P.sessions")
+        if not sessions.empty:
+            lines.append(tr("%(programme)s: %(people)s people took part in %(sessions)s sessions.",
+                            programme=programme, sessions=tr.number(sessions["value"].iloc[0]),
+                            people=tr.number(reached["value"].iloc[0]) if not reached.empty
+                            else tr("fewer than %(min)s", min=min_cell)))
+        started = _visible(mine, "P.groups_started")
+        if not started.empty:
+            lines.append(tr("%(programme)s: %(groups)s groups started; %(meeting)s still meeting; %(self_run)s run by "
+                            "their own members.", programme=programme, groups=tr.number(started["value"].iloc[0]),
+                            meeting=_share_text(tr, mine, "P.groups_meeting"),
+                            self_run=_share_text(tr, mine, "P.groups_self_run")))
+    aai = survey[survey["is_aai"].astype(bool)] if not survey.empty else survey
+    if aai.empty:
+        lines.append(tr("No AAI indicators have been computed yet."))
+    for programme, rows in aai.groupby("programme_id"):
+        frame, latest = change_frame(rows, tr)
+        rise = largest_rise(frame[frame["arm"] == "participant"]) if latest else None
+        if rise is not None:
+            lines.append(tr(
+                "Among %(programme)s participants, %(indicator)s rose from %(before)s at baseline to %(after)s at "
+                "%(wave)s; see the impact section for the comparison group.",
+                programme=programme, indicator=tr.indicator(rise["indicator"]), before=tr.percent(rise["baseline"]),
+                after=tr.percent(rise["followup"]), wave=tr.wave(latest)))
+    did = impact[(impact["method"] == "did") & impact["estimate"].notna()] if not impact.empty else impact
+    for programme, rows in did.groupby("programme_id"):
+        clear = rows[rows["bh_significant"].fillna(False).astype(bool)]
+        lines.append(tr("%(programme)s: %(k)s of %(n)s outcomes changed differently among participants than in the "
+                        "comparison group after correction for many outcomes.", programme=programme,
+                        k=tr.number(len(clear)), n=tr.number(len(rows))))
+    if not files.empty:
+        lines.append(tr("%(read)s rows from %(files)s files were read: %(loaded)s loaded and %(quarantined)s held in "
+                        "quarantine for correction.", read=tr.number(int(files["rows_read"].sum())),
+                        files=tr.number(len(files)), loaded=tr.number(int(files["rows_loaded"].sum())),
+                        quarantined=tr.number(int(files["rows_quarantined"].sum()))))
+    return lines
+
+
+def _share_text(tr, rows, code) -> str:
+    """A published share of groups as a count of groups ("6 of 7"), or "suppressed"."""
+    row = _visible(rows, code)
+    if row.empty:
+        return tr("suppressed")
+    r = row.iloc[0]
+    return tr("%(k)s of %(n)s", k=tr.number(round(r.value * r.n / 100)), n=tr.number(r.n))
+
+
+def _cell(tr, row, digits: int | None = None) -> dict:
+    """One published cell: value, interval and n — or the suppression label alone."""
+    if row is None:
+        return {"value": "–", "ci": "", "n": "", "suppressed": False}
+    if bool(row.suppressed) or pd.isna(row.value):
+        return {"value": tr("suppressed"), "ci": "", "n": "", "suppressed": True}
+    share = _units().get(str(row.indicator)) == "percent"
+    digits = digits if digits is not None else (1 if share else 2)
+    ci = ""
+    if pd.notna(row.ci_low) and pd.notna(row.ci_high):
+        ci = f"{tr.number(row.ci_low, digits)}–{tr.number(row.ci_high, digits)}"
+    value = tr.percent(row.value, digits) if share else tr.number(row.value, digits)
+    return {"value": value, "ci": ci, "n": tr.number(_num(row.n)), "suppressed": False}
+
+
+def _output_table(tr, outputs, programmes) -> dict:
+    """Programme outputs (rows) by programme (columns), and a total of visible counts."""
+    rows = []
+    for code in OUTPUTS:
+        sub = outputs[outputs["indicator"] == code]
+        if sub.empty:
+            continue
+        cells = []
+        for programme in programmes:
+            match = sub[sub["programme_id"] == programme]
+            digits = 0 if code in {"P.groups_started", "P.sessions", "P.reached", "P.hours"} else None
+            cells.append(_cell(tr, match.iloc[0] if not match.empty else None, digits))
+        total = ""
+        if len(programmes) > 1 and code in {"P.groups_started", "P.sessions", "P.reached", "P.hours"}:
+            visible = sub[~sub["suppressed"]]
+            total = tr.number(visible["value"].sum()) if not visible.empty else tr("suppressed")
+            if len(visible) < len(sub):
+                total += " " + tr("(programmes shown)")
+        rows.append({"label": tr.indicator(code), "cells": cells, "total": total})
+    return {"header": programmes, "rows": rows, "with_total": len(programmes) > 1}
+
+
+# -- survey indicators ------------------------------------------------------------------------
+def _domain_rows(tr, domains) -> dict:
+    part = domains[domains["arm"] == "participant"] if not domains.empty else domains
+    wave = queries.latest_wave(part)
+    rows = []
+    for programme, sub in part[part["wave"] == wave].groupby("programme_id"):
+        cells = []
+        for item in ("D1", "D2", "D3", "D4", "AAI"):
+            row = sub[sub["item"] == item]
+            if row.empty or pd.isna(row["value"].iloc[0]):
+                cells.append({"value": tr("no score"), "note": ""})
+                continue
+            r = row.iloc[0]
+            note = tr("partial (%(used)s of %(total)s)", used=int(r.indicators_used), total=int(r.indicators_total)) \
+                if r.partial else ""
+            cells.append({"value": tr.number(r.value, 1), "note": note})
+        rows.append({"programme": programme, "cells": cells})
+    return {"wave": tr.wave(wave) if wave else None, "rows": rows,
+            "header": [tr.domain(i) for i in ("D1", "D2", "D3", "D4", "AAI")]}
+
+
+def _indicator_tables(tr, survey) -> list[dict]:
+    tables = []
+    for programme, rows in survey.groupby("programme_id") if not survey.empty else []:
+        columns = sorted({(r.arm, r.wave, r.wave_rank) for r in rows.itertuples()},
+                         key=lambda c: ({"participant": 0, "comparison": 1}.get(c[0], 2), c[2]))
+        body = []
+        for code in sorted(rows["indicator"].unique(), key=code_key):
+            sub = rows[rows["indicator"] == code]
+            cells = []
+            for arm, wave, _ in columns:
+                match = sub[(sub["arm"] == arm) & (sub["wave"] == wave)]
+                cells.append(_cell(tr, match.iloc[0] if not match.empty else None))
+            body.append({"label": tr.indicator(code), "cells": cells})
+        tables.append({"programme": programme, "rows": body,
+                       "header": [f"{tr.arm(arm)}, {tr.wave(wave)}" for arm, wave, _ in columns]})
+    return tables
+
+
+def _change_rows(tr, survey) -> list[dict]:
+    rows = []
+    aai = survey[survey["is_aai"].astype(bool)] if not survey.empty else survey
+    for programme, sub in aai.groupby("programme_id"):
+        frame, latest = change_frame(sub, tr)
+        if latest is None:
+            rows.append({"programme": programme, "wave": None, "items": [],
+                         "missing": tr("No follow-up wave yet: change cannot be shown.")})
+            continue
+        items = []
+        for (code, _), cells in frame.groupby(["indicator", "arm_rank"], sort=False):
+            by_stage = {r.stage: r for r in cells.itertuples()}
+            both = all(s in by_stage and not by_stage[s].suppressed for s in ("baseline", "followup"))
+            diff = by_stage["followup"].value - by_stage["baseline"].value if both else None
+            items.append({
+                "label": tr.indicator(code), "arm": tr.arm(cells["arm"].iloc[0]),
+                "baseline": _cell(tr, by_stage.get("baseline"))["value"],
+                "followup": _cell(tr, by_stage.get("followup"))["value"],
+                "change": tr("%(sign)s%(value)s points", sign="+" if diff >= 0 else "−",
+                             value=tr.number(abs(diff), 1)) if diff is not None else "–",
+            })
+        rows.append({"programme": programme, "wave": tr.wave(latest), "missing": "", "items": items})
+    return rows
+
+
+def _quality_totals(tr, files, rules) -> str:
+    if files.empty:
+        return tr("No files have been ingested yet.")
+    return tr(
+        "%(files)s files, %(read)s rows read, %(loaded)s loaded, %(quarantined)s quarantined (%(problems)s problems "
+        "under %(rules)s rules).",
+        files=tr.number(len(files)), read=tr.number(int(files["rows_read"].sum())),
+        loaded=tr.number(int(files["rows_loaded"].sum())), quarantined=tr.number(int(files["rows_quarantined"].sum())),
+        problems=tr.number(int(rules["problems"].sum()) if not rules.empty else 0),
+        rules=tr.number(rules["rule"].nunique() if not rules.empty else 0),
+    )

@@ -1,0 +1,92 @@
+"""The impact section's tables: estimates side by side, attrition, dose-response.
+
+Built from the impact stage's structured columns, never its English notes and
+sentences, so the section translates and no note can quote a small cell. A row the
+impact stage could not estimate says so without its cell sizes; a count of people
+lost under the minimum cell size is written "fewer than N", and the retained count
+beside it is hidden too (it would give the lost count back).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipelines.report.i18n import Translator, code_key
+
+METHODS = ("change", "paired_change", "did")
+
+
+def _digits(unit: str) -> int:
+    return 1 if unit == "percentage_points" else 2
+
+
+def _estimate(tr: Translator, row, min_cell: int) -> dict:
+    if row is None:
+        return {"text": "–", "ci": "", "flag": False}
+    if pd.isna(row.estimate):
+        return {"text": tr("not estimated (n<%(min)s)", min=min_cell), "ci": "", "flag": False}
+    d = _digits(row.unit)
+    sign = "+" if row.estimate > 0 else ("−" if row.estimate < 0 else "")
+    return {"text": f"{sign}{tr.number(abs(row.estimate), d)}",
+            "ci": tr("%(low)s to %(high)s", low=tr.number(row.ci_low, d), high=tr.number(row.ci_high, d))
+            if pd.notna(row.ci_low) else "",
+            "flag": bool(row.bh_significant) if pd.notna(row.bh_significant) else False}
+
+
+def impact_tables(tr: Translator, impact: pd.DataFrame, min_cell: int) -> list[dict]:
+    """One table per programme and follow-up: indicators × the three methods."""
+    tables = []
+    for (programme, wave), rows in impact.groupby(["programme_id", "wave"]):
+        body = []
+        for code in sorted(rows["indicator"].unique(), key=code_key):
+            sub = rows[rows["indicator"] == code].set_index("method")
+            cells = [_estimate(tr, next(sub.loc[[m]].itertuples()) if m in sub.index else None, min_cell)
+                     for m in METHODS]
+            body.append({"label": tr.indicator(code), "cells": cells})
+        outcomes = rows["n_outcomes"].dropna()
+        tables.append({"programme": programme, "wave": tr.wave(wave), "rows": body,
+                       "header": [tr.method(m) for m in METHODS],
+                       "n_outcomes": tr.number(outcomes.iloc[0]) if not outcomes.empty else "–"})
+    return tables
+
+
+def attrition_rows(tr: Translator, counts: pd.DataFrame, min_cell: int) -> list[dict]:
+    rows = []
+    for r in counts.itertuples():
+        small = 0 < r.n_lost < min_cell
+        rows.append({"programme": r.programme_id, "arm": tr.arm(r.arm), "wave": tr.wave(r.wave),
+                     "baseline": tr.number(r.n_baseline),
+                     "retained": tr("suppressed") if small else tr.number(r.n_retained),
+                     "lost": tr("fewer than %(min)s", min=min_cell) if small else tr.number(r.n_lost),
+                     "lost_pct": "–" if small else tr.percent(100 * r.n_lost / r.n_baseline if r.n_baseline else None)})
+    return rows
+
+
+def attrition_differences(tr: Translator, diffs: pd.DataFrame) -> list[str]:
+    """A sentence per programme, arm and wave naming indicators on which those lost differed."""
+    lines = []
+    for (programme, arm, wave), rows in diffs.groupby(["programme_id", "arm", "wave"]):
+        lines.append(tr("%(programme)s, %(arm)s: those not interviewed at %(wave)s differed at baseline on %(list)s; "
+                        "paired estimates describe a selected group.", programme=programme, arm=tr.arm(arm),
+                        wave=tr.wave(wave), list=", ".join(tr.indicator(c) for c in rows["indicator"])))
+    return lines
+
+
+def dose_rows(tr: Translator, dose: pd.DataFrame) -> list[dict]:
+    """Per indicator with a trend test: change in each third of attendance and the trend."""
+    rows = []
+    for (programme, wave, code), part in dose.groupby(["programme_id", "wave", "indicator"]):
+        part = part.sort_values("tertile")
+        d = _digits(part["unit"].iloc[0])
+        first = part.iloc[0]
+        rows.append({
+            "programme": programme, "wave": tr.wave(wave), "label": tr.indicator(code),
+            "thirds": [f"{tr.number(r.change, d)} ({tr.number(r.sessions_min)}–{tr.number(r.sessions_max)})"
+                       for r in part.itertuples()],
+            "n": tr.number(int(part["n"].sum())),
+            "trend": f"{tr.number(first.trend_slope, d)} ["
+                     + tr("%(low)s to %(high)s", low=tr.number(first.trend_ci_low, d),
+                          high=tr.number(first.trend_ci_high, d)) + "]",
+            "p": tr.number(first.trend_p, 3), "clear": bool(first.trend_p < 0.05),
+        })
+    return rows

@@ -1,0 +1,202 @@
+"""Citable figures: ``headline_figures.csv`` and ``.json`` beside each report.
+
+One row per figure with a stable id ``<programme>/<period>/<indicator>/<arm or
+method>/<wave>`` (``BRC-WWC/2024/3.1/participant/followup1``,
+``BRC-WWC/2024/3.1/did/followup1``), its value, interval, n, definition and
+provenance. The files must be byte-identical for the same inputs and code, so that a
+grant application citing a figure can be checked years later: rows are sorted, values
+rounded as the report shows them, and nothing depends on the clock, the run or the
+machine (no timestamps, run ids or absolute paths). Names and definitions are the
+catalogue's English ones whatever the report language, so the citable file does not
+change with the language.
+
+Suppressed figures keep their row, with no value and the reason, so an id never
+vanishes silently. Totals over programmes add up only the programmes' *visible*
+figures: a total computed from the raw tables minus the visible programmes would give
+a hidden programme back.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines import catalogue
+from pipelines.charts.build import slug
+
+CSV_NAME, JSON_NAME = "headline_figures.csv", "headline_figures.json"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COLUMNS = ["id", "programme_id", "period", "indicator", "name", "arm", "wave", "method", "value", "ci_low",
+           "ci_high", "p_value", "unit", "n", "suppressed", "reason", "definition", "data_period",
+           "inputs_sha256", "code_version"]
+DIGITS = {"percent": 1, "people": 0, "sessions": 0, "groups": 0, "person-hours": 1, "percentage score 0-100": 1,
+          "score 3-9": 2, "score 0-100": 1, "percentage_points": 1, "score": 2}
+SUMMABLE = ("P.reached", "P.sessions", "P.hours", "P.groups_started")  # counts that add over programmes
+METHODS = {"change": "follow-up minus baseline, all respondents of each wave",
+           "paired_change": "follow-up minus baseline, people seen in both waves",
+           "did": "difference in differences against the comparison arm"}
+# Cells that start like this are read as formulas by spreadsheets (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def suppressed_reason(min_cell: int) -> str:
+    return (f"suppressed: fewer than {min_cell} people in this cell, or hidden so that a smaller cell "
+            "cannot be worked out from it")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    files: list[dict]
+    inputs_sha256: str
+    code_version: str
+    data_period: str
+    period: str
+    min_cell: int
+
+    def as_dict(self) -> dict:
+        return {"files": self.files, "inputs_sha256": self.inputs_sha256, "code_version": self.code_version,
+                "data_period": self.data_period, "period": self.period, "min_cell": self.min_cell}
+
+
+@cache
+def code_version() -> str:
+    """The package version, with ``git describe`` when run from a clone (and git exists)."""
+    try:
+        base = version("aai-impact")
+    except PackageNotFoundError:
+        base = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    if not (REPO_ROOT / ".git").exists():
+        return base
+    try:
+        described = subprocess.run(["git", "describe", "--tags", "--always", "--dirty"], cwd=REPO_ROOT,
+                                   capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return base
+    return f"{base} (git {described})" if described else base
+
+
+def provenance(inputs: pd.DataFrame, *, data_period: str, period: str, min_cell: int) -> Provenance:
+    """Input files by path (relative to ``raw/``) and sha256, and one hash over them all."""
+    files = [{"file": str(r.source_file), "sha256": str(r.sha256)} for r in inputs.itertuples()]
+    digest = hashlib.sha256("".join(f"{f['sha256']}  {f['file']}\n" for f in files).encode("utf-8")).hexdigest()
+    return Provenance(files, digest, code_version(), data_period, period, min_cell)
+
+
+def _round(value: object, digits: int) -> float | int | None:
+    if value is None or pd.isna(value):
+        return None
+    rounded = round(float(value), digits)
+    return int(rounded) if digits == 0 else rounded + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _catalogue() -> pd.DataFrame:
+    return catalogue.indicators().set_index("code")
+
+
+def figure_rows(
+    indicators: pd.DataFrame, domains: pd.DataFrame, impact: pd.DataFrame, *,
+    programmes: list[str], total: bool, prov: Provenance,
+) -> list[dict]:
+    """Every figure the report shows for ``programmes``, in id order."""
+    cat = _catalogue()
+    reason = suppressed_reason(prov.min_cell)
+    base = {"period": prov.period, "data_period": prov.data_period, "inputs_sha256": prov.inputs_sha256,
+            "code_version": prov.code_version}
+    rows: list[dict] = []
+
+    def add(programme, code, arm, wave, method, value, low, high, n, unit, *, suppressed=False, why="",
+            definition="", p=None):
+        digits = DIGITS.get(unit, 2)
+        rows.append({**base, "id": f"{slug(programme)}/{prov.period}/{code}/{method or arm}/{wave}",
+                     "programme_id": programme, "indicator": code, "name": cat["name"].get(code, code),
+                     "arm": arm, "wave": wave, "method": method, "value": _round(value, digits),
+                     "ci_low": _round(low, digits), "ci_high": _round(high, digits),
+                     "p_value": _round(p, 4), "unit": unit, "n": _round(n, 0), "suppressed": suppressed,
+                     "reason": why, "definition": definition or cat["success_rule"].get(code, "")})
+
+    for r in indicators[indicators["programme_id"].isin(programmes)].itertuples():
+        hidden = bool(r.suppressed)
+        add(r.programme_id, r.indicator, r.arm, r.wave, "", None if hidden else r.value,
+            None if hidden else r.ci_low, None if hidden else r.ci_high, None if hidden else r.n,
+            cat["unit"].get(r.indicator, ""), suppressed=hidden, why=reason if hidden else "")
+    for r in domains[domains["programme_id"].isin(programmes)].itertuples():
+        add(r.programme_id, r.item, r.arm, r.wave, "", r.value, None, None, None, "score 0-100",
+            why="" if pd.notna(r.value) else f"not computed: {r.note or 'no indicator available'}",
+            definition=cat["success_rule"].get(r.item, "Active Ageing Index: 35·D1 + 35·D2 + 10·D3 + 20·D4, / 100"))
+    for r in impact[impact["programme_id"].isin(programmes)].itertuples():
+        estimated = pd.notna(r.estimate)
+        add(r.programme_id, r.indicator, "participant", r.wave, r.method, r.estimate, r.ci_low, r.ci_high,
+            r.n if estimated else None, r.unit, p=r.p_value, suppressed=not estimated,
+            why="" if estimated else f"not estimated: an arm-wave cell has fewer than {prov.min_cell} respondents",
+            definition=f"{METHODS.get(r.method, r.method)}; {cat['success_rule'].get(r.indicator, '')}")
+    if total:
+        rows += _totals(indicators[indicators["programme_id"].isin(programmes)], cat, base, prov.period)
+    rows.sort(key=lambda row: row["id"])
+    return rows
+
+
+def _totals(indicators: pd.DataFrame, cat: pd.DataFrame, base: dict, period: str) -> list[dict]:
+    """Sums over programmes of their visible counts, saying how many were left out."""
+    rows = []
+    for code in SUMMABLE:
+        part = indicators[indicators["indicator"] == code]
+        if part.empty:
+            continue
+        hidden = int(part["suppressed"].sum())
+        visible = part.loc[~part["suppressed"], "value"]
+        unit = cat["unit"].get(code, "")
+        value = _round(visible.sum(), DIGITS.get(unit, 2)) if not visible.empty else None
+        why = f"sum over {len(visible)} programmes shown; {hidden} programme(s) with a suppressed figure left out" \
+            if hidden else ""
+        rows.append({**base, "id": f"all/{period}/{code}/participant/all", "programme_id": "all",
+                     "indicator": code, "name": cat["name"].get(code, code), "arm": "participant", "wave": "all",
+                     "method": "", "value": value, "ci_low": None, "ci_high": None, "p_value": None, "unit": unit,
+                     "n": None, "suppressed": value is None, "reason": why,
+                     "definition": f"sum over programmes: {cat['success_rule'].get(code, '')}"})
+    return rows
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Numbers stay numbers; text that a spreadsheet would run as a formula gets a
+    leading apostrophe (OWASP CSV-injection guidance). ``-3.2`` is written as the
+    number it is, never as text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_bytes(rows: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(row[c]) for c in COLUMNS])
+    return buffer.getvalue().encode("utf-8")
+
+
+def json_bytes(rows: list[dict], prov: Provenance) -> bytes:
+    document = {"provenance": prov.as_dict(), "figures": [{c: row[c] for c in COLUMNS} for row in rows]}
+    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+
+
+def write_figures(rows: list[dict], prov: Provenance, out_dir: Path) -> str:
+    """Write both files; return the sha256 of the JSON, the report's content hash."""
+    data = json_bytes(rows, prov)
+    (out_dir / JSON_NAME).write_bytes(data)
+    (out_dir / CSV_NAME).write_bytes(csv_bytes(rows))
+    return hashlib.sha256(data).hexdigest()

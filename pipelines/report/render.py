@@ -1,0 +1,43 @@
+"""HTML from the Jinja2 templates, and a reproducible PDF from the HTML.
+
+The HTML is self-contained (charts as data URIs, CSS inline, no fonts or scripts
+fetched), so it can be e-mailed or archived; the PDF is rendered from the same HTML by
+WeasyPrint with a URL fetcher that allows nothing but data URIs. The PDF's ``/ID`` is
+pinned to the report's content hash and the document carries no creation or
+modification date (the template sets none), so the same figures give the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from pipelines.report.i18n import Translator
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def render_html(context: dict, tr: Translator) -> str:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(tr.translations, newstyle=True)
+    return env.get_template("report.html.j2").render(**context, lang=tr.lang)
+
+
+def write_pdf(html: str, path: Path, *, identifier: str) -> None:
+    """Render ``html`` to an A4 PDF. Only ``data:`` URIs may be fetched, and a failed
+    fetch stops the run, so a report that is not self-contained cannot slip out."""
+    from weasyprint import HTML  # slow import: only when a PDF is actually written
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    document = HTML(string=html, url_fetcher=fetcher).render()
+    document.metadata.created = document.metadata.modified = None
+    document.write_pdf(path, pdf_identifier=identifier[:32].encode("ascii"))

@@ -1,0 +1,147 @@
+"""What one report covers: a programme (or all of them) and a reporting period.
+
+The **data period** runs from the first to the last session anyone attended (the
+indicators stage ends it at the same date); without registers, from the first to the
+last interview. A report for the data period reads the warehouse as it is.
+
+A report for another period (``--period 2024`` or ``2024-01..2024-06``) reads a
+*slice* of the warehouse, rebuilt in memory by the same code that built the warehouse:
+sessions held in the period, groups started by its end, and survey interviews up to its
+end (so a follow-up in the period is compared with the baseline before it). The
+indicators stage then recomputes the tables with its own primary and secondary
+suppression, and the impact stage its estimates. Figures are never recomputed by the
+report itself: a count the report added up on its own would escape the suppression
+rules that protect the people behind the tables.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipelines.charts.queries import table_exists
+from pipelines.impact.estimates import build_impact
+from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, write_table
+from pipelines.indicators.build import build_indicators
+
+SQL_DIR = Path(__file__).parent / "sql"
+ALL_PROGRAMMES = "all"
+_MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed date range with the label used in folder names and figure ids."""
+
+    start: date
+    end: date
+    label: str
+
+    def covers(self, other: "Period") -> bool:
+        return self.start <= other.start and self.end >= other.end
+
+
+# The period of a warehouse without registers or surveys yet: its reports say what is missing.
+NO_DATA = Period(date.min, date.max, "no-data")
+
+
+def _month_bounds(text: str) -> tuple[date, date]:
+    match = _MONTH.match(text.strip())
+    if not match:
+        raise ValueError(f"a period is a year (2024), a month (2024-03) or a range (2024-01..2024-12), got {text!r}")
+    year, month = int(match.group(1)), match.group(2)
+    if month is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    m = int(month)
+    if not 1 <= m <= 12:
+        raise ValueError(f"no month {m} in {text!r}")
+    return date(year, m, 1), date(year, m, calendar.monthrange(year, m)[1])
+
+
+def parse_period(text: str) -> Period:
+    """``2024`` → the year; ``2024-03`` → the month; ``2024-01..2024-06`` → the months."""
+    first, sep, last = text.strip().partition("..")
+    start, end = _month_bounds(first)[0], _month_bounds(last if sep else first)[1]
+    if end < start:
+        raise ValueError(f"period {text!r} ends before it starts")
+    return Period(start, end, text.strip())
+
+
+def _label(start: date, end: date) -> str:
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return str(start.year)
+    first, last = f"{start:%Y-%m}", f"{end:%Y-%m}"
+    return first if first == last else f"{first}..{last}"
+
+
+def data_period(con: duckdb.DuckDBPyConnection) -> Period | None:
+    """First to last attended session, else first to last interview; None with no data."""
+    for table, sql in (("attendance", "data_period_attendance.sql"), ("survey", "data_period_survey.sql")):
+        if table_exists(con, table):
+            start, end = con.cursor().execute((SQL_DIR / sql).read_text(encoding="utf-8")).fetchone()
+            if start is not None:
+                return Period(start, end, _label(start, end))
+    return None
+
+
+def programmes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every programme with a group or a survey, in order."""
+    found: set[str] = set()
+    for table in ("groups", "survey"):
+        if table_exists(con, table):
+            found |= {r[0] for r in con.cursor().execute(
+                f"select distinct programme_id from {table} where programme_id is not null").fetchall()}
+    return sorted(found)
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> str:
+    return con.cursor().execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
+
+
+@contextmanager
+def period_warehouse(
+    con: duckdb.DuckDBPyConnection, period: Period, min_cell: int
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse as it would be for ``period``: ``con`` itself when the period
+    covers the data, else an in-memory slice rebuilt by the indicators and impact stages."""
+    full = data_period(con)
+    if full is None or period == NO_DATA or period.covers(full):
+        yield con
+        return
+    path = _database_path(con)
+    if not path:
+        raise ValueError("a period other than the data period needs the warehouse file, not an in-memory database")
+    mem = duckdb.connect()
+    try:
+        # ATTACH takes no parameters; the path is the warehouse's own, quoted.
+        mem.execute(f"attach '{_sql_string(path)}' as wh (read_only)")
+        for statement in _statements("period_slice.sql"):
+            params = {k: v for k, v in (("start", period.start), ("end", period.end)) if f"${k}" in statement}
+            mem.execute(statement, params or None)
+        mem.execute("detach wh")
+        build_indicators(mem, min_cell)
+        tables = build_impact(mem, min_cell)
+        write_table(mem, "impact_estimates", tables.estimates, IMPACT_ESTIMATES)
+        write_table(mem, "attrition", tables.attrition, ATTRITION)
+        write_table(mem, "dose_response", tables.dose_response, DOSE_RESPONSE)
+        yield mem
+    finally:
+        mem.close()
+
+
+def _statements(name: str) -> list[str]:
+    text = (SQL_DIR / name).read_text(encoding="utf-8")
+    return [s.strip() for s in text.split(";") if s.strip()]
+
+
+def _sql_string(text: str) -> str:
+    return text.replace("'", "''")

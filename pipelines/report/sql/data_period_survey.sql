@@ -1,0 +1,2 @@
+-- Without registers: first to last interview.
+select min(interview_date), max(interview_date) from survey
