@@ -82,6 +82,13 @@ def national_indicators(path: Path | None = None) -> pd.DataFrame:
     if list(df.columns) != expected:
         raise ValueError(f"national indicators file needs the columns {expected}, got {list(df.columns)}")
     df["value"] = pd.to_numeric(df["value"].str.replace(",", ".", regex=False), errors="raise")
+    outside = df[~df["value"].between(0, 100)]
+    if len(outside):
+        first = outside.iloc[0]
+        raise ValueError(
+            f"national indicators file: values are on the AAI's 0-100 scale; {first['country']} "
+            f"{first['sex']} {first['indicator']} is {first['value']}"
+        )
     catalogue = indicators().set_index("code")
     national_codes = set(catalogue.index[catalogue["source"] == "national"])
     unknown = sorted(set(df["indicator"]) - national_codes)

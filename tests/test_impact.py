@@ -4,6 +4,7 @@ a planted-effect simulation, small-sample suppression and single-wave input."""
 from __future__ import annotations
 
 import math
+import re
 
 import dagster as dg
 import duckdb
@@ -19,8 +20,10 @@ from statsmodels.stats import proportion
 from pipelines.impact import build_impact
 from pipelines.impact.assets import impact_tables
 from pipelines.impact.did import fit_did
+from pipelines.impact.inputs import load_doses
 from pipelines.impact.sentences import change_sentence, did_sentence
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES
+from pipelines.indicators.build import build_indicator_table
 from pipelines.warehouse import Warehouse, connect
 
 OBS_COLUMNS = ["participant_id", "programme_id", "country", "region", "group_id", "arm", "wave", "sex",
@@ -36,28 +39,40 @@ def obs_row(pid, arm, wave, indicator, value, *, programme="P1", group="G1", sex
             "age_band": band, "disability": "no", "indicator": indicator, "value": float(value)}
 
 
-def warehouse(obs: list[dict] | pd.DataFrame, survey: pd.DataFrame | None = None,
-              attendance: pd.DataFrame | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory warehouse with the impact stage's inputs."""
-    obs = pd.DataFrame(obs, columns=OBS_COLUMNS)
+def load_inputs(con: duckdb.DuckDBPyConnection, obs: pd.DataFrame, survey: pd.DataFrame | None = None,
+                attendance: pd.DataFrame | None = None) -> None:
+    """The impact stage's inputs, and `indicators` built from them by the real indicator SQL."""
     if survey is None:
         survey = obs[["participant_id", "programme_id", "group_id", "arm", "wave"]].drop_duplicates()
         survey["interview_date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(
             np.where(survey["wave"] == "baseline", 0, 365), unit="D")
+    groups = obs.loc[obs["group_id"].notna(), ["group_id", "programme_id", "country", "region"]].drop_duplicates(
+        "group_id").assign(end_date=pd.NaT, facilitation="staff_led")
+    if attendance is None:
+        attendance = pd.DataFrame(columns=["group_id", "session_date", "participant_id", "attended"])
+    attendance = attendance.reindex(columns=["group_id", "session_date", "participant_id", "attended",
+                                             "duration_minutes", "led_by"])
+    for name, df in (("indicator_observations", obs), ("survey", survey), ("groups", groups)):
+        con.register(f"{name}_df", df)
+        con.execute(f"create table {name} as select * from {name}_df").fetchall()
+    con.register("attendance_df", attendance)
+    con.execute("create table attendance (group_id varchar, session_date date, participant_id varchar, "
+                "attended boolean, duration_minutes integer, led_by varchar)").fetchall()
+    con.execute("insert into attendance select * from attendance_df").fetchall()
+    build_indicator_table(con, 5)
+
+
+def warehouse(obs: list[dict] | pd.DataFrame, survey: pd.DataFrame | None = None,
+              attendance: pd.DataFrame | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse with the impact stage's inputs."""
     con = duckdb.connect()
-    con.register("obs_df", obs)
-    con.execute("create table indicator_observations as select * from obs_df")
-    con.register("survey_df", survey)
-    con.execute("create table survey as select * from survey_df")
-    if attendance is not None:
-        con.register("attendance_df", attendance)
-        con.execute("create table attendance as select * from attendance_df")
+    load_inputs(con, pd.DataFrame(obs, columns=OBS_COLUMNS), survey, attendance)
     return con
 
 
-def panel(seed: int, effect: float, *, n_part=150, n_comp=150, groups=1, keep=0.85, kind="share",
-          indicator="3.1") -> pd.DataFrame:
+def panel(seed: int, effect: float, *, n_part=150, n_comp=150, groups=1, keep=0.85, kind="share") -> pd.DataFrame:
     """indicator_observations-shaped rows with a planted DiD `effect` (proportion or score)."""
+    indicator = "3.1" if kind == "share" else "P.who5_mean"  # the catalogue's kinds
     rng = np.random.default_rng(seed)
     rows = []
     for arm, n in (("participant", n_part), ("comparison", n_comp)):
@@ -268,9 +283,18 @@ def test_small_cells_give_no_estimate_but_a_reason_and_an_mde():
         assert row["note"].startswith("Not estimated:") and "5" in row["note"]
         assert "not estimated" in row["sentence"]
         assert pd.isna(row["bh_significant"])
-    assert "4 at followup1" in total(est, "change")["note"]
-    assert total(est, "change")["mde"] > 50
-    assert "could be detected" in total(est, "change")["note"] or "no change" in total(est, "change")["note"]
+    # 4 follow-up respondents and 4 pairs: never published as a number, not even through the MDE
+    change_row = total(est, "change")
+    assert "8 respondents at baseline and fewer than 5 respondents at followup1" in change_row["note"]
+    assert "fewer than 5 people with this indicator in both waves" in total(est, "paired_change")["note"]
+    assert "participants 8 at baseline and fewer than 5 at followup1" in total(est, "did")["note"]
+    for method in ("change", "paired_change", "did"):
+        row = total(est, method)
+        assert not re.search(r"\b[1-4]\b", row["note"] + row["sentence"]), row["note"]
+        assert pd.isna(row["mde"])
+    assert pd.isna(total(est, "paired_change")["n"])  # 4 pairs
+    assert total(est, "change")["n"] == 8
+    assert "Even with 5 in each small cell, only a change of more than" in change_row["note"]
 
 
 def test_min_cell_is_a_parameter():
@@ -289,9 +313,12 @@ def test_single_wave_gives_empty_tables_with_the_right_columns():
     assert any("baseline only" in n for n in tables.notes)
 
 
-def test_no_observations_table_is_not_an_error():
-    tables = build_impact(duckdb.connect(), 5)
-    assert tables.estimates.empty and tables.notes
+def test_an_indicator_missing_from_the_catalogue_fails_loudly():
+    rows = [obs_row(f"p{i}", "participant", w, "3.1", i % 2) for i in range(6) for w in ("baseline", "followup1")]
+    con = warehouse(rows)
+    con.execute("update indicator_observations set indicator = 'X.9' where participant_id = 'p0'").fetchall()
+    with pytest.raises(ValueError, match="catalogue does not list.*X.9"):
+        build_impact(con, 5)
 
 
 def test_no_comparison_arm_means_no_did(hand_made):
@@ -382,10 +409,9 @@ def test_asset_writes_the_three_tables(tmp_path, hand_made):
     _, obs = hand_made
     root = Warehouse(data_dir=str(tmp_path))
     with connect(root.paths.warehouse) as con:
-        con.register("obs_df", obs)
-        con.execute("create table indicator_observations as select * from obs_df")
-        con.execute("create table survey as select distinct participant_id, programme_id, group_id, arm, wave, "
-                    "null::date as interview_date from obs_df")
+        survey = obs[["participant_id", "programme_id", "group_id", "arm", "wave"]].drop_duplicates().assign(
+            interview_date=pd.NaT)
+        load_inputs(con, obs, survey)
     result = dg.materialize([impact_tables], resources={"warehouse": root})
     assert result.success
     with connect(root.paths.warehouse, read_only=True) as con:
@@ -399,11 +425,87 @@ def test_asset_on_a_single_wave_writes_empty_tables_and_says_why(tmp_path):
     root = Warehouse(data_dir=str(tmp_path))
     obs = pd.DataFrame([obs_row(f"p{i}", "participant", "baseline", "3.1", 1) for i in range(6)], columns=OBS_COLUMNS)
     with connect(root.paths.warehouse) as con:
-        con.register("obs_df", obs)
-        con.execute("create table indicator_observations as select * from obs_df")
+        load_inputs(con, obs)
     result = dg.materialize([impact_tables], resources={"warehouse": root})
     assert result.success
     meta = result.asset_materializations_for_node("impact_tables")[0].metadata
     assert "baseline only" in meta["why_empty"].value
     with connect(root.paths.warehouse, read_only=True) as con:
         assert con.execute("select count(*) from impact_estimates").fetchone()[0] == 0
+
+
+# --- disclosure control -------------------------------------------------------------------
+
+def test_breakdown_suppressed_in_indicators_is_not_estimated():
+    """12 women and 3 men: the men's cells are small, so `indicators` hides the women's too
+    (secondary suppression). Estimating the women's change would give both back."""
+    rows = [obs_row(f"p{i}", "participant", w, "P.who5_mean", 40 + i + 5 * (w == "followup1"),
+                    sex="male" if i < 3 else "female")
+            for i in range(15) for w in ("baseline", "followup1")]
+    est = build_impact(warehouse(rows), 5).estimates
+    women = est[(est["sex"] == "female")]
+    assert set(women["method"]) == {"change", "paired_change"}
+    assert women["estimate"].isna().all() and women["n"].isna().all() and women["mde"].isna().all()
+    assert women["note"].str.contains("suppressed in the indicators table to protect a small neighbouring cell").all()
+    assert total(est, "change")["estimate"] == pytest.approx(5.0)  # the total stays
+
+
+def test_paired_breakdown_withheld_when_a_part_has_few_pairs():
+    """Every wave cell is visible, but only 2 men were seen twice: the women's paired change
+    and the total's would give the two men's change away."""
+    rows = [obs_row(f"w{i}", "participant", w, "P.who5_mean", 40 + i + 5 * (w == "followup1"))
+            for i in range(10) for w in ("baseline", "followup1")]
+    rows += [obs_row(f"m{i}", "participant", "baseline", "P.who5_mean", 50, sex="male") for i in range(6)]
+    rows += [obs_row(f"m{i}", "participant", "followup1", "P.who5_mean", 60, sex="male") for i in range(2)]
+    rows += [obs_row(f"n{i}", "participant", "followup1", "P.who5_mean", 60, sex="male") for i in range(4)]
+    est = build_impact(warehouse(rows), 5).estimates
+    women = est[(est["sex"] == "female") & (est["method"] == "paired_change")].iloc[0]
+    assert pd.isna(women["estimate"]) and "paired change by sex is withheld" in women["note"]
+    assert pd.notna(total(est, "paired_change")["estimate"])
+    assert pd.notna(est[(est["sex"] == "female") & (est["method"] == "change")].iloc[0]["estimate"])
+
+
+def test_attrition_hides_a_small_number_lost():
+    rows = [obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 40 + i) for i in range(20)]
+    rows += [obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 45 + i) for i in range(17)]
+    tables = build_impact(warehouse(rows), 5)
+    people = tables.attrition[tables.attrition["indicator"] == "all"].iloc[0]
+    assert people["n_baseline"] == 20
+    assert pd.isna(people["n_lost"]) and pd.isna(people["n_retained"]) and pd.isna(people["lost_pct"])
+    assert people["note"] == "Fewer than 5 of 20 baseline respondents were not interviewed at followup1."
+    paired = total(tables.estimates, "paired_change")
+    assert "Fewer than 5 of 20 baseline respondents were not interviewed" in paired["note"]
+    assert not re.search(r"\b3\b", paired["note"] + " " + tables.attrition["note"].str.cat(sep=" "))
+
+
+def test_dose_is_withheld_whole_when_a_third_is_small():
+    rows, att = [], []
+    sessions = [1] * 10 + [5] * 10 + [9] * 3  # ties never split: "thirds" of 20 and 3 people
+    for i, n in enumerate(sessions):
+        rows.append(obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 50))
+        rows.append(obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 50 + n + i % 2))
+        att += [("G1", pd.Timestamp("2024-02-01") + pd.Timedelta(days=k), f"p{i}", True) for k in range(n)]
+    attendance = pd.DataFrame(att, columns=["group_id", "session_date", "participant_id", "attended"])
+    dose = build_impact(warehouse(rows, attendance=attendance), 5).dose_response
+    assert list(dose["tertile"]) == [1, 2]
+    for column in ("n", "sessions_min", "sessions_max"):
+        assert dose[column].isna().all()
+    assert dose["change"].isna().all() and dose["trend_slope"].isna().all()
+    assert dose["note"].str.startswith("Not estimated: every attendance third").all()
+
+
+def test_dose_counts_sessions_in_every_group_of_the_programme():
+    """p0 is surveyed in G1 but also attends G2 (nobody surveyed there) of the same
+    programme, and G9 of another programme: G1 and G2 count, G9 does not."""
+    rows = [obs_row(f"p{i}", "participant", w, "P.who5_mean", 50) for i in range(6) for w in ("baseline", "followup1")]
+    rows.append(obs_row("q0", "participant", "baseline", "P.who5_mean", 50, programme="P2", group="G9"))
+    att = [("G1", pd.Timestamp("2024-02-01"), "p0", True), ("G1", pd.Timestamp("2024-02-08"), "p0", True),
+           ("G2", pd.Timestamp("2024-03-01"), "p0", True), ("G2", pd.Timestamp("2024-03-08"), "p0", True),
+           ("G2", pd.Timestamp("2024-03-15"), "p0", False), ("G9", pd.Timestamp("2024-03-01"), "p0", True)]
+    con = duckdb.connect()
+    obs = pd.DataFrame(rows, columns=OBS_COLUMNS)
+    load_inputs(con, obs, attendance=pd.DataFrame(att, columns=["group_id", "session_date", "participant_id",
+                                                                 "attended"]))
+    con.execute("insert into groups values ('G2', 'P1', 'BY', 'Grodno', null, 'staff_led')").fetchall()
+    doses = load_doses(con).set_index("participant_id")["sessions"]
+    assert doses["p0"] == 4 and doses["p1"] == 0  # G1 keeps a register: p1 attended none

@@ -103,6 +103,8 @@ def test_codes_read_as_numbers_still_match():
         (frame({"P.lonely": 10}), "unknown AAI indicator"),
         (pd.concat([frame({"1.1": 10}), frame({"1.1": 20})]), "more than one value"),
         (frame({"1.1": 10}).drop(columns="sex"), "missing \\['sex'\\]"),
+        (frame({"1.1": 145}), "0-100 scale"),
+        (frame({"2.1": -3}), "0-100 scale"),
     ],
 )
 def test_bad_input_is_refused(df, message):

@@ -410,6 +410,10 @@ def test_national_file_rejects_survey_indicators(tmp_path):
     with pytest.raises(ValueError, match="not national-only"):
         catalogue.national_indicators(path)
     assert catalogue.national_indicators().empty  # the shipped file is a header only
+    path.write_text("country,sex,indicator,value,year,source\nBY,all,4.1,0.52,2020,x\nBY,male,4.2,120,2020,x\n",
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match="0-100 scale; BY male 4.2 is 120"):
+        catalogue.national_indicators(path)
 
 
 # ---------------------------------------------------------------- secondary suppression
@@ -503,3 +507,133 @@ def test_catalogue_and_sql_name_the_same_indicators(con):
     ).fetchall()}
     df = catalogue.indicators()
     assert produced == set(df.loc[~df["kind"].isin(["domain", "national"]), "code"])
+
+
+# ---------------------------------------------------------------- no part of a total goes missing
+
+@pytest.fixture(scope="module")
+def unknowns_con():
+    """PRG: G1 (BY/Grodno) 6 women; G9 has no region or country; GX is not in `groups`;
+    two respondents have no sex; three comparison respondents (no group)."""
+    connection = duckdb.connect()
+    rows = many("w", "G1", 6) + many("n", "G9", 2) + many("x", "GX", 1) + [
+        ("s1", "G1", None, 70, *([None] * 18), "good"), ("s2", "G9", None, 70, *([None] * 18), "bad")]
+    survey = pd.concat([survey_frame(rows), survey_frame(many("c", None, 3, sex="male"), arm="comparison")])
+    groups = [("G1", "PRG", "one", "BY", "Grodno", "urban", "mixed", date(2024, 1, 1), None, "volunteer_led"),
+              ("G9", "PRG", "nine", None, None, "urban", "mixed", date(2024, 1, 1), None, "volunteer_led")]
+    load(connection, survey, groups, [])
+    build_indicators(connection, min_cell=5)
+    yield connection
+    connection.close()
+
+
+def test_unknown_sex_region_country_and_group_are_cells_of_their_own(unknowns_con):
+    c = unknowns_con
+    assert cell(c, "P.srh_good", sex="unknown")["denominator"] == 2  # before: dropped, total − women − men = 2
+    g9 = cell(c, "P.srh_good", group_id="G9", country="unknown", region="unknown")
+    assert g9["denominator"] == 3 and g9["suppressed"]
+    gx = cell(c, "P.srh_good", group_id="GX", country="unknown", region="unknown")
+    assert gx["denominator"] == 1 and gx["suppressed"]
+    assert cell(c, "P.srh_good", programme_id="all", country="unknown")["denominator"] == 4
+
+
+def test_every_relation_adds_up_to_its_total(unknowns_con):
+    """Sexes, age bands, disability groups and (participant arm) groups add up to their total."""
+    sums = unknowns_con.execute("""
+        WITH t AS (SELECT * FROM indicators WHERE programme_id <> 'all' AND country = 'all'
+                   AND sex = 'all' AND age_band = 'all' AND disability = 'all' AND group_id = 'all')
+        SELECT t.indicator, t.arm, t.denominator,
+               (SELECT sum(denominator) FROM indicators i WHERE i.indicator = t.indicator AND i.arm = t.arm
+                AND i.wave = t.wave AND i.programme_id = t.programme_id AND i.group_id = 'all' AND i.sex <> 'all'),
+               (SELECT sum(denominator) FROM indicators i WHERE i.indicator = t.indicator AND i.arm = t.arm
+                AND i.wave = t.wave AND i.programme_id = t.programme_id AND i.age_band <> 'all'),
+               (SELECT sum(denominator) FROM indicators i WHERE i.indicator = t.indicator AND i.arm = t.arm
+                AND i.wave = t.wave AND i.programme_id = t.programme_id AND i.disability <> 'all'),
+               (SELECT sum(denominator) FROM indicators i WHERE i.indicator = t.indicator AND i.arm = t.arm
+                AND i.wave = t.wave AND i.programme_id = t.programme_id AND i.group_id <> 'all' AND i.sex = 'all')
+        FROM t WHERE t.indicator = 'P.srh_good'
+    """).fetchall()
+    by_arm = {arm: rest for _, arm, *rest in sums}
+    assert by_arm["participant"] == [11, 11, 11, 11, 11]
+    # the comparison arm has no group cells: nothing to subtract its total from
+    assert by_arm["comparison"] == [3, 3, 3, 3, None]
+
+
+def test_nested_age_populations_never_share_a_rule():
+    """Two indicators with the same items and rule but nested populations (55+ and 55-74,
+    say) would let a suppressed band's *value* be worked out from their difference; only
+    denominators (counts of respondents) may overlap that way (docs/indicators.md)."""
+    survey = catalogue.survey_indicators()
+    for _, same in survey.groupby(["items", "rule_sql"]):
+        ranges = sorted((low or 0, high or 200) for low, high in map(catalogue.age_range, same["population"]))
+        # 1.1-1.4 share a rule over disjoint five-year bands: fine; overlapping bands are not
+        assert all(a[1] < b[0] for a, b in zip(ranges, ranges[1:])), same["code"].tolist()
+
+
+# ---------------------------------------------------------------- programme outputs per programme
+
+def test_period_is_per_programme_and_leader_ties_are_deterministic():
+    """PRG's registers run to July; OLD's stop in March. OLD's retention and groups still
+    meeting are judged against March, not July. A tie of leaders is read as staff."""
+    connection = duckdb.connect()
+    groups = GROUPS + [("H1", "OLD", "old", "PL", "Mazovia", "urban", "mixed", date(2023, 1, 1), None, "staff_led")]
+    old = [
+        ("H1", date(2023, 11, 1), 60, None, {"o1": True, "o2": True, "o3": True}),
+        ("H1", date(2024, 3, 1), None, None, {"o1": True, "o2": False, "o3": False}),
+    ]
+    load(connection, survey_frame(SURVEY), groups, SESSIONS + old)
+    # on 1 Nov one row says participant and one says staff: a tie
+    connection.execute("UPDATE attendance SET led_by = CASE participant_id WHEN 'o1' THEN 'participant' "
+                       "WHEN 'o2' THEN 'staff' END WHERE group_id = 'H1' AND session_date = DATE '2023-11-01'"
+                       ).fetchall()
+    build_indicators(connection, min_cell=5)
+    # OLD's data end on 1 March: nobody started 6 months before it (with PRG's July end
+    # all 3 would count, as not retained); o1 is retained at 3 months
+    assert connection.execute(
+        "SELECT count(*) FROM indicators WHERE indicator = 'P.retention_6m' AND programme_id = 'OLD'"
+    ).fetchall()[0][0] == 0
+    row = cell(connection, "P.retention_3m", programme_id="OLD", wave="all")
+    assert (row["numerator"], row["denominator"]) == (1, 3)
+    # H1 met in the last 8 weeks of OLD's own period
+    assert cell(connection, "P.groups_meeting", programme_id="OLD", wave="all")["numerator"] == 1
+    led = cell(connection, "P.led_by_participants", programme_id="OLD", wave="all")
+    assert (led["numerator"], led["denominator"]) == (0, 1)
+    # hours: the 1 March session has no duration at all, so o1's hours are from 1 Nov only,
+    # and all three contribute: 3 people with hours
+    hours = cell(connection, "P.hours", programme_id="OLD", wave="all")
+    assert (hours["numerator"], hours["denominator"]) == (3.0, 3)
+    connection.close()
+
+
+# ---------------------------------------------------------------- checks catch corrupted data
+
+def test_checks_fail_on_corrupted_tables(tmp_path, monkeypatch):
+    monkeypatch.delenv("AAI_MIN_CELL", raising=False)
+    warehouse = Warehouse(data_dir=str(tmp_path))
+    with warehouse.connect() as connection:
+        load(connection, pd.concat([survey_frame(SURVEY), survey_frame([COMPARISON], arm="comparison")]), GROUPS, SESSIONS)
+    assert dg.materialize([*assets.ASSETS], resources={"warehouse": warehouse}).success
+    with warehouse.connect() as connection:
+        connection.execute("UPDATE indicators SET suppressed = false WHERE indicator = '1.1'").fetchall()
+        connection.execute("UPDATE indicators SET value = 140, ci_high = 150 WHERE indicator = '2.1'").fetchall()
+        # women are hidden only to protect the 3 men (secondary): showing them gives the men away
+        connection.execute(
+            "UPDATE indicators SET suppressed = false WHERE indicator = '4.5' AND programme_id = 'PRG' "
+            "AND group_id = 'all' AND sex = 'female' AND age_band = 'all' AND disability = 'all' "
+            "AND arm = 'participant'").fetchall()
+    assert not assets.small_cells_hidden(warehouse).passed
+    assert not assets.intervals_contain_value(warehouse).passed
+    assert not assets.no_lone_suppressed_sibling(warehouse).passed
+
+
+def test_observation_metadata_shows_no_person_and_no_small_count(tmp_path, monkeypatch):
+    monkeypatch.delenv("AAI_MIN_CELL", raising=False)
+    warehouse = Warehouse(data_dir=str(tmp_path))
+    with warehouse.connect() as connection:
+        load(connection, survey_frame(SURVEY), GROUPS, SESSIONS)
+    result = dg.materialize([assets.indicator_observations], resources={"warehouse": warehouse})
+    metadata = result.asset_materializations_for_node("indicator_observations")[0].metadata
+    text = " ".join(str(v.value) for v in metadata.values())
+    assert "r1" not in text and "participant_id" not in text
+    assert "| 1.1         | fewer than 5" in text  # 2 respondents
+    assert "| 2.1         | 9" in text

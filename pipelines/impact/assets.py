@@ -9,7 +9,8 @@ from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, 
 from pipelines.settings import min_cell_size
 from pipelines.warehouse import Warehouse
 
-INPUTS = ["indicator_observations", "survey", "attendance"]
+# indicators: estimates are withheld where its cells are suppressed (visible.sql)
+INPUTS = ["indicator_observations", "indicators", "survey", "attendance", "groups"]
 PREVIEW_ROWS = 20
 
 DESCRIPTIONS = {

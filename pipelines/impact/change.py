@@ -25,7 +25,8 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
-ALPHA = 0.05
+from pipelines.impact.rules import ALPHA
+
 MCNEMAR_EXACT_BELOW = 25
 
 

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from pipelines.impact.change import ALPHA, Estimate
+from pipelines.impact.change import Estimate
+from pipelines.impact.rules import ALPHA
 
 # Cluster-robust variances need many clusters; below about 20 they are too small
 # (Cameron & Miller 2015), so with fewer participant groups we cluster by person.

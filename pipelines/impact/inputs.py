@@ -1,23 +1,36 @@
-"""What the impact stage reads: observations, who was interviewed when, attendance.
+"""What the impact stage reads: observations, who was interviewed when, attendance,
+which indicator cells are visible, and each indicator's kind and name.
 
-Also the two facts about an indicator the methods need: whether it is a share (1/0 per
-person, reported in percentage points) or a mean score, and its name for sentences.
-Names and kinds come from the indicator catalogue (`pipelines.catalogue`) when it lists
-the indicator. An indicator is a share when every value is 0 or 1 and the catalogue,
-if it lists it, does not call it a mean; otherwise it is a mean. Without the catalogue
-the 0/1 test alone decides and the code stands in for the name.
+The Dagster asset depends on `indicators` (and through it on `indicator_observations`,
+`survey`, `attendance` and `groups`), so every table read here exists; a missing one
+is an error, not an empty result. Kinds and names come from the catalogue
+(`pipelines.catalogue`), the one place an indicator is defined: an observed indicator
+the catalogue does not list is an error too.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
-BASELINE = "baseline"
+from pipelines import catalogue
+from pipelines.impact.rules import ALL
 
+BASELINE = "baseline"
+SQL_DIR = Path(__file__).parent
+
+# Breakdown columns twice over: `wave_*` as `indicators` classes a person at each
+# interview (change and DiD, whose estimates are differences of those cells), and
+# the plain columns fixed at the person's first interview for that indicator
+# (paired change, which follows the same people: someone who turns 65 between waves
+# stays in one age band).
 OBSERVATIONS_SQL = """
-select participant_id, programme_id, group_id, arm, wave, sex, age_band, indicator, value
+select participant_id, programme_id, group_id, arm, wave, sex, age_band,
+       group_id as wave_group_id, sex as wave_sex, age_band as wave_age_band, indicator, value
 from indicator_observations
 where value is not null and arm in ('participant', 'comparison')
 """
@@ -25,10 +38,11 @@ SURVEY_SQL = """
 select distinct programme_id, participant_id, arm, wave, interview_date
 from survey
 """
-ATTENDANCE_SQL = """
-select group_id, participant_id, session_date, attended
-from attendance
-"""
+
+
+@cache
+def sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def wave_rank(wave: str | None) -> int | None:
@@ -43,30 +57,16 @@ def wave_rank(wave: str | None) -> int | None:
     return int(match.group(1) or 1)
 
 
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    cur = con.cursor()
-    found = cur.execute(
-        "select count(*) from information_schema.tables where table_name = ?", [name]
-    ).fetchone()[0]
-    cur.close()
-    return bool(found)
-
-
-def _read(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+def _read(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
     cur = con.cursor()
     try:
-        return cur.execute(sql).df()
+        return cur.execute(query).df()
     finally:
         cur.close()
 
 
 def load_observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """indicator_observations with a wave rank, and each person's breakdowns fixed.
-
-    A person is classed by their group, sex and age band at their first interview for
-    that indicator, so someone who turns 65 between waves stays in one age band and
-    paired and DiD comparisons follow the same people.
-    """
+    """indicator_observations with a wave rank, and each person's first-interview breakdowns."""
     obs = _read(con, OBSERVATIONS_SQL)
     obs["value"] = obs["value"].astype(float)
     obs["wave_rank"] = obs["wave"].map(wave_rank)
@@ -79,52 +79,38 @@ def load_observations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return obs.reset_index(drop=True)
 
 
-def load_interviews(con: duckdb.DuckDBPyConnection, obs: pd.DataFrame) -> pd.DataFrame:
-    """Who was interviewed in which wave: from `survey`, else from the observations."""
-    if has_table(con, "survey"):
-        seen = _read(con, SURVEY_SQL)
-    else:
-        seen = obs[["programme_id", "participant_id", "arm", "wave"]].drop_duplicates()
-        seen["interview_date"] = pd.NaT
+def load_interviews(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Who was interviewed in which (orderable) wave, from `survey`."""
+    seen = _read(con, SURVEY_SQL)
     seen["wave_rank"] = seen["wave"].map(wave_rank)
     return seen[seen["wave_rank"].notna()].reset_index(drop=True)
 
 
-def load_attendance(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
-    if not has_table(con, "attendance"):
-        return None
-    return _read(con, ATTENDANCE_SQL)
+def load_doses(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """programme_id, wave, participant_id, sessions (NaN = unknown dose); dose.sql."""
+    return _read(con, sql("dose"))
 
 
-def read_catalogue() -> pd.DataFrame:
-    """indicator, name, kind, unit from the project's catalogue (empty if unavailable)."""
-    try:
-        from pipelines.catalogue import indicators
-        cat = indicators()
-    except (ImportError, OSError, ValueError):
-        # No catalogue yet, or one that fails its own validation: fall back to codes.
-        return pd.DataFrame(columns=["indicator", "name", "kind", "unit"])
-    out = cat.rename(columns={"code": "indicator"})
-    for column in ("name", "kind", "unit"):
-        if column not in out.columns:
-            out[column] = pd.NA
-    return out[["indicator", "name", "kind", "unit"]].drop_duplicates("indicator")
+def load_visible(con: duckdb.DuckDBPyConnection) -> frozenset[tuple[str, ...]]:
+    """Keys (indicator, programme, group, arm, wave, sex, age band) of visible cells."""
+    cells = _read(con, sql("visible"))
+    return frozenset(cells.itertuples(index=False, name=None))
 
 
-def indicator_kinds(obs: pd.DataFrame, catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per indicator: kind (`share` or `mean`) and name for sentences."""
-    catalogue = read_catalogue() if catalogue is None else catalogue
-    binary = obs.groupby("indicator")["value"].agg(lambda v: bool(v.isin([0.0, 1.0]).all()))
-    kinds = binary.rename("binary").reset_index().merge(catalogue, on="indicator", how="left")
+def visible_key(indicator: str, programme: str, arm: str, wave: str, *,
+                group_id: str = ALL, sex: str = ALL, age_band: str = ALL) -> tuple[str, ...]:
+    return (indicator, programme, group_id, arm, wave, sex, age_band)
 
-    def kind(row) -> str:
-        # A share is 1/0 per person by the table contract, so the catalogue can turn a
-        # 0/1 indicator into a mean but never make a share of a score.
-        if not row["binary"]:
-            return "mean"
-        declared = row["kind"]
-        return "mean" if isinstance(declared, str) and declared == "mean" else "share"
 
-    kinds["kind"] = kinds.apply(kind, axis=1) if len(kinds) else pd.Series(dtype="string")
-    kinds["name"] = kinds["name"].where(kinds["name"].notna(), kinds["indicator"])
-    return kinds[["indicator", "kind", "name"]].set_index("indicator")
+def indicator_kinds(obs: pd.DataFrame) -> pd.DataFrame:
+    """kind (`share` or `mean`) and name of every observed indicator, from the catalogue."""
+    listed = catalogue.indicators().set_index("code")[["kind", "name"]]
+    unknown = sorted(set(obs["indicator"]) - set(listed.index))
+    if unknown:
+        raise ValueError(f"indicator_observations has indicators the catalogue does not list: {unknown}")
+    kinds = listed.loc[sorted(set(obs["indicator"]))]
+    bad = sorted(kinds.index[~kinds["kind"].isin(["share", "mean"])])
+    if bad:
+        raise ValueError(f"indicator_observations has indicators that are neither share nor mean: {bad}")
+    kinds.index.name = "indicator"
+    return kinds

@@ -18,7 +18,8 @@ from functools import lru_cache
 import numpy as np
 from statsmodels.stats.power import NormalIndPower, TTestIndPower, TTestPower
 
-ALPHA = 0.05
+from pipelines.impact.rules import ALPHA
+
 POWER = 0.80
 SHARE_SD = 0.5
 

@@ -34,9 +34,17 @@ def number(x: float, digits: int, signed: bool = False) -> str:
     return ("+" + text) if signed else text
 
 
-def count(n: int, singular: str, plural: str | None = None) -> str:
-    """'1 respondent', '3 respondents', '1 person', '2 people'."""
-    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+def amount(n: int, min_cell: int | None = None) -> str:
+    """'7'; with min_cell, a count from 1 to min_cell − 1 reads 'fewer than 5' (a small
+    count is never published)."""
+    return f"fewer than {min_cell}" if min_cell is not None and 0 < n < min_cell else str(n)
+
+
+def count(n: int, singular: str, plural: str | None = None, *, min_cell: int | None = None) -> str:
+    """'1 respondent', '3 respondents', '2 people'; 'fewer than 5 people' below min_cell."""
+    plural = plural or singular + "s"
+    words = amount(n, min_cell)
+    return f"{words} {singular if words == '1' else plural}"
 
 
 def capital(text: str) -> str:

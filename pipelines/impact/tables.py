@@ -79,11 +79,11 @@ def frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
 def write_table(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, columns: dict[str, str]) -> None:
     """Replace table `name` (a constant of this module, never user input) with `df`."""
     ddl = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-    con.execute(f'create or replace table "{name}" ({ddl})')
+    con.execute(f'create or replace table "{name}" ({ddl})').fetchall()
     if len(df):
         view = f"_impact_{name}"
         con.register(view, df[list(columns)])
         try:
-            con.execute(f'insert into "{name}" select * from "{view}"')
+            con.execute(f'insert into "{name}" select * from "{view}"').fetchall()
         finally:
             con.unregister(view)

@@ -6,7 +6,12 @@ import dagster as dg
 import duckdb
 
 from pipelines import catalogue
-from pipelines.indicators.build import build_domain_scores, build_indicator_table, build_observations, sql
+from pipelines.indicators.build import (
+    build_domain_scores,
+    build_indicator_table,
+    build_observations,
+    create_recoverable_view,
+)
 from pipelines.settings import min_cell_size
 from pipelines.warehouse import Warehouse
 
@@ -17,6 +22,19 @@ CHECK_SMALL_CELLS_HIDDEN = "small_cells_hidden"
 CHECK_NO_LONE_SUPPRESSED_SIBLING = "no_lone_suppressed_sibling"
 CHECK_INTERVALS_CONTAIN_VALUE = "intervals_contain_value"
 CHECK_AAI_ONLY_WHEN_COMPLETE = "aai_only_when_complete"
+
+
+# Asset metadata is kept for good in Dagster's event log, where no suppression
+# applies: it may show aggregates of the public view only, never a participant's row
+# or a suppressed value.
+RESPONDENTS_PER_INDICATOR = """
+SELECT indicator,
+       CASE WHEN count(*) < $min_cell THEN 'fewer than ' || $min_cell
+            ELSE CAST(count(*) AS VARCHAR) END AS observations
+FROM indicator_observations
+GROUP BY indicator
+ORDER BY indicator
+"""
 
 
 def _preview(con: duckdb.DuckDBPyConnection, query: str) -> dg.MetadataValue:
@@ -40,16 +58,13 @@ def indicator_observations(warehouse: Warehouse) -> dg.MaterializeResult:
     """
     with warehouse.connect() as con:
         rows = build_observations(con)
-        per_indicator = con.execute(
-            "SELECT indicator, count(*) AS respondents FROM indicator_observations "
-            "GROUP BY indicator ORDER BY indicator"
-        ).fetchdf()
-        preview = _preview(con, "SELECT * FROM indicator_observations")
+        per_indicator = con.execute(RESPONDENTS_PER_INDICATOR, {"min_cell": min_cell_size()}).fetchdf()
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": rows,
-            "respondents per indicator": dg.MetadataValue.md(per_indicator.to_markdown(index=False)),
-            "preview": preview,
+            "observations per indicator (all waves and arms)": dg.MetadataValue.md(
+                per_indicator.to_markdown(index=False) if len(per_indicator) else "_none_"
+            ),
         }
     )
 
@@ -154,7 +169,7 @@ def small_cells_hidden(warehouse: Warehouse) -> dg.AssetCheckResult:
 def no_lone_suppressed_sibling(warehouse: Warehouse) -> dg.AssetCheckResult:
     """Secondary suppression settled: a further round would suppress nothing."""
     with warehouse.connect(read_only=True) as con:
-        con.execute(sql("recoverable")).fetchall()
+        create_recoverable_view(con)
         lone = con.execute("SELECT count(*) FROM recoverable_cells").fetchall()[0][0]
     return dg.AssetCheckResult(passed=lone == 0, metadata={"cells still recoverable": lone})
 
@@ -162,10 +177,14 @@ def no_lone_suppressed_sibling(warehouse: Warehouse) -> dg.AssetCheckResult:
 @dg.asset_check(asset=indicators, name=CHECK_INTERVALS_CONTAIN_VALUE)
 def intervals_contain_value(warehouse: Warehouse) -> dg.AssetCheckResult:
     """Shares lie in 0–100 and every interval contains its value."""
+    kinds = catalogue.indicators()[["code", "kind"]]
     with warehouse.connect(read_only=True) as con:
+        con.register("kinds_df", kinds)
         bad = con.execute(
-            "SELECT count(*) FROM indicators WHERE ci_low > value + 1e-9 OR ci_high < value - 1e-9 "
-            "OR (ci_low IS NULL) <> (ci_high IS NULL)"
+            "SELECT count(*) FROM indicators AS i JOIN kinds_df AS k ON k.code = i.indicator "
+            "WHERE i.ci_low > i.value + 1e-9 OR i.ci_high < i.value - 1e-9 "
+            "OR (i.ci_low IS NULL) <> (i.ci_high IS NULL) "
+            "OR (k.kind = 'share' AND NOT i.value BETWEEN 0 AND 100)"
         ).fetchall()[0][0]
     return dg.AssetCheckResult(passed=bad == 0, metadata={"bad rows": bad})
 

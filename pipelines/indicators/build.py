@@ -55,25 +55,38 @@ def observations_sql() -> str:
     return sql("observations").replace("/*indicator_columns*/", columns).replace("/*indicator_names*/", names)
 
 
+def _table_from_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """Copy a DataFrame into temp table ``name`` (a constant of this module)."""
+    view = f"{name}_df"
+    con.register(view, frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}").fetchall()
+    finally:
+        con.unregister(view)
+
+
 def register_catalogue(con: duckdb.DuckDBPyConnection) -> None:
-    kinds = catalogue.indicators()[["code", "kind", "counts"]]
-    weights = catalogue.aai_weights()
-    con.register("indicator_catalogue_df", kinds)
-    con.register("aai_weights_df", weights)
-    con.execute("CREATE OR REPLACE TEMP TABLE indicator_catalogue AS SELECT * FROM indicator_catalogue_df")
-    con.execute("CREATE OR REPLACE TEMP TABLE aai_weights AS SELECT * FROM aai_weights_df")
-    con.unregister("indicator_catalogue_df")
-    con.unregister("aai_weights_df")
+    """``indicator_catalogue`` (code, kind, counts) and ``aai_weights`` as temp tables."""
+    _table_from_frame(con, "indicator_catalogue", catalogue.indicators()[["code", "kind", "counts"]])
+    _table_from_frame(con, "aai_weights", catalogue.aai_weights())
+
+
+def register_programme_country(con: duckdb.DuckDBPyConnection) -> None:
+    """The ``programme_country`` view that suppression and domain scores both read."""
+    con.execute(sql("programme_country")).fetchall()
+
+
+def create_recoverable_view(con: duckdb.DuckDBPyConnection) -> None:
+    """The ``recoverable_cells`` view over ``indicators`` (used by the build and its check)."""
+    register_programme_country(con)
+    con.execute(sql("recoverable")).fetchall()
 
 
 def _register_t_critical(con: duckdb.DuckDBPyConnection, max_df: int) -> None:
     # DuckDB has no t quantile function: a lookup table of t(0.975, df) for every
     # degrees of freedom a cell can have, joined on n − 1.
     df = np.arange(1, max(max_df, 1) + 1)
-    table = pd.DataFrame({"df": df, "t": stats.t.ppf(0.975, df)})
-    con.register("t_critical_df", table)
-    con.execute("CREATE OR REPLACE TEMP TABLE t_critical AS SELECT * FROM t_critical_df")
-    con.unregister("t_critical_df")
+    _table_from_frame(con, "t_critical", pd.DataFrame({"df": df, "t": stats.t.ppf(0.975, df)}))
 
 
 def build_observations(con: duckdb.DuckDBPyConnection) -> int:
@@ -97,7 +110,7 @@ def build_indicator_table(con: duckdb.DuckDBPyConnection, min_cell: int) -> dict
     primary = con.execute(
         "UPDATE indicators SET suppressed = true WHERE denominator < $min_cell", {"min_cell": min_cell}
     ).fetchall()[0][0]
-    con.execute(sql("recoverable")).fetchall()
+    create_recoverable_view(con)
     secondary = 0
     for _ in range(MAX_SUPPRESSION_ROUNDS):
         changed = con.execute(SUPPRESS_RECOVERABLE).fetchall()[0][0]
@@ -118,12 +131,9 @@ def build_domain_scores(
     register_catalogue(con)
     if national is None:
         national = catalogue.national_indicators()
-    con.register("national_df", national[["country", "sex", "indicator", "value"]])
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE national_values AS "
-        "SELECT country, sex, indicator, CAST(value AS DOUBLE) AS value FROM national_df"
-    )
-    con.unregister("national_df")
+    national = national[["country", "sex", "indicator", "value"]].astype({"value": float})
+    _table_from_frame(con, "national_values", national)
+    register_programme_country(con)
     con.execute(sql("domain_scores")).fetchall()
     con.execute(sql("aggregate")).fetchall()
     con.execute(sql("domain_scores_out")).fetchall()

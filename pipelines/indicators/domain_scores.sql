@@ -3,15 +3,10 @@
 -- `indicators` — a suppressed cell contributes nothing — plus the user's national
 -- figures (national_values: country, sex, indicator, value) for the indicators no
 -- survey gives (3.4, 4.1, 4.2), matched on the unit's country. A programme's
--- country is its groups' country when they all lie in one.
+-- country is its groups' country when they all lie in one (the programme_country
+-- view, programme_country.sql, created by build.py).
 CREATE OR REPLACE TEMP VIEW index_input AS
 WITH
-programme_country AS (
-    SELECT programme_id, any_value(country) AS country
-    FROM groups
-    GROUP BY programme_id
-    HAVING count(DISTINCT country) = 1
-),
 cells AS (
     SELECT
         {'programme_id': i.programme_id, 'country': i.country, 'region': i.region,

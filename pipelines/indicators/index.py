@@ -27,6 +27,15 @@ def _normalise(df: pd.DataFrame) -> pd.DataFrame:
     for column in ["unit", "sex", "indicator"]:
         out[column] = out[column].astype(str).str.strip()
     out["value"] = pd.to_numeric(out["value"], errors="raise").astype(float)
+    # The AAI scale is 0-100; a share given as 0-1 or a raw score would silently
+    # give a meaningless index, so refuse it (NaN stays: an absent indicator).
+    outside = out[out["value"].notna() & ~out["value"].between(0, 100)]
+    if len(outside):
+        first = outside.iloc[0]
+        raise ValueError(
+            f"values must be on the 0-100 scale; unit {first['unit']!r}, sex {first['sex']!r}, "
+            f"indicator {first['indicator']!r} has {first['value']}"
+        )
     known = set(catalogue.aai_weights().query("kind != 'domain'")["code"])
     unknown = sorted(set(out["indicator"]) - known)
     if unknown:
@@ -56,7 +65,7 @@ def compute_index(df: pd.DataFrame) -> pd.DataFrame:
         con.execute(
             "CREATE OR REPLACE TEMP VIEW index_input AS "
             "SELECT unit, sex, indicator, value, false AS national FROM values_df"
-        )
+        ).fetchall()
         con.execute(sql("aggregate")).fetchall()
         result = con.execute(
             "SELECT unit, sex, item, value, CAST(indicators_used AS INTEGER) AS indicators_used "

@@ -5,10 +5,11 @@
 -- Cells come from one GROUPING SETS: for each unit — programme, group, country,
 -- region — the total and the split by sex; for programmes also by age band and by
 -- disability. arm and wave are in every set (they are never summed over). A column
--- outside a set reads 'all'. A cell whose unit is unknown (a comparison respondent
--- without a group has no group, country or region) is dropped rather than shown
--- as a NULL unit, and so is a breakdown the registers cannot provide (sex, age, ...
--- of programme outputs).
+-- outside a set reads 'all'. No part of a total is ever dropped: observations.sql
+-- gives every participant a value ('unknown' at worst) in every breakdown column.
+-- NULL is left only where a whole breakdown does not exist, and those cells are
+-- dropped: the group, country and region of the comparison arm (it has no groups)
+-- and the sex, age and disability of programme outputs (the registers carry none).
 CREATE OR REPLACE TABLE indicators AS
 WITH
 observations AS (

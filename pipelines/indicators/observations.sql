@@ -4,12 +4,22 @@
 --   CASE WHEN <in population> AND <items not null> THEN CAST((<rule_sql>) AS DOUBLE) END
 -- so a share's rule yields 1/0 and a mean's rule yields the score. UNPIVOT drops the
 -- NULLs, i.e. people outside the population or who did not answer.
+--
+-- No part of a total may go missing, or it could be recovered by subtraction: every
+-- breakdown column of a participant is therefore a value, 'unknown' when not known
+-- (no sex, no birth year, disability not asked, a group with no region or country, a
+-- group_id not in the groups register, no group_id at all). A comparison respondent
+-- has no group by design: group, country and region stay NULL, and they appear in
+-- the programme cells of the comparison arm only (which has no group cells to
+-- subtract them from).
 CREATE OR REPLACE TABLE indicator_observations AS
 WITH respondents AS (
     SELECT
-        s.*,
-        g.country,
-        g.region,
+        s.* EXCLUDE (group_id, sex),
+        CASE WHEN s.arm <> 'comparison' THEN coalesce(s.group_id, 'unknown') END AS group_id,
+        CASE WHEN s.arm <> 'comparison' THEN coalesce(g.country, 'unknown') END AS country,
+        CASE WHEN s.arm <> 'comparison' THEN coalesce(g.region, 'unknown') END AS region,
+        coalesce(s.sex, 'unknown') AS sex,
         -- the breakdown age bands, defined here and nowhere else
         CASE
             WHEN s.age IS NULL THEN 'unknown'

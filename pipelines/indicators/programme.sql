@@ -2,24 +2,53 @@
 -- in the same long shape as indicator_observations so one aggregation serves both.
 -- unit_id is what the indicator counts (a participant, a session or a group).
 -- sex, age_band and disability are NULL: the registers do not carry them, and the
--- breakdowns by them are dropped for these indicators.
+-- breakdowns by them are dropped for these indicators (the whole breakdown, never a
+-- part of it). Attendance of a group missing from `groups` belongs to no programme
+-- and is left out of every cell alike.
 CREATE OR REPLACE TEMP TABLE programme_observations AS
 WITH
+register AS (
+    SELECT a.*, g.programme_id
+    FROM attendance AS a
+    JOIN groups AS g USING (group_id)
+),
 period AS (
-    -- the data period ends at the latest session anyone attended
-    SELECT max(session_date) AS period_end FROM attendance WHERE attended
+    -- A programme's data period ends at the latest session anyone of it attended: a
+    -- programme whose registers stop earlier is not judged against another's dates.
+    SELECT programme_id, max(session_date) AS period_end
+    FROM register
+    WHERE attended
+    GROUP BY programme_id
+),
+leaders AS (
+    -- rows per (session, led_by): the session's leader is the most frequent value
+    SELECT group_id, session_date, led_by, count(*) AS n_rows
+    FROM register
+    WHERE led_by IS NOT NULL
+    GROUP BY group_id, session_date, led_by
+),
+session_leader AS (
+    -- On a tie the order staff, volunteer, participant decides: fixed, so the figure
+    -- is the same on every run, and a tie never counts as led by a participant.
+    SELECT group_id, session_date,
+           arg_max(led_by, [n_rows, CASE led_by WHEN 'staff' THEN 3 WHEN 'volunteer' THEN 2
+                                                WHEN 'participant' THEN 1 ELSE 0 END]) AS led_by
+    FROM leaders
+    GROUP BY group_id, session_date
 ),
 sessions AS (
     -- a session is held when at least one person was marked present
     SELECT
-        group_id,
-        session_date,
-        row_number() OVER (PARTITION BY group_id ORDER BY session_date) AS session_no,
-        max(duration_minutes) AS duration_minutes,
-        mode(led_by) AS led_by
-    FROM attendance
-    GROUP BY group_id, session_date
-    HAVING bool_or(attended)
+        r.programme_id,
+        r.group_id,
+        r.session_date,
+        row_number() OVER (PARTITION BY r.group_id ORDER BY r.session_date) AS session_no,
+        max(r.duration_minutes) AS duration_minutes,
+        any_value(l.led_by) AS led_by
+    FROM register AS r
+    LEFT JOIN session_leader AS l USING (group_id, session_date)
+    GROUP BY r.programme_id, r.group_id, r.session_date
+    HAVING bool_or(r.attended)
 ),
 group_span AS (
     SELECT group_id, max(session_date) AS last_session, max(session_no) AS last_session_no
@@ -28,6 +57,7 @@ group_span AS (
 ),
 present AS (
     SELECT
+        a.programme_id,
         a.group_id,
         a.participant_id,
         a.session_date,
@@ -35,7 +65,7 @@ present AS (
         coalesce(a.duration_minutes, s.duration_minutes) AS duration_minutes,
         lag(a.session_date) OVER person AS previous_date,
         lag(s.session_no) OVER person AS previous_no
-    FROM attendance AS a
+    FROM register AS a
     JOIN sessions AS s USING (group_id, session_date)
     WHERE a.attended
     WINDOW person AS (PARTITION BY a.group_id, a.participant_id ORDER BY a.session_date)
@@ -43,6 +73,7 @@ present AS (
 memberships AS (
     -- one row per participant per group they attended at least once
     SELECT
+        p.programme_id,
         p.group_id,
         p.participant_id,
         min(p.session_date) AS first_session,
@@ -55,7 +86,7 @@ memberships AS (
         coalesce(bool_or(p.session_date - p.previous_date >= 28 AND p.session_no - p.previous_no > 1), false)
             AS returned
     FROM present AS p
-    GROUP BY p.group_id, p.participant_id
+    GROUP BY p.programme_id, p.group_id, p.participant_id
 ),
 member_obs AS (
     SELECT
@@ -73,7 +104,7 @@ member_obs AS (
              THEN m.returned END AS returned_after_gap
     FROM memberships AS m
     JOIN group_span AS g USING (group_id)
-    CROSS JOIN period
+    LEFT JOIN period USING (programme_id)
 ),
 session_obs AS (
     SELECT group_id, group_id || '|' || CAST(session_date AS VARCHAR) AS unit_id, led_by
@@ -87,10 +118,12 @@ group_obs AS (
         coalesce(gr.facilitation = 'self_run', false) AS self_run
     FROM groups AS gr
     LEFT JOIN group_span AS gs USING (group_id)
-    CROSS JOIN period
+    LEFT JOIN period USING (programme_id)
 ),
 long AS (
     SELECT group_id, unit_id, 'P.reached' AS indicator, 1.0 AS value FROM member_obs
+    -- over the participants with a duration recorded: they are who the sum is of, so a
+    -- sum resting on fewer than min_cell people is suppressed like any small cell
     UNION ALL SELECT group_id, unit_id, 'P.hours', hours FROM member_obs WHERE hours IS NOT NULL
     UNION ALL SELECT group_id, unit_id, 'P.attendance_rate', attendance_rate FROM member_obs
     UNION ALL SELECT group_id, unit_id, 'P.sessions_per_participant', attended_sessions FROM member_obs
@@ -104,7 +137,7 @@ long AS (
     UNION ALL SELECT group_id, unit_id, 'P.groups_self_run', CAST(self_run AS DOUBLE) FROM group_obs
 )
 SELECT
-    g.programme_id, g.country, g.region, l.group_id,
+    g.programme_id, coalesce(g.country, 'unknown') AS country, coalesce(g.region, 'unknown') AS region, l.group_id,
     'participant' AS arm, 'all' AS wave,
     CAST(NULL AS VARCHAR) AS sex, CAST(NULL AS VARCHAR) AS age_band, CAST(NULL AS VARCHAR) AS disability,
     l.unit_id, l.indicator, CAST(l.value AS DOUBLE) AS value

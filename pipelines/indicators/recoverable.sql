@@ -17,14 +17,15 @@
 -- denominator is suppressed too (a part before the total on a tie, then by name).
 -- A relation whose total is not a row of the table is treated the same way; that
 -- over-suppresses a little and never under-suppresses.
+--
+-- Relations are per arm and wave. In the participant arm every respondent has a group
+-- (observations.sql), so a programme's group cells add up to its total. The comparison
+-- arm has no group, country or region cells at all: its programme total is the total
+-- of its sex, age and disability relations only, and no group sibling exists.
+--
+-- Needs the programme_country view (programme_country.sql, created by build.py).
 CREATE OR REPLACE TEMP VIEW recoverable_cells AS
 WITH
-programme_country AS (
-    SELECT programme_id, any_value(country) AS country
-    FROM groups
-    GROUP BY programme_id
-    HAVING count(DISTINCT country) = 1
-),
 members AS (
     SELECT rowid AS cell, suppressed, denominator, sex = 'all' AS is_total, sex AS member,
            ['sex', indicator, programme_id, country, region, group_id, arm, wave, age_band, disability] AS relation

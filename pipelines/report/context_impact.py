@@ -53,7 +53,8 @@ def impact_tables(tr: Translator, impact: pd.DataFrame, min_cell: int) -> list[d
 def attrition_rows(tr: Translator, counts: pd.DataFrame, min_cell: int) -> list[dict]:
     rows = []
     for r in counts.itertuples():
-        small = 0 < r.n_lost < min_cell
+        # The impact stage withholds (NULL) counts that would reveal a small group.
+        small = pd.isna(r.n_lost) or 0 < r.n_lost < min_cell
         rows.append({"programme": r.programme_id, "arm": tr.arm(r.arm), "wave": tr.wave(r.wave),
                      "baseline": tr.number(r.n_baseline),
                      "retained": tr("suppressed") if small else tr.number(r.n_retained),
