@@ -1,12 +1,15 @@
 """End to end: the ``aai`` command on the sample data in a data root holding only raw/."""
 
+import csv
 import json
 import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from conftest import aai
+from test_index import FULL, HAND
 
 from pipelines.sample import PLANTED_PROBLEMS
 
@@ -78,6 +81,15 @@ def test_check_reports_problems_and_exit_status(demo_root: Path) -> None:
     assert "birth year 67 looks like an age" in " ".join(bad.stdout.split())
     good = aai("check", str(demo_root / "raw/groups.csv"))
     assert good.returncode == 0, good.stdout
+
+
+def test_index_command_on_a_full_vector(tmp_path: Path) -> None:
+    values = tmp_path / "published.csv"
+    values.write_text("unit,sex,indicator,value\n" + "".join(f"Region A,all,{code},{v}\n" for code, v in FULL.items()))
+    done = aai("index", str(values), "-o", str(tmp_path / "scores.csv"))
+    assert done.returncode == 0, done.stderr
+    got = {row["item"]: float(row["value"]) for row in csv.DictReader((tmp_path / "scores.csv").open())}
+    assert got == pytest.approx(HAND, abs=0.01)  # hand-computed weighted means, see test_index.py
 
 
 def test_index_command(tmp_path: Path) -> None:
