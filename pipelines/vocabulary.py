@@ -15,6 +15,7 @@ answers in Excel.
 from __future__ import annotations
 
 import csv
+import re
 from functools import cache
 from importlib.resources import files
 
@@ -22,6 +23,8 @@ import pandas as pd
 
 LANGUAGES = ("en", "ru", "uk", "be", "pl")
 YES_NO = "yes_no"
+# Survey waves: baseline, then follow-ups numbered from 1 (no fixed list of codes).
+WAVE_PATTERN = r"baseline|followup([1-9])"
 
 
 @cache
@@ -84,6 +87,14 @@ def label(scale: str, code: str, lang: str = "en") -> str:
         if row["scale"] == scale and row["code"] == code:
             return row[lang]
     raise KeyError(f"{scale}.{code} is not in vocabulary.csv")
+
+
+def wave_number(wave: object) -> int | None:
+    """baseline → 0, followupN → N; None for anything that is not a canonical wave."""
+    match = re.fullmatch(WAVE_PATTERN, str(wave))
+    if match is None:
+        return None
+    return int(match.group(1) or 0)
 
 
 def to_codes(values: pd.Series, scale: str) -> pd.Series:

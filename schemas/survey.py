@@ -6,6 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from pipelines import vocabulary
 from schemas import fields
 from schemas.rules import not_in_future
 
@@ -18,7 +19,7 @@ class SurveySchema(pa.DataFrameModel):
     group_id: Series[str] = fields.text()
     arm: Series[str] = fields.code("arm", required=True)
     wave: Series[str] = pa.Field(
-        str_matches=r"^(baseline|followup[1-9])$", metadata={"parse": "wave"}
+        str_matches=rf"^({vocabulary.WAVE_PATTERN})$", metadata={"parse": "wave"}
     )
     interview_date: Series[pd.Timestamp] = fields.date(required=True)
     sex: Series[str] = fields.code("sex")

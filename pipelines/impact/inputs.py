@@ -10,17 +10,15 @@ the catalogue does not list is an error too.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from pipelines import catalogue
+from pipelines import catalogue, vocabulary
 from pipelines.impact.rules import ALL
 
-BASELINE = "baseline"
 SQL_DIR = Path(__file__).parent
 
 # Breakdown columns twice over: `wave_*` as `indicators` classes a person at each
@@ -45,16 +43,7 @@ def sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def wave_rank(wave: str | None) -> int | None:
-    """baseline → 0, followup → 1, followupN → N; anything else is not a wave we order."""
-    if wave is None:
-        return None
-    if wave == BASELINE:
-        return 0
-    match = re.fullmatch(r"follow-?up_?(\d*)", str(wave).strip().lower())
-    if not match:
-        return None
-    return int(match.group(1) or 1)
+wave_rank = vocabulary.wave_number  # baseline → 0, followupN → N
 
 
 def _read(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:

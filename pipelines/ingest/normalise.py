@@ -180,7 +180,7 @@ def _parse_date(raw: pd.Series, column: str) -> tuple[pd.Series, list[pd.DataFra
 
 def _parse_wave(raw: pd.Series) -> tuple[pd.Series, list[pd.DataFrame]]:
     folded = vocabulary.fold(raw).str.replace(r"[\s_-]+", "", regex=True)
-    parsed = folded.where(folded.str.fullmatch(r"baseline|followup[1-9]"))
+    parsed = folded.where(folded.str.fullmatch(vocabulary.WAVE_PATTERN))
     bad = raw.ne("") & parsed.isna()
     reason = "wave: '{value}' is not a wave; expected baseline, followup1, followup2, …"
     return parsed.astype("str"), [_problem(bad, "wave", "unknown_code", raw, reason)]

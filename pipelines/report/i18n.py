@@ -32,7 +32,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from pipelines import catalogue
+from pipelines import catalogue, vocabulary
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
@@ -60,7 +60,6 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 AAI_CODE = re.compile(r"^[1-4]\.[1-8]$")
-_FOLLOWUP = re.compile(r"^followup(\d+)$")
 
 
 def is_aai_indicator(code: str) -> bool:
@@ -70,10 +69,8 @@ def is_aai_indicator(code: str) -> bool:
 
 def wave_order(wave: str) -> int:
     """Sort key for waves: baseline first, then followup1, followup2, … numerically."""
-    if wave == "baseline":
-        return 0
-    match = _FOLLOWUP.match(str(wave))
-    return int(match.group(1)) if match else 10_000
+    number = vocabulary.wave_number(wave)
+    return 10_000 if number is None else number
 
 
 def code_key(code: str) -> tuple:
@@ -139,10 +136,10 @@ class Translator:
         return self(STATUS_LABELS.get(str(status), str(status)))
 
     def wave(self, wave: str) -> str:
-        if wave == "baseline":
+        number = vocabulary.wave_number(wave)
+        if number == 0:
             return self(N_("baseline"))
-        match = _FOLLOWUP.match(str(wave))
-        return self(N_("follow-up %(n)s"), n=match.group(1)) if match else str(wave)
+        return self(N_("follow-up %(n)s"), n=number) if number else str(wave)
 
     # -- numbers and dates ------------------------------------------------------------
     def number(self, value: float | int | None, digits: int = 0) -> str:
