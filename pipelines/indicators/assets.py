@@ -133,16 +133,21 @@ def domain_scores(warehouse: Warehouse) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"dagster/row_count": rows, "preview (programmes)": preview})
 
 
+def _count_with_kinds(warehouse: Warehouse, query: str) -> int:
+    """Run a ``SELECT count(*)`` check that may join ``kinds_df`` (catalogue code → kind)."""
+    with warehouse.connect(read_only=True) as con:
+        con.register("kinds_df", catalogue.indicators()[["code", "kind"]])
+        return con.execute(query).fetchall()[0][0]
+
+
 @dg.asset_check(asset=indicator_observations, name=CHECK_OBSERVATIONS_VALID, blocking=True)
 def observations_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
     """Every observation is of a catalogued indicator, and every share is 0 or 1."""
-    kinds = catalogue.indicators()[["code", "kind"]]
-    with warehouse.connect(read_only=True) as con:
-        con.register("kinds_df", kinds)
-        bad = con.execute(
-            "SELECT count(*) FROM indicator_observations AS o LEFT JOIN kinds_df AS k ON k.code = o.indicator "
-            "WHERE k.code IS NULL OR (k.kind = 'share' AND o.value NOT IN (0, 1)) OR o.value IS NULL"
-        ).fetchall()[0][0]
+    bad = _count_with_kinds(
+        warehouse,
+        "SELECT count(*) FROM indicator_observations AS o LEFT JOIN kinds_df AS k ON k.code = o.indicator "
+        "WHERE k.code IS NULL OR (k.kind = 'share' AND o.value NOT IN (0, 1)) OR o.value IS NULL",
+    )
     return dg.AssetCheckResult(passed=bad == 0, metadata={"bad rows": bad})
 
 
@@ -177,15 +182,13 @@ def no_lone_suppressed_sibling(warehouse: Warehouse) -> dg.AssetCheckResult:
 @dg.asset_check(asset=indicators, name=CHECK_INTERVALS_CONTAIN_VALUE)
 def intervals_contain_value(warehouse: Warehouse) -> dg.AssetCheckResult:
     """Shares lie in 0–100 and every interval contains its value."""
-    kinds = catalogue.indicators()[["code", "kind"]]
-    with warehouse.connect(read_only=True) as con:
-        con.register("kinds_df", kinds)
-        bad = con.execute(
-            "SELECT count(*) FROM indicators AS i JOIN kinds_df AS k ON k.code = i.indicator "
-            "WHERE i.ci_low > i.value + 1e-9 OR i.ci_high < i.value - 1e-9 "
-            "OR (i.ci_low IS NULL) <> (i.ci_high IS NULL) "
-            "OR (k.kind = 'share' AND NOT i.value BETWEEN 0 AND 100)"
-        ).fetchall()[0][0]
+    bad = _count_with_kinds(
+        warehouse,
+        "SELECT count(*) FROM indicators AS i JOIN kinds_df AS k ON k.code = i.indicator "
+        "WHERE i.ci_low > i.value + 1e-9 OR i.ci_high < i.value - 1e-9 "
+        "OR (i.ci_low IS NULL) <> (i.ci_high IS NULL) "
+        "OR (k.kind = 'share' AND NOT i.value BETWEEN 0 AND 100)",
+    )
     return dg.AssetCheckResult(passed=bad == 0, metadata={"bad rows": bad})
 
 

@@ -1,8 +1,8 @@
 """What one report covers: a programme (or all of them) and a reporting period.
 
-The **data period** runs from the first to the last session anyone attended (the
-indicators stage ends it at the same date); without registers, from the first to the
-last interview. A report for the data period reads the warehouse as it is.
+The **data period** runs from the first to the last session anyone attended in any
+programme (the indicators stage measures retention and "still meeting" against each
+programme's own last session); without registers, from the first to the last interview. A report for the data period reads the warehouse as it is.
 
 A report for another period (``--period 2024`` or ``2024-01..2024-06``) reads a
 *slice* of the warehouse, rebuilt in memory by the same code that built the warehouse:
