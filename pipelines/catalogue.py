@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.settings import DataRoot
+
+
 REFERENCE_DIR = Path(__file__).parent / "reference"
 INDICATORS_CSV = REFERENCE_DIR / "indicators.csv"
 AAI_PUBLISHED_CSV = REFERENCE_DIR / "aai_published.csv"
@@ -68,6 +71,13 @@ def aai_weights() -> pd.DataFrame:
 def aai_published() -> pd.DataFrame:
     """Published AAI figures (``edition, country, sex, item, value, source_url``)."""
     return pd.read_csv(AAI_PUBLISHED_CSV, dtype={"item": str, "edition": str})
+
+
+def national_indicators_for(root: DataRoot) -> pd.DataFrame:
+    """The national figures that apply to a data root: the user's
+    ``national_indicators.csv`` beside ``raw/`` if present, else the packaged file."""
+    user_file = root.national_indicators
+    return national_indicators(user_file if user_file.is_file() else None)
 
 
 def national_indicators(path: Path | None = None) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 from filelock import FileLock
 
 from pipelines.settings import DataRoot
@@ -34,6 +35,19 @@ def connect(database: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckD
             yield con
         finally:
             con.close()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when a table or view called ``name`` exists in the open database."""
+    rows = con.cursor().execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_name = ? LIMIT 1", [name]
+    ).fetchall()
+    return bool(rows)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A small frame as Markdown for Dagster metadata; ``_none_`` when empty."""
+    return frame.to_markdown(index=False) if len(frame) else "_none_"
 
 
 class Warehouse(dg.ConfigurableResource):

@@ -2,12 +2,11 @@
 
 
 import dagster as dg
-import pandas as pd
 
 from pipelines.impact.estimates import ImpactTables, build_impact
-from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, write_table
+from pipelines.impact.tables import write_impact
 from pipelines.settings import min_cell_size
-from pipelines.warehouse import Warehouse
+from pipelines.warehouse import Warehouse, markdown_table
 
 # indicators: estimates are withheld where its cells are suppressed (visible.sql)
 INPUTS = ["indicator_observations", "indicators", "survey", "attendance", "groups"]
@@ -46,15 +45,13 @@ def impact_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
     min_cell = min_cell_size()
     with warehouse.connect() as con:
         tables = build_impact(con, min_cell)
-        write_table(con, "impact_estimates", tables.estimates, IMPACT_ESTIMATES)
-        write_table(con, "attrition", tables.attrition, ATTRITION)
-        write_table(con, "dose_response", tables.dose_response, DOSE_RESPONSE)
+        write_impact(con, tables)
     for note in tables.notes:
         context.log.info(note)
     yield dg.MaterializeResult(asset_key="impact_estimates", metadata=estimates_metadata(tables, min_cell))
     yield dg.MaterializeResult(asset_key="attrition", metadata={
         "rows": len(tables.attrition),
-        "lost": dg.MetadataValue.md(_markdown(tables.attrition[tables.attrition["indicator"] == "all"][
+        "lost": dg.MetadataValue.md(markdown_table(tables.attrition[tables.attrition["indicator"] == "all"][
             ["programme_id", "arm", "wave", "n_baseline", "n_lost", "lost_pct"]])),
     })
     yield dg.MaterializeResult(asset_key="dose_response", metadata={
@@ -78,17 +75,13 @@ def estimates_metadata(tables: ImpactTables, min_cell: int) -> dict:
         estimated=int(est["estimate"].notna().sum()),
         not_estimated=int(est["estimate"].isna().sum()),
         bh_significant=int(est["bh_significant"].fillna(False).sum()),
-        outcomes_tested=dg.MetadataValue.md(_markdown(
+        outcomes_tested=dg.MetadataValue.md(markdown_table(
             est.groupby("programme_id", as_index=False)[["n_outcomes", "n_tests"]].first())),
         totals=dg.MetadataValue.md(
-            _markdown(totals[["programme_id", "wave", "method", "sentence"]].head(PREVIEW_ROWS))),
+            markdown_table(totals[["programme_id", "wave", "method", "sentence"]].head(PREVIEW_ROWS))),
     )
     return meta
 
 
 def _why_empty(tables: ImpactTables) -> str:
     return " ".join(tables.notes) or "No input rows."
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    return frame.to_markdown(index=False) if len(frame) else "_none_"

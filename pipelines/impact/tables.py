@@ -87,3 +87,10 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, col
             con.execute(f'insert into "{name}" select * from "{view}"').fetchall()
         finally:
             con.unregister(view)
+
+
+def write_impact(con: duckdb.DuckDBPyConnection, tables) -> None:
+    """Write the three tables of the impact stage (an ``ImpactTables``)."""
+    write_table(con, "impact_estimates", tables.estimates, IMPACT_ESTIMATES)
+    write_table(con, "attrition", tables.attrition, ATTRITION)
+    write_table(con, "dose_response", tables.dose_response, DOSE_RESPONSE)

@@ -13,7 +13,7 @@ from pipelines.indicators.build import (
     create_recoverable_view,
 )
 from pipelines.settings import min_cell_size
-from pipelines.warehouse import Warehouse
+from pipelines.warehouse import Warehouse, markdown_table
 
 PREVIEW_ROWS = 10
 
@@ -39,7 +39,7 @@ ORDER BY indicator
 
 def _preview(con: duckdb.DuckDBPyConnection, query: str) -> dg.MetadataValue:
     frame = con.execute(f"{query} LIMIT {PREVIEW_ROWS}").fetchdf()
-    return dg.MetadataValue.md(frame.to_markdown(index=False) if not frame.empty else "_no rows_")
+    return dg.MetadataValue.md(markdown_table(frame))
 
 
 @dg.asset(
@@ -62,9 +62,7 @@ def indicator_observations(warehouse: Warehouse) -> dg.MaterializeResult:
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": rows,
-            "observations per indicator (all waves and arms)": dg.MetadataValue.md(
-                per_indicator.to_markdown(index=False) if len(per_indicator) else "_none_"
-            ),
+            "observations per indicator (all waves and arms)": dg.MetadataValue.md(markdown_table(per_indicator)),
         }
     )
 
@@ -121,8 +119,7 @@ def domain_scores(warehouse: Warehouse) -> dg.MaterializeResult:
     National figures a user supplies (`$AAI_DATA_DIR/national_indicators.csv`, else
     the packaged `reference/national_indicators.csv`) are named in the note.
     """
-    national_file = warehouse.paths.national_indicators
-    national = catalogue.national_indicators(national_file if national_file.is_file() else None)
+    national = catalogue.national_indicators_for(warehouse.paths)
     with warehouse.connect() as con:
         rows = build_domain_scores(con, national)
         preview = _preview(

@@ -26,6 +26,7 @@ from pipelines.ingest.normalise import PROBLEM_COLUMNS, contract_columns, to_typ
 from pipelines.ingest.pseudonym import pseudonymise, salt
 from pipelines.ingest.read import DEFAULT_BATCH_ROWS, Batch, Dialect, UnreadableFile, batches, read_header, sniff
 from pipelines.validate.rows import row_problems
+from pipelines.warehouse import table_exists
 from schemas import CONTRACTS
 
 SQL_TYPES = {"yes_no": "BOOLEAN", "date": "DATE", "integer": "INTEGER"}
@@ -195,10 +196,7 @@ def stage_file(con, raw_file: RawFile, batch_rows: int = DEFAULT_BATCH_ROWS) -> 
 
 def _previously_loaded(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """sha256 → the file name it was loaded under by the last run, if there was one."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'ingest_log'"
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, "ingest_log"):
         return {}
     return dict(con.execute("SELECT sha256, source_file FROM ingest_log WHERE status LIKE 'loaded%'").fetchall())
 

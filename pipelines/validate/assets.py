@@ -4,8 +4,9 @@ import dagster as dg
 import pandas as pd
 import pandera.pandas as pa
 
+from pipelines.ingest.normalise import contract_columns
 from pipelines.validate.warehouse_tables import build_tables
-from pipelines.warehouse import Warehouse
+from pipelines.warehouse import Warehouse, markdown_table
 from schemas import CONTRACTS
 
 ROWS_BALANCE_CHECK = "rows_balance"
@@ -74,7 +75,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
             asset_key=name,
             metadata={
                 "rows": counts[name],
-                "quarantined_by_rule": dg.MetadataValue.md(_markdown(rules.drop(columns="table_name"))),
+                "quarantined_by_rule": dg.MetadataValue.md(markdown_table(rules.drop(columns="table_name"))),
             },
         )
         failures = contract_results[name]
@@ -82,14 +83,14 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
             asset_key=name,
             check_name=CONTRACT_CHECK,
             passed=failures.empty,
-            metadata={"failures": len(failures), "first_failures": dg.MetadataValue.md(_markdown(failures.head(10)))},
+            metadata={"failures": len(failures), "first_failures": dg.MetadataValue.md(markdown_table(failures.head(10)))},
         )
     yield dg.MaterializeResult(
         asset_key="quarantine",
         metadata={
             "problems": counts["quarantine"],
-            "by_rule": dg.MetadataValue.md(_markdown(by_rule)),
-            "top_reasons": dg.MetadataValue.md(_markdown(top_reasons)),
+            "by_rule": dg.MetadataValue.md(markdown_table(by_rule)),
+            "top_reasons": dg.MetadataValue.md(markdown_table(top_reasons)),
         },
     )
     summary = log[["source_file", "kind", "rows_read", "rows_loaded", "rows_quarantined", "status"]]
@@ -99,15 +100,15 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "files": counts["ingest_log"],
             "rows_loaded": int(log.rows_loaded.sum()),
             "rows_quarantined": int(log.rows_quarantined.sum()),
-            "files_table": dg.MetadataValue.md(_markdown(summary)),
-            "top_reasons": dg.MetadataValue.md(_markdown(top_reasons)),
+            "files_table": dg.MetadataValue.md(markdown_table(summary)),
+            "top_reasons": dg.MetadataValue.md(markdown_table(top_reasons)),
         },
     )
     yield dg.AssetCheckResult(
         asset_key="ingest_log",
         check_name=ROWS_BALANCE_CHECK,
         passed=unbalanced.empty,
-        metadata={"unbalanced_files": dg.MetadataValue.md(_markdown(unbalanced)) if len(unbalanced) else "none"},
+        metadata={"unbalanced_files": dg.MetadataValue.md(markdown_table(unbalanced)) if len(unbalanced) else "none"},
     )
 
 
@@ -129,8 +130,8 @@ def _contract_failures(con, table: str) -> pd.DataFrame:
 
 
 def _as_contract_types(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    for name, column in CONTRACTS[table].to_schema().columns.items():
-        parse = (column.metadata or {}).get("parse")
+    for name, meta in contract_columns(table).items():
+        parse = meta.get("parse")
         if parse == "date":
             frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
         elif parse == "yes_no":
@@ -140,7 +141,3 @@ def _as_contract_types(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         else:
             frame[name] = frame[name].astype("str")
     return frame
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    return frame.to_markdown(index=False) if len(frame) else "_none_"
