@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipelines.ingest import registers
 from pipelines.ingest.discover import detect_kind
-from pipelines.ingest.normalise import PROBLEM_COLUMNS, ColumnMap, canonical_cells, on_distinct, trimmed
+from pipelines.ingest.normalise import PROBLEM_COLUMNS, ColumnMap, canonical_cells, header_key, on_distinct, trimmed
 from pipelines.ingest.read import Batch
 
 # KoboToolbox: meta/rootUuid stays the same across edits of a submission, and
@@ -58,7 +58,7 @@ def plan_file(header: list[str], file_name: str) -> FilePlan | None:
         return None
     submission = {}
     if kind == "survey":
-        keys = [cell.strip().lower() for cell in header]
+        keys = [header_key(cell) for cell in header]
         submission = {name: keys.index(h) for h, name in SUBMISSION_HEADERS.items() if h in keys}
     return FilePlan(kind, ColumnMap.build(header, kind), {}, submission if len(submission) == 2 else {})
 

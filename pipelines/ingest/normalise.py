@@ -40,7 +40,8 @@ def contract_columns(kind: str) -> dict[str, dict]:
 GROUP_SEPARATORS = ("/", "-", ":")
 
 
-def _header_key(header: str) -> str:
+def header_key(header: str) -> str:
+    """A header cell as compared: no BOM, trimmed, lower case, spaces as underscores."""
     return header.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
 
 
@@ -52,7 +53,7 @@ def canonical_name(header: str, known: set[str]) -> str | None:
     the question's label in the form's language (``Год рождения``, with the group's
     label before a ``/``): those map back through ``reference/questions.csv``.
     """
-    name = _header_key(header)
+    name = header_key(header)
     if name in known:
         return name
     for separator in GROUP_SEPARATORS:
@@ -71,7 +72,7 @@ def is_choice_column(header: str, others: set[str]) -> bool:
     """A select-multiple choice column (``q/choice``, ODK ``q-choice``) beside its
     summary column ``q``: its 1/0 says nothing about the contract's columns, even when
     the choice is called like one (``help/disability``)."""
-    name = _header_key(header)
+    name = header_key(header)
     return any(sep in name and name.rsplit(sep, 1)[0] in others for sep in GROUP_SEPARATORS)
 
 
@@ -85,7 +86,7 @@ class ColumnMap:
     @classmethod
     def build(cls, header: list[str], kind: str | None = None) -> ColumnMap:
         known = set(contract_columns(kind)) if kind else _all_known()
-        keys = {_header_key(cell) for cell in header}
+        keys = {header_key(cell) for cell in header}
         positions: dict[str, int] = {}
         ignored: list[str] = []
         for index, cell in enumerate(header):
