@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.report import LANGUAGE_ENV
 from pipelines.settings import DataRoot
 
 app = typer.Typer(help="aai-impact: programme data in, AAI-aligned indicators and a funder report out.",
@@ -206,9 +207,10 @@ def report(
     data_dir: DataDirOption = None,
     programme: Annotated[str | None, typer.Option(help="Only this programme's report (default: each programme and all).")] = None,
     period: Annotated[str | None, typer.Option(help="2024, 2024-03 or 2024-01..2024-12 (default: the data period).")] = None,
-    lang: Annotated[str, typer.Option(envvar="AAI_REPORT_LANG", help="Report language: en, ru, uk or pl.")] = "en",
+    lang: Annotated[str, typer.Option(envvar=LANGUAGE_ENV, help="Report language: en, ru, uk or pl.")] = "en",
 ) -> None:
     """Rebuild the reports from the warehouse, without re-ingesting: HTML, PDF, charts and citable figures."""
+    from pipelines.catalogue import national_indicators_for
     from pipelines.report.build import build_reports
     from pipelines.report.i18n import LANGUAGES
     from pipelines.report.scope import parse_period
@@ -224,7 +226,10 @@ def report(
     try:
         chosen = parse_period(period) if period else None
         with connect(root.warehouse, read_only=True) as con:
-            built = build_reports(con, root.reports, programme=programme, period=chosen, lang=lang)
+            built = build_reports(
+                con, root.reports, programme=programme, period=chosen, lang=lang,
+                national=national_indicators_for(root),
+            )
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

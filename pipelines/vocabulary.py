@@ -24,7 +24,7 @@ import pandas as pd
 LANGUAGES = ("en", "ru", "uk", "be", "pl")
 YES_NO = "yes_no"
 # Survey waves: baseline, then follow-ups numbered from 1 (no fixed list of codes).
-WAVE_PATTERN = r"baseline|followup([1-9])"
+WAVE_PATTERN = r"baseline|followup([1-9][0-9]*)"
 
 
 @cache

@@ -258,3 +258,14 @@ def test_empty_warehouse_draws_nothing_and_says_why(tmp_path: Path) -> None:
     assert charts and not any(c.available for c in charts)
     assert all(c.message for c in charts)
     assert not list((tmp_path / "charts").glob("*.png"))
+
+
+def test_latest_wave_ranks_follow_ups_by_number() -> None:
+    import pandas as pd
+
+    from pipelines.charts.queries import latest_wave
+
+    # a text sort would pick followup9
+    assert latest_wave(pd.DataFrame({"wave": ["baseline", "followup9", "followup10", "followup2"]})) == "followup10"
+    assert latest_wave(pd.DataFrame({"wave": ["followup2", "baseline"]})) == "followup2"
+    assert latest_wave(pd.DataFrame(columns=["wave"])) is None

@@ -18,10 +18,12 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from pipelines.catalogue import national_indicators_for
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, frame, write_table
 from pipelines.report import figures
 from pipelines.report.build import build_reports
-from pipelines.report.scope import parse_period
+from pipelines.report.scope import data_period, parse_period, period_warehouse
+from pipelines.settings import DataRoot
 from test_charts import SECRET_NAME, make_warehouse
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -152,6 +154,30 @@ def test_figures_have_ids_provenance_and_reasons(reports) -> None:
     assert "/tmp" not in text and str(Path.home()) not in text
 
 
+def test_means_show_the_same_digits_in_the_report_and_the_figures(tmp_path: Path) -> None:
+    # a mean of sessions and a mean 0-100 score: one decimal everywhere (not 7, 7.46 or 61.23)
+    path = make_full_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.executemany("insert into indicators values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
+            ("P.sessions_per_participant", "BRC-WWC", "all", "all", "all", "participant", "all", "all", "all",
+             "all", 89.48, 12, 7.4567, 6.1234, 8.7891, False),
+            ("P.who5_mean", "BRC-WWC", "all", "all", "all", "participant", "baseline", "all", "all", "all",
+             2449.38, 40, 61.2345, 57.0412, 65.4321, False),
+        ])
+    paths = _build(path, tmp_path / "out", programme="BRC-WWC")["BRC-WWC"]
+    html = paths.html.read_text(encoding="utf-8")
+    figures_csv = {r["indicator"]: r for r in csv.DictReader(io.StringIO(paths.csv.read_text(encoding="utf-8")))}
+    for label, code in (("Sessions per participant", "P.sessions_per_participant"),
+                        ("WHO-5 well-being (mean percentage score)", "P.who5_mean")):
+        row = re.search(rf"<td>{re.escape(label)}</td>(.*?)</tr>", html, re.S).group(1)
+        figure = figures_csv[code]
+        for column in ("value", "ci_low", "ci_high"):
+            assert re.fullmatch(r"\d+\.\d", figure[column]), (code, column, figure[column])
+        assert re.search(rf">\s*{re.escape(figure['value'])}\s*<", row), (code, row)
+        assert f"{figure['ci_low']}–{figure['ci_high']}" in row, (code, row)
+    assert (figures_csv["P.sessions_per_participant"]["value"], figures_csv["P.who5_mean"]["value"]) == ("7.5", "61.2")
+
+
 # -- acceptance: byte-identical figures ----------------------------------------------------------
 def test_same_inputs_give_byte_identical_figures_and_pdf(warehouse: Path, reports, tmp_path: Path) -> None:
     again = _build(warehouse, tmp_path)
@@ -280,6 +306,17 @@ def test_cli_report_rebuilds_from_the_warehouse(warehouse: Path, tmp_path: Path)
     assert '<html lang="pl">' in html and "Najważniejsze liczby" in html
     unknown = runner.invoke(app, ["report", "--data-dir", str(tmp_path), "--programme", "NOPE"])
     assert unknown.exit_code == 2 and "NOPE" in unknown.output
+
+
+def test_another_period_uses_the_data_roots_national_figures(demo_root: Path) -> None:
+    # demo_root's own national_indicators.csv completes D4 for BY; the packaged file has no figures
+    with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
+        national = national_indicators_for(DataRoot(demo_root))
+        with period_warehouse(con, parse_period("2024"), data_period(con), 5, national) as sliced:
+            assert sliced is not con
+            notes = sliced.execute("SELECT DISTINCT note FROM domain_scores WHERE item = 'D4' AND country = 'BY' "
+                                   "AND note LIKE '%national%'").fetchall()
+    assert notes
 
 
 # -- robustness and Dagster ---------------------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""Build every chart of the report from the warehouse: ``build_charts(con, out_dir)``.
+"""Build every chart of the report: ``build_charts(con, out_dir)`` from a warehouse,
+``draw_charts(data, out_dir)`` from frames a report has already read.
 
 Each chart is written as PNG (for the HTML and quick viewing) and SVG (vector, for
 print), with a title that states the finding, a caption giving n and the source, and
 alt text describing the values for readers who cannot see it. ``manifest.json`` in the
-same folder lists them, so the report (and ``aai report`` later) can be rebuilt from
-the files without redrawing. A chart whose data is not there yet is listed with a
-message saying what is missing, and no file.
+same folder lists them (file names, titles, captions, alt text, n) for anyone using
+the files without the report, and so that the next build can delete the files of
+charts it no longer draws; every build draws its charts anew. A chart whose data is
+not there yet is listed with a message saying what is missing, and no file.
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ import pandas as pd
 from pipelines import catalogue
 from pipelines.charts import plots, programme, queries
 from pipelines.charts.info import ChartInfo, save_chart as _save, slug
-from pipelines.report import queries as report_queries
-from pipelines.report.i18n import Translator
+from pipelines.report import queries as report_queries, scope
+from pipelines.report.i18n import ARM_ORDER, Translator, code_key
 from pipelines.settings import min_cell_size
 
 MANIFEST = "manifest.json"
-TOP_RULES = 10
 
 
 def build_charts(
@@ -33,33 +34,34 @@ def build_charts(
     *,
     lang: str = "en",
     min_cell: int | None = None,
-    programmes: list[str] | None = None,
 ) -> list[ChartInfo]:
-    """Draw all charts for ``programmes`` (every programme when None) into ``out_dir``
+    """Draw all charts of every programme (``scope.programmes``, as the reports have
+    them) into ``out_dir`` and write its manifest; return them in order."""
+    min_cell = min_cell or min_cell_size()
+    programmes = scope.programmes(con)
+    data = report_queries.read_period(con, min_cell=min_cell).only(programmes)
+    return draw_charts(data, out_dir, programmes=programmes, tr=Translator(lang), min_cell=min_cell)
+
+
+def draw_charts(data: report_queries.PeriodData, out_dir: Path, *, programmes: list[str], tr: Translator,
+                min_cell: int) -> list[ChartInfo]:
+    """Draw all charts of ``data`` (already narrowed to ``programmes``) into ``out_dir``
     and write its manifest; return them in order."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tr = Translator(lang)
-    min_cell = min_cell or min_cell_size()
-    indicators = queries.indicator_totals(con)
-    domains = queries.domain_totals(con)
-    if programmes is None:
-        programmes = sorted(set(indicators["programme_id"].dropna()) | set(domains["programme_id"].dropna()))
-    indicators = indicators[indicators["programme_id"].isin(programmes)]
-    domains = domains[domains["programme_id"].isin(programmes)]
-    dose = report_queries.load(con, "dose_response", programmes)
+    indicators = data.indicators
     charts = [
-        _attendance_chart(con, indicators, programmes, out_dir, tr, min_cell),
-        programme.groups_chart(con, indicators, programmes, out_dir, tr, min_cell),
+        _attendance_chart(data.attendance, indicators, out_dir, tr, min_cell),
+        programme.groups_chart(data.groups_timeline, indicators, programmes, out_dir, tr, min_cell),
         programme.retention_chart(indicators, out_dir, tr, min_cell),
-        _domain_chart(domains, indicators, out_dir, tr, min_cell),
+        _domain_chart(data.domains, indicators, out_dir, tr, min_cell),
         *_change_charts(indicators, out_dir, tr, min_cell),
-        *programme.dose_charts(dose, out_dir, tr),
-        _quality_chart(con, out_dir, tr),
+        *programme.dose_charts(data.dose, out_dir, tr),
+        _quality_chart(data.files, data.rules, out_dir, tr),
     ]
     _remove_stale(out_dir, charts)
     (out_dir / MANIFEST).write_text(
-        json.dumps([c.to_json(out_dir) for c in charts], ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        json.dumps([c.to_json() for c in charts], ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     return charts
 
@@ -166,14 +168,9 @@ def change_frame(rows: pd.DataFrame, tr: Translator) -> tuple[pd.DataFrame, str 
     keep = rows[(rows["wave"] == "baseline") | (rows["wave"] == latest)].copy()
     keep["stage"] = keep["wave"].map(lambda w: "baseline" if w == "baseline" else "followup")
     keep["label"] = keep["indicator"].map(tr.indicator)
-    keep["arm_rank"] = keep["arm"].map({"participant": 0, "comparison": 1}).fillna(2)
-    keep = keep.sort_values(["indicator", "arm_rank", "stage"], key=lambda s: s.map(_code_key) if s.name == "indicator" else s)
+    keep["arm_rank"] = keep["arm"].map(ARM_ORDER).fillna(len(ARM_ORDER))
+    keep = keep.sort_values(["indicator", "arm_rank", "stage"], key=lambda s: s.map(code_key) if s.name == "indicator" else s)
     return keep, latest
-
-
-def _code_key(code: str) -> tuple[int, int]:
-    major, _, minor = str(code).partition(".")
-    return (int(major), int(minor)) if major.isdigit() and minor.isdigit() else (99, 0)
 
 
 def _change_charts(indicators: pd.DataFrame, out_dir: Path, tr: Translator, min_cell: int) -> list[ChartInfo]:
@@ -249,11 +246,9 @@ def _change_alt(frame: pd.DataFrame, tr: Translator, suppressed_label: str) -> s
 
 
 # -- 3. Attendance over time ------------------------------------------------------------
-def _attendance_chart(con: duckdb.DuckDBPyConnection, indicators: pd.DataFrame, programmes: list[str], out_dir: Path,
-                      tr: Translator, min_cell: int) -> ChartInfo:
+def _attendance_chart(df: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path, tr: Translator,
+                      min_cell: int) -> ChartInfo:
     info = ChartInfo(key="attendance", section="participation", title=tr("Sessions and attendance per month"))
-    df = queries.attendance_monthly(con, min_cell=min_cell)
-    df = df[df["programme_id"].isin(programmes)]
     if df.empty:
         info.message = tr("No attendance registers yet: the attendance table is empty or missing.")
         return info
@@ -289,13 +284,12 @@ def _attendance_chart(con: duckdb.DuckDBPyConnection, indicators: pd.DataFrame, 
 
 
 # -- 4. Data quality --------------------------------------------------------------------
-def _quality_chart(con: duckdb.DuckDBPyConnection, out_dir: Path, tr: Translator) -> ChartInfo:
+def _quality_chart(files: pd.DataFrame, rules: pd.DataFrame, out_dir: Path, tr: Translator) -> ChartInfo:
     info = ChartInfo(key="data_quality", section="quality", title=tr("Data quality"))
-    files = queries.files(con)
     if files.empty:
         info.message = tr("No files have been ingested yet: the ingest_log table is empty or missing.")
         return info
-    rules = queries.quarantine_rules(con).head(TOP_RULES).copy()
+    rules = rules.head(queries.TOP_RULES).copy()
     rules["label"] = [
         f"{r.rule} ({r.table_name}.{r.column_name})" if r.column_name else f"{r.rule} ({r.table_name})"
         for r in rules.itertuples()

@@ -28,7 +28,8 @@ class ChartInfo:
     def available(self) -> bool:
         return self.png is not None and self.png.exists()
 
-    def to_json(self, base: Path) -> dict:
+    def to_json(self) -> dict:
+        """The manifest entry: file names only, so the folder can be moved."""
         data = asdict(self)
         data["png"] = self.png.name if self.png else None
         data["svg"] = self.svg.name if self.svg else None
@@ -47,10 +48,6 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or "programme"
 
 
-
-
 def save_chart(info: ChartInfo, fig, out_dir: Path) -> ChartInfo:
     info.png, info.svg = save_figure(fig, out_dir / info.key, title=info.title, alt=info.alt)
     return info
-
-

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from pipelines.charts import plots_programme
 from pipelines.charts.info import ChartInfo, save_chart, slug
-from pipelines.report import queries as report_queries
-from pipelines.report.i18n import Translator
+from pipelines.charts.queries import latest_wave
+from pipelines.report.i18n import Translator, digits
 
 RETENTION = ("P.retention_3m", "P.retention_6m", "P.return_after_gap", "P.attendance_rate")
 
@@ -25,12 +24,12 @@ def _total(indicators: pd.DataFrame, code: str) -> pd.DataFrame:
     return indicators[(indicators["indicator"] == code) & ~indicators["suppressed"]]
 
 
-def groups_chart(con: duckdb.DuckDBPyConnection, indicators: pd.DataFrame, programmes: list[str], out_dir: Path,
+def groups_chart(timeline: pd.DataFrame, indicators: pd.DataFrame, programmes: list[str], out_dir: Path,
                  tr: Translator, min_cell: int) -> ChartInfo:
     info = ChartInfo(key="groups", section="sustainability", title=tr("Groups started and still meeting"))
     published = _total(indicators, "P.groups_started")
     shown = sorted(set(published["programme_id"]) & set(programmes))
-    timeline = report_queries.load(con, "groups_timeline", shown)
+    timeline = timeline[timeline["programme_id"].isin(shown)]
     if timeline.empty:
         info.message = tr("Groups over time are not shown: no programme here has %(min)s or more registered groups.",
                           min=min_cell)
@@ -114,7 +113,7 @@ def dose_charts(dose: pd.DataFrame, out_dir: Path, tr: Translator, top: int = 8)
     for programme, rows in dose.groupby("programme_id"):
         info = ChartInfo(key=f"dose_response_{slug(programme)}", section="impact", programme_id=str(programme),
                          title=tr("%(programme)s: change by sessions attended", programme=programme))
-        wave = sorted(rows["wave"].unique())[-1]
+        wave = latest_wave(rows)
         rows = rows[rows["wave"] == wave]
         strongest = rows.drop_duplicates("indicator").sort_values(["trend_p", "indicator"]).head(top)["indicator"]
         df = rows[rows["indicator"].isin(strongest)].copy()
@@ -141,7 +140,8 @@ def dose_charts(dose: pd.DataFrame, out_dir: Path, tr: Translator, top: int = 8)
         thirds = {k: tr("third %(k)s", k=k) for k in (1, 2, 3)}
         info.alt = tr("Dot chart of change by third of sessions attended.") + " " + " ".join(
             tr("%(indicator)s: %(values)s.", indicator=label, values=", ".join(
-                f"{thirds[int(r.tertile)]} {tr.number(r.change, 1)}" for r in part.itertuples()))
+                f"{thirds[int(r.tertile)]} {tr.number(r.change, digits(r.indicator))}"
+                for r in part.itertuples()))
             for label, part in df.groupby("label", sort=False))
         fig = plots_programme.dose_response(df, title=info.title, xlabel=tr("Change (percentage points or score)"),
                                             third_labels=thirds)

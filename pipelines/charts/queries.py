@@ -1,4 +1,5 @@
-"""What the charts and the report read from the warehouse, in one place.
+"""What the charts (and the report) read of the indicators, ingest and quarantine
+tables; ``pipelines.report.queries.read_period`` runs them once per period.
 
 Every reader goes through ``indicators_public`` (never ``indicators``), so a
 suppressed cell arrives here as NULL and cannot be drawn or printed by accident. Each
@@ -13,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.report.i18n import is_aai_indicator, wave_order
+from pipelines.warehouse import table_exists
 
 # Totals only: every breakdown column of the contract holds the text 'all'.
 INDICATOR_TOTALS_SQL = """
@@ -64,14 +66,7 @@ order by problems desc, rule, table_name, column_name
 """
 
 UNREGISTERED = "(group not registered)"
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """True when a table or view called ``name`` exists in the open database."""
-    rows = con.cursor().execute(
-        "select 1 from information_schema.tables where table_name = ? limit 1", [name]
-    ).fetchall()
-    return bool(rows)
+TOP_RULES = 10  # quarantine rules listed by the report and drawn by the data-quality chart
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, columns: list[str]) -> pd.DataFrame:
@@ -108,18 +103,18 @@ DOMAIN_COLUMNS = ["programme_id", "arm", "wave", "item", "value", "indicators_us
 def domain_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Domain scores D1–D4 and the overall AAI per programme, arm and wave (0–100)."""
     if not table_exists(con, "domain_scores"):
-        return pd.DataFrame(columns=DOMAIN_COLUMNS + ["wave_rank"])
+        return pd.DataFrame(columns=DOMAIN_COLUMNS)
     df = _frame(con, DOMAIN_TOTALS_SQL, DOMAIN_COLUMNS)
     df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
-    df["wave_rank"] = df["wave"].map(wave_order) if not df.empty else pd.Series(dtype="int64")
     return df
 
 
 def latest_wave(df: pd.DataFrame) -> str | None:
-    """The latest wave present in a frame with ``wave``/``wave_rank`` columns."""
+    """The latest wave in a frame's ``wave`` column, ranked by ``wave_order``
+    (``followup10`` after ``followup9``, which a text sort gets wrong)."""
     if df.empty:
         return None
-    return str(df.sort_values("wave_rank")["wave"].iloc[-1])
+    return str(max(df["wave"], key=wave_order))
 
 
 def _programme_join(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

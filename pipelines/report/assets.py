@@ -4,11 +4,12 @@ import os
 
 import dagster as dg
 
+from pipelines import catalogue
 from pipelines.charts.assets import CHART_INPUTS
+from pipelines.report import LANGUAGE_ENV
 from pipelines.report.build import build_reports
+from pipelines.report.i18n import DEFAULT_LANGUAGE
 from pipelines.warehouse import Warehouse
-
-LANGUAGE_ENV = "AAI_REPORT_LANG"
 
 
 # impact_estimates is read when present; depending on it keeps the report after the impact stage.
@@ -27,9 +28,10 @@ def report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materi
     `$AAI_MIN_CELL` people (default 5) are suppressed everywhere. `aai report` rebuilds
     them for another period, programme or language without re-running the pipeline.
     """
-    lang = os.environ.get(LANGUAGE_ENV, "").strip() or "en"
+    lang = os.environ.get(LANGUAGE_ENV, "").strip() or DEFAULT_LANGUAGE
+    national = catalogue.national_indicators_for(warehouse.paths)
     with warehouse.connect(read_only=True) as con:
-        built = build_reports(con, warehouse.paths.reports, lang=lang)
+        built = build_reports(con, warehouse.paths.reports, lang=lang, national=national)
     for paths in built:
         context.log.info("Report written to %s", paths.folder)
     return dg.MaterializeResult(metadata={

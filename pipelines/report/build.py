@@ -4,8 +4,9 @@
 ``<reports_dir>/<programme or all>/<period>/`` holding ``report.html`` (self-contained),
 ``report.pdf``, ``headline_figures.csv`` and ``.json`` and the charts (PNG, SVG).
 The period defaults to the data period; another period reads the period's slice of
-the warehouse (``scope.period_warehouse``), computed once and shared by every report
-of the period so a programme report and the all-programme report always agree.
+the warehouse (``scope.period_warehouse``). Either way the warehouse is read once per
+period (``queries.read_period``) and every report of the period is cut from the same
+frames, so a programme report and the all-programme report always agree.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from pipelines.charts import build_charts, queries
+from pipelines.charts.build import draw_charts
 from pipelines.charts.info import ChartInfo, slug
-from pipelines.report import figures, queries as report_queries
+from pipelines.report import figures
 from pipelines.report.context import gather
 from pipelines.report.i18n import Translator
+from pipelines.report.queries import PeriodData, read_period
 from pipelines.report.render import render_html, write_pdf
 from pipelines.report.scope import NO_DATA, ALL_PROGRAMMES, Period, data_period, period_warehouse
 from pipelines.report.scope import programmes as all_programmes
@@ -47,9 +50,11 @@ def build_reports(
     period: Period | None = None,
     lang: str = "en",
     min_cell: int | None = None,
+    national: pd.DataFrame | None = None,
 ) -> list[ReportPaths]:
     """Every report of ``period`` (default: the data period): one per programme and one
-    for all — or only ``programme``'s when given."""
+    for all — or only ``programme``'s when given. ``national`` figures are used when
+    another period's slice is rebuilt (default: the packaged file)."""
     min_cell = min_cell or min_cell_size()
     full = data_period(con) or NO_DATA
     period = period or full
@@ -58,19 +63,16 @@ def build_reports(
         raise ValueError(f"no programme {programme!r} in the warehouse; known: {', '.join(known) or 'none'}")
     scopes = [(programme, [programme], False)] if programme else \
         [(p, [p], False) for p in known] + [(ALL_PROGRAMMES, known, True)]
-    built = []
-    with period_warehouse(con, period, min_cell) as scoped:
-        prov = figures.provenance(report_queries.load(scoped, "inputs"), data_period=full.label,
-                                  period=period.label, min_cell=min_cell)
-        for name, chosen, total in scopes:
-            folder = Path(reports_dir) / slug(name) / period.label
-            built.append(build_report(scoped, folder, programmes=chosen, total=total, prov=prov, lang=lang,
-                                      min_cell=min_cell))
-    return built
+    with period_warehouse(con, period, full, min_cell, national) as scoped:
+        data = read_period(scoped, min_cell=min_cell)
+    prov = figures.provenance(data.inputs, data_period=full.label, period=period.label, min_cell=min_cell)
+    return [build_report(data.only(chosen), Path(reports_dir) / slug(name) / period.label, programmes=chosen,
+                         total=total, prov=prov, lang=lang, min_cell=min_cell)
+            for name, chosen, total in scopes]
 
 
 def build_report(
-    con: duckdb.DuckDBPyConnection,
+    data: PeriodData,
     folder: Path,
     *,
     programmes: list[str],
@@ -79,14 +81,14 @@ def build_report(
     lang: str = "en",
     min_cell: int,
 ) -> ReportPaths:
-    """One report: figures first (their hash goes into the report), charts, HTML, PDF."""
+    """One report of ``data`` (already narrowed to ``programmes``): figures first (their
+    hash goes into the report), charts, HTML, PDF."""
     folder.mkdir(parents=True, exist_ok=True)
     tr = Translator(lang)
-    rows = figures.figure_rows(queries.indicator_totals(con), queries.domain_totals(con),
-                               report_queries.load(con, "impact_totals"), programmes=programmes, total=total, prov=prov)
+    rows = figures.figure_rows(data, total=total, prov=prov)
     content_hash = figures.write_figures(rows, prov, folder)
-    charts = build_charts(con, folder / "charts", lang=lang, min_cell=min_cell, programmes=programmes)
-    context = gather(con, tr, programmes=programmes, min_cell=min_cell)
+    charts = draw_charts(data, folder / "charts", programmes=programmes, tr=tr, min_cell=min_cell)
+    context = gather(data, tr, programmes=programmes, min_cell=min_cell)
     context |= {
         "charts": _charts_by_section(charts),
         "scope": ", ".join(programmes) if not total else tr("all programmes (%(list)s)", list=", ".join(programmes)),

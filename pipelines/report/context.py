@@ -16,17 +16,20 @@ from functools import cache
 import pandas as pd
 
 from pipelines import catalogue
-from pipelines.charts import queries
 from pipelines.charts.build import change_frame, largest_rise
-from pipelines.report import queries as report_queries
+from pipelines.charts.queries import TOP_RULES, latest_wave
 from pipelines.report.context_impact import attrition_differences, attrition_rows, dose_rows, impact_tables
-from pipelines.report.i18n import Translator, code_key
+from pipelines.report.figures import summable
+from pipelines.report.i18n import ARM_ORDER, Translator, code_key, digits
+from pipelines.report.queries import PeriodData
 
-TOP_RULES = 10
-OUTPUTS = ("P.groups_started", "P.groups_meeting", "P.groups_self_run", "P.sessions", "P.reached", "P.hours",
-           "P.sessions_per_participant", "P.attendance_rate", "P.retention_3m", "P.retention_6m",
-           "P.return_after_gap", "P.led_by_participants")
-REGISTER_SOURCES = {"attendance", "groups"}
+
+@cache
+def _outputs() -> tuple[str, ...]:
+    """Programme outputs: the catalogue's indicators computed from the attendance and
+    group registers, in catalogue order."""
+    df = catalogue.indicators()
+    return tuple(df.loc[df["source"].isin(["attendance", "groups"]), "code"])
 
 
 @cache
@@ -39,29 +42,25 @@ def _num(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def gather(con, tr: Translator, *, programmes: list[str], min_cell: int) -> dict:
-    """Everything the template shows for ``programmes``, formatted for ``tr``'s language."""
-    indicators = queries.indicator_totals(con)
-    indicators = indicators[indicators["programme_id"].isin(programmes)]
-    outputs = indicators[indicators["indicator"].isin(OUTPUTS)]
-    survey = indicators[~indicators["indicator"].isin(OUTPUTS)]
-    domains = queries.domain_totals(con)
-    domains = domains[domains["programme_id"].isin(programmes)]
-    files, rules = queries.files(con), queries.quarantine_rules(con)
-    impact_ready = report_queries.impact_available(con)
-    impact = report_queries.load(con, "impact_totals", programmes)
+def gather(data: PeriodData, tr: Translator, *, programmes: list[str], min_cell: int) -> dict:
+    """Everything the template shows for ``programmes`` (``data`` narrowed to them),
+    formatted for ``tr``'s language."""
+    indicators = data.indicators
+    outputs = indicators[indicators["indicator"].isin(_outputs())]
+    survey = indicators[~indicators["indicator"].isin(_outputs())]
+    files, rules = data.files, data.rules
     return {
         "min_cell": min_cell,
         "programmes": programmes,
-        "headline": _headline(tr, outputs, survey, impact, files, programmes, min_cell),
+        "headline": _headline(tr, outputs, survey, data.impact, files, programmes, min_cell),
         "outputs": _output_table(tr, outputs, programmes),
-        "domains": _domain_rows(tr, domains),
+        "domains": _domain_rows(tr, data.domains),
         "indicator_tables": _indicator_tables(tr, survey),
         "changes": _change_rows(tr, survey),
-        "impact": impact_tables(tr, impact, min_cell) if impact_ready else None,
-        "attrition": attrition_rows(tr, report_queries.load(con, "attrition_counts", programmes), min_cell),
-        "attrition_diff": attrition_differences(tr, report_queries.load(con, "attrition_differences", programmes)),
-        "dose": dose_rows(tr, report_queries.load(con, "dose_response", programmes)),
+        "impact": impact_tables(tr, data.impact, min_cell) if data.impact_ready else None,
+        "attrition": attrition_rows(tr, data.attrition_counts, min_cell),
+        "attrition_diff": attrition_differences(tr, data.attrition_differences),
+        "dose": dose_rows(tr, data.dose),
         "files": [{"file": r.source_file, "kind": r.kind, "status": tr.status(r.status),
                    "read": tr.number(r.rows_read), "loaded": tr.number(r.rows_loaded),
                    "quarantined": tr.number(r.rows_quarantined)} for r in files.itertuples()],
@@ -129,37 +128,37 @@ def _share_text(tr, rows, code) -> str:
     return tr("%(k)s of %(n)s", k=tr.number(round(r.value * r.n / 100)), n=tr.number(r.n))
 
 
-def _cell(tr, row, digits: int | None = None) -> dict:
-    """One published cell: value, interval and n — or the suppression label alone."""
+def _cell(tr, row) -> dict:
+    """One published cell, with ``digits`` of its indicator: value, interval and n — or
+    the suppression label alone."""
     if row is None:
         return {"value": "–", "ci": "", "n": "", "suppressed": False}
     if bool(row.suppressed) or pd.isna(row.value):
         return {"value": tr("suppressed"), "ci": "", "n": "", "suppressed": True}
-    share = _units().get(str(row.indicator)) == "percent"
-    digits = digits if digits is not None else (1 if share else 2)
+    d = digits(row.indicator)
     ci = ""
     if pd.notna(row.ci_low) and pd.notna(row.ci_high):
-        ci = f"{tr.number(row.ci_low, digits)}–{tr.number(row.ci_high, digits)}"
-    value = tr.percent(row.value, digits) if share else tr.number(row.value, digits)
+        ci = f"{tr.number(row.ci_low, d)}–{tr.number(row.ci_high, d)}"
+    share = _units().get(str(row.indicator)) == "percent"
+    value = tr.percent(row.value, d) if share else tr.number(row.value, d)
     return {"value": value, "ci": ci, "n": tr.number(_num(row.n)), "suppressed": False}
 
 
 def _output_table(tr, outputs, programmes) -> dict:
     """Programme outputs (rows) by programme (columns), and a total of visible counts."""
     rows = []
-    for code in OUTPUTS:
+    for code in _outputs():
         sub = outputs[outputs["indicator"] == code]
         if sub.empty:
             continue
         cells = []
         for programme in programmes:
             match = sub[sub["programme_id"] == programme]
-            digits = 0 if code in {"P.groups_started", "P.sessions", "P.reached", "P.hours"} else None
-            cells.append(_cell(tr, match.iloc[0] if not match.empty else None, digits))
+            cells.append(_cell(tr, match.iloc[0] if not match.empty else None))
         total = ""
-        if len(programmes) > 1 and code in {"P.groups_started", "P.sessions", "P.reached", "P.hours"}:
+        if len(programmes) > 1 and code in summable():
             visible = sub[~sub["suppressed"]]
-            total = tr.number(visible["value"].sum()) if not visible.empty else tr("suppressed")
+            total = tr.number(visible["value"].sum(), digits(code)) if not visible.empty else tr("suppressed")
             if len(visible) < len(sub):
                 total += " " + tr("(programmes shown)")
         rows.append({"label": tr.indicator(code), "cells": cells, "total": total})
@@ -169,7 +168,7 @@ def _output_table(tr, outputs, programmes) -> dict:
 # -- survey indicators ------------------------------------------------------------------------
 def _domain_rows(tr, domains) -> dict:
     part = domains[domains["arm"] == "participant"] if not domains.empty else domains
-    wave = queries.latest_wave(part)
+    wave = latest_wave(part)
     rows = []
     for programme, sub in part[part["wave"] == wave].groupby("programme_id"):
         cells = []
@@ -181,7 +180,7 @@ def _domain_rows(tr, domains) -> dict:
             r = row.iloc[0]
             note = tr("partial (%(used)s of %(total)s)", used=int(r.indicators_used), total=int(r.indicators_total)) \
                 if r.partial else ""
-            cells.append({"value": tr.number(r.value, 1), "note": note})
+            cells.append({"value": tr.number(r.value, digits(item)), "note": note})
         rows.append({"programme": programme, "cells": cells})
     return {"wave": tr.wave(wave) if wave else None, "rows": rows,
             "header": [tr.domain(i) for i in ("D1", "D2", "D3", "D4", "AAI")]}
@@ -191,7 +190,7 @@ def _indicator_tables(tr, survey) -> list[dict]:
     tables = []
     for programme, rows in survey.groupby("programme_id") if not survey.empty else []:
         columns = sorted({(r.arm, r.wave, r.wave_rank) for r in rows.itertuples()},
-                         key=lambda c: ({"participant": 0, "comparison": 1}.get(c[0], 2), c[2]))
+                         key=lambda c: (ARM_ORDER.get(c[0], len(ARM_ORDER)), c[2]))
         body = []
         for code in sorted(rows["indicator"].unique(), key=code_key):
             sub = rows[rows["indicator"] == code]
@@ -224,7 +223,7 @@ def _change_rows(tr, survey) -> list[dict]:
                 "baseline": _cell(tr, by_stage.get("baseline"))["value"],
                 "followup": _cell(tr, by_stage.get("followup"))["value"],
                 "change": tr("%(sign)s%(value)s points", sign="+" if diff >= 0 else "−",
-                             value=tr.number(abs(diff), 1)) if diff is not None else "–",
+                             value=tr.number(abs(diff), digits(code))) if diff is not None else "–",
             })
         rows.append({"programme": programme, "wave": tr.wave(latest), "missing": "", "items": items})
     return rows

@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.report.i18n import Translator, code_key
+from pipelines.report.i18n import Translator, code_key, digits
 
 METHODS = ("change", "paired_change", "did")
-
-
-def _digits(unit: str) -> int:
-    return 1 if unit == "percentage_points" else 2
 
 
 def _estimate(tr: Translator, row, min_cell: int) -> dict:
@@ -25,7 +21,7 @@ def _estimate(tr: Translator, row, min_cell: int) -> dict:
         return {"text": "–", "ci": "", "flag": False}
     if pd.isna(row.estimate):
         return {"text": tr("not estimated (n<%(min)s)", min=min_cell), "ci": "", "flag": False}
-    d = _digits(row.unit)
+    d = digits(row.indicator)  # an estimate is in its indicator's unit (points for a share)
     sign = "+" if row.estimate > 0 else ("−" if row.estimate < 0 else "")
     return {"text": f"{sign}{tr.number(abs(row.estimate), d)}",
             "ci": tr("%(low)s to %(high)s", low=tr.number(row.ci_low, d), high=tr.number(row.ci_high, d))
@@ -78,7 +74,7 @@ def dose_rows(tr: Translator, dose: pd.DataFrame) -> list[dict]:
     rows = []
     for (programme, wave, code), part in dose.groupby(["programme_id", "wave", "indicator"]):
         part = part.sort_values("tertile")
-        d = _digits(part["unit"].iloc[0])
+        d = digits(code)
         first = part.iloc[0]
         rows.append({
             "programme": programme, "wave": tr.wave(wave), "label": tr.indicator(code),

@@ -32,21 +32,29 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines import catalogue
-from pipelines.charts.build import slug
+from pipelines.charts.info import slug
+from pipelines.report.i18n import digits
+from pipelines.report.queries import PeriodData
+from pipelines.report.scope import ALL_PROGRAMMES
 
 CSV_NAME, JSON_NAME = "headline_figures.csv", "headline_figures.json"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = ["id", "programme_id", "period", "indicator", "name", "arm", "wave", "method", "value", "ci_low",
            "ci_high", "p_value", "unit", "n", "suppressed", "reason", "definition", "data_period",
            "inputs_sha256", "code_version"]
-DIGITS = {"percent": 1, "people": 0, "sessions": 0, "groups": 0, "person-hours": 1, "percentage score 0-100": 1,
-          "score 3-9": 2, "score 0-100": 1, "percentage_points": 1, "score": 2}
-SUMMABLE = ("P.reached", "P.sessions", "P.hours", "P.groups_started")  # counts that add over programmes
 METHODS = {"change": "follow-up minus baseline, all respondents of each wave",
            "paired_change": "follow-up minus baseline, people seen in both waves",
            "did": "difference in differences against the comparison arm"}
 # Cells that start like this are read as formulas by spreadsheets (OWASP, CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@cache
+def summable() -> tuple[str, ...]:
+    """The catalogue's counts and sums (people, sessions, hours, groups): the only
+    figures that add up over programmes."""
+    df = catalogue.indicators()
+    return tuple(df.loc[df["kind"].isin(["count", "sum"]), "code"])
 
 
 def suppressed_reason(min_cell: int) -> str:
@@ -103,11 +111,9 @@ def _catalogue() -> pd.DataFrame:
     return catalogue.indicators().set_index("code")
 
 
-def figure_rows(
-    indicators: pd.DataFrame, domains: pd.DataFrame, impact: pd.DataFrame, *,
-    programmes: list[str], total: bool, prov: Provenance,
-) -> list[dict]:
-    """Every figure the report shows for ``programmes``, in id order."""
+def figure_rows(data: PeriodData, *, total: bool, prov: Provenance) -> list[dict]:
+    """Every figure a report of ``data`` (narrowed to its programmes) shows, in id order;
+    with ``total``, the sums over its programmes too."""
     cat = _catalogue()
     reason = suppressed_reason(prov.min_cell)
     base = {"period": prov.period, "data_period": prov.data_period, "inputs_sha256": prov.inputs_sha256,
@@ -116,53 +122,43 @@ def figure_rows(
 
     def add(programme, code, arm, wave, method, value, low, high, n, unit, *, suppressed=False, why="",
             definition="", p=None):
-        digits = DIGITS.get(unit, 2)
+        d = digits(code)
         rows.append({**base, "id": f"{slug(programme)}/{prov.period}/{code}/{method or arm}/{wave}",
                      "programme_id": programme, "indicator": code, "name": cat["name"].get(code, code),
-                     "arm": arm, "wave": wave, "method": method, "value": _round(value, digits),
-                     "ci_low": _round(low, digits), "ci_high": _round(high, digits),
+                     "arm": arm, "wave": wave, "method": method, "value": _round(value, d),
+                     "ci_low": _round(low, d), "ci_high": _round(high, d),
                      "p_value": _round(p, 4), "unit": unit, "n": _round(n, 0), "suppressed": suppressed,
                      "reason": why, "definition": definition or cat["success_rule"].get(code, "")})
 
-    for r in indicators[indicators["programme_id"].isin(programmes)].itertuples():
+    for r in data.indicators.itertuples():
         hidden = bool(r.suppressed)
         add(r.programme_id, r.indicator, r.arm, r.wave, "", None if hidden else r.value,
             None if hidden else r.ci_low, None if hidden else r.ci_high, None if hidden else r.n,
             cat["unit"].get(r.indicator, ""), suppressed=hidden, why=reason if hidden else "")
-    for r in domains[domains["programme_id"].isin(programmes)].itertuples():
+    for r in data.domains.itertuples():
         add(r.programme_id, r.item, r.arm, r.wave, "", r.value, None, None, None, "score 0-100",
             why="" if pd.notna(r.value) else f"not computed: {r.note or 'no indicator available'}",
             definition=cat["success_rule"].get(r.item, "Active Ageing Index: 35·D1 + 35·D2 + 10·D3 + 20·D4, / 100"))
-    for r in impact[impact["programme_id"].isin(programmes)].itertuples():
+    for r in data.impact.itertuples():
         estimated = pd.notna(r.estimate)
         add(r.programme_id, r.indicator, "participant", r.wave, r.method, r.estimate, r.ci_low, r.ci_high,
             r.n if estimated else None, r.unit, p=r.p_value, suppressed=not estimated,
             why="" if estimated else f"not estimated: an arm-wave cell has fewer than {prov.min_cell} respondents",
             definition=f"{METHODS.get(r.method, r.method)}; {cat['success_rule'].get(r.indicator, '')}")
     if total:
-        rows += _totals(indicators[indicators["programme_id"].isin(programmes)], cat, base, prov.period)
+        # Sums of the visible programme figures, saying how many were left out.
+        for code in summable():
+            part = data.indicators[data.indicators["indicator"] == code]
+            if part.empty:
+                continue
+            hidden = int(part["suppressed"].sum())
+            visible = part.loc[~part["suppressed"], "value"]
+            add(ALL_PROGRAMMES, code, "participant", "all", "", visible.sum() if not visible.empty else None,
+                None, None, None, cat["unit"].get(code, ""), suppressed=visible.empty,
+                why=f"sum over {len(visible)} programmes shown; {hidden} programme(s) with a suppressed figure "
+                    "left out" if hidden else "",
+                definition=f"sum over programmes: {cat['success_rule'].get(code, '')}")
     rows.sort(key=lambda row: row["id"])
-    return rows
-
-
-def _totals(indicators: pd.DataFrame, cat: pd.DataFrame, base: dict, period: str) -> list[dict]:
-    """Sums over programmes of their visible counts, saying how many were left out."""
-    rows = []
-    for code in SUMMABLE:
-        part = indicators[indicators["indicator"] == code]
-        if part.empty:
-            continue
-        hidden = int(part["suppressed"].sum())
-        visible = part.loc[~part["suppressed"], "value"]
-        unit = cat["unit"].get(code, "")
-        value = _round(visible.sum(), DIGITS.get(unit, 2)) if not visible.empty else None
-        why = f"sum over {len(visible)} programmes shown; {hidden} programme(s) with a suppressed figure left out" \
-            if hidden else ""
-        rows.append({**base, "id": f"all/{period}/{code}/participant/all", "programme_id": "all",
-                     "indicator": code, "name": cat["name"].get(code, code), "arm": "participant", "wave": "all",
-                     "method": "", "value": value, "ci_low": None, "ci_high": None, "p_value": None, "unit": unit,
-                     "n": None, "suppressed": value is None, "reason": why,
-                     "definition": f"sum over programmes: {cat['success_rule'].get(code, '')}"})
     return rows
 
 

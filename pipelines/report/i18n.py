@@ -15,14 +15,15 @@ on a fresh clone, or older than its ``.po``, cannot silently change a report.
 A message a catalogue lacks (or marks fuzzy) shows in English rather than failing.
 
 Numbers, percentages and dates are formatted with Babel for the same locale, so a
-Polish report writes ``42,1%`` and ``1 234`` the Polish way.
+Polish report writes ``42,1%`` and ``1 234`` the Polish way. How many decimals a
+figure gets is decided here too (``digits``), so the report, its charts and its
+citable figures round alike.
 """
 
 from __future__ import annotations
 
 import gettext
 import io
-import re
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -45,6 +46,7 @@ def N_(message: str) -> str:
 
 
 ARM_LABELS: dict[str, str] = {"participant": N_("participants"), "comparison": N_("comparison")}
+ARM_ORDER: dict[str, int] = {arm: rank for rank, arm in enumerate(ARM_LABELS)}  # participants first
 METHOD_LABELS: dict[str, str] = {
     "change": N_("change"),
     "paired_change": N_("paired change"),
@@ -59,12 +61,39 @@ STATUS_LABELS: dict[str, str] = {
     "unreadable": N_("unreadable"),
 }
 
-AAI_CODE = re.compile(r"^[1-4]\.[1-8]$")
+# Decimals by catalogue kind: whole people, sessions, groups and hours; shares, national
+# figures and domain scores on 0-100 to a tenth. Means take a tenth too, except on a
+# short scale (UCLA-3 runs 3-9), where a tenth is a large step and would hide change.
+KIND_DIGITS = {"count": 0, "sum": 0, "share": 1, "national": 1, "domain": 1, "mean": 1}
+SHORT_SCALE_DIGITS = {"score 3-9": 2}  # by unit, for means only
+UNKNOWN_DIGITS = 2  # a code missing from the catalogue: enough not to hide a difference
+
+
+@cache
+def _aai_codes() -> frozenset[str]:
+    weights = catalogue.aai_weights()
+    return frozenset(weights.loc[weights["kind"] != "domain", "code"])
 
 
 def is_aai_indicator(code: str) -> bool:
-    """True for the AAI's own indicator codes (``1.1`` … ``4.6``), which are shares."""
-    return bool(AAI_CODE.match(str(code)))
+    """True for the AAI's own 22 indicator codes (``1.1`` … ``4.6``), as the catalogue lists them."""
+    return str(code) in _aai_codes()
+
+
+@cache
+def _digits() -> dict[str, int]:
+    df = catalogue.indicators()
+    found = {r.code: KIND_DIGITS[r.kind] for r in df.itertuples()}
+    found |= {r.code: SHORT_SCALE_DIGITS[r.unit] for r in df.itertuples()
+              if r.kind == "mean" and r.unit in SHORT_SCALE_DIGITS}
+    # the overall index ("AAI") is the domain rows' own domain, a 0-100 score like them
+    return found | {index: KIND_DIGITS["domain"] for index in df.loc[df["kind"] == "domain", "domain"]}
+
+
+def digits(code: str) -> int:
+    """Decimals every output shows ``code``'s values with (table, sentence, chart text,
+    ``headline_figures``), its intervals and, for impact, its estimates in the same unit."""
+    return _digits().get(str(code), UNKNOWN_DIGITS)
 
 
 def wave_order(wave: str) -> int:

@@ -1,16 +1,25 @@
-"""What the report reads beyond the charts' loaders: impact, attrition, dose-response,
-input files and the group timeline. The SQL is in ``sql/``; each loader returns an
-empty frame with its columns when the table does not exist yet (impact not run)."""
+"""Everything a period's reports and charts show, read from the warehouse once.
+
+``read_period(con)`` runs each query a single time per period and returns a
+``PeriodData``; ``PeriodData.only(programmes)`` narrows it in pandas for one report,
+so the programme reports and the all-programme report of a period are cut from the
+same frames. Beyond the charts' loaders (``pipelines.charts.queries``) the report
+reads impact, attrition, dose-response, input files and the group timeline from the
+``.sql`` files in ``sql/``; every loader returns an empty frame with its columns when
+its table does not exist yet (impact not run).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields, replace
 from functools import cache
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from pipelines.charts.queries import table_exists
+from pipelines.charts import queries as chart_queries
+from pipelines.warehouse import table_exists
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -30,22 +39,64 @@ _LOADERS = {
 
 
 @cache
-def _sql(name: str) -> str:
+def sql(name: str) -> str:
+    """The text of ``sql/<name>.sql``."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def load(con: duckdb.DuckDBPyConnection, name: str, programmes: list[str] | None = None) -> pd.DataFrame:
-    """Run ``sql/<name>.sql``; keep only ``programmes`` when given."""
+def statements(name: str) -> list[str]:
+    """``sql/<name>.sql`` split into its statements (none of them holds a ``;`` in a string)."""
+    return [s.strip() for s in sql(name).split(";") if s.strip()]
+
+
+def load(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    """Run ``sql/<name>.sql``: a frame with the loader's columns, empty without its table."""
     table, columns = _LOADERS[name]
     if not table_exists(con, table):
         return pd.DataFrame(columns=columns)
-    df = con.cursor().execute(_sql(name)).df()
-    df = df[columns] if not df.empty else pd.DataFrame(columns=columns)
-    if programmes is not None and "programme_id" in columns:
-        df = df[df["programme_id"].isin(programmes)].reset_index(drop=True)
-    return df
+    df = con.cursor().execute(sql(name)).df()
+    return df[columns] if not df.empty else pd.DataFrame(columns=columns)
 
 
-def impact_available(con: duckdb.DuckDBPyConnection) -> bool:
-    """True once the impact stage has written its tables."""
-    return table_exists(con, "impact_estimates")
+@dataclass(frozen=True)
+class PeriodData:
+    """The frames of one (period's) warehouse that the reports and charts show."""
+
+    indicators: pd.DataFrame  # indicators_public totals, with is_aai and wave_rank
+    domains: pd.DataFrame
+    impact: pd.DataFrame
+    impact_ready: bool  # the impact stage has written its tables (an empty one is a finding)
+    attrition_counts: pd.DataFrame
+    attrition_differences: pd.DataFrame
+    dose: pd.DataFrame
+    groups_timeline: pd.DataFrame
+    attendance: pd.DataFrame  # per month, small months already suppressed
+    files: pd.DataFrame  # ingest_log, quarantine and inputs describe files, not programmes
+    rules: pd.DataFrame
+    inputs: pd.DataFrame
+
+    def only(self, programmes: list[str]) -> PeriodData:
+        """The same data with only ``programmes``' rows in every per-programme frame."""
+        return replace(self, **{
+            f.name: value[value["programme_id"].isin(programmes)].reset_index(drop=True)
+            for f in fields(self)
+            if isinstance(value := getattr(self, f.name), pd.DataFrame) and "programme_id" in value.columns
+        })
+
+
+def read_period(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> PeriodData:
+    """Run every query of the reports and charts once against ``con``."""
+    return PeriodData(
+        indicators=chart_queries.indicator_totals(con),
+        domains=chart_queries.domain_totals(con),
+        impact=load(con, "impact_totals"),
+        impact_ready=table_exists(con, "impact_estimates"),
+        attrition_counts=load(con, "attrition_counts"),
+        attrition_differences=load(con, "attrition_differences"),
+        dose=load(con, "dose_response"),
+        groups_timeline=load(con, "groups_timeline"),
+        attendance=chart_queries.attendance_monthly(con, min_cell=min_cell),
+        files=chart_queries.files(con),
+        rules=chart_queries.quarantine_rules(con),
+        inputs=load(con, "inputs"),
+    )

@@ -1,8 +1,11 @@
 """What one report covers: a programme (or all of them) and a reporting period.
 
-The **data period** runs from the first to the last session anyone attended in any
-programme (the indicators stage measures retention and "still meeting" against each
-programme's own last session); without registers, from the first to the last interview. A report for the data period reads the warehouse as it is.
+The **data period** is the span of the whole warehouse: from the first to the last
+session anyone attended in any group, registered or not; without registers, from the
+first to the last interview. It is not the period the indicators stage measures
+against: that stage ends each programme's period at the last attended session of the
+programme's own registered groups. A report for the data period reads the warehouse
+as it is.
 
 A report for another period (``--period 2024`` or ``2024-01..2024-06``) reads a
 *slice* of the warehouse, rebuilt in memory by the same code that built the warehouse:
@@ -22,16 +25,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from pipelines.charts.queries import table_exists
 from pipelines.impact.estimates import build_impact
-from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, write_table
+from pipelines.impact.tables import write_impact
 from pipelines.indicators.build import build_indicators
+from pipelines.report import queries  # as a module: charts → scope → queries → charts is a cycle
+from pipelines.warehouse import table_exists
 
-SQL_DIR = Path(__file__).parent / "sql"
 ALL_PROGRAMMES = "all"
 _MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
@@ -83,9 +86,9 @@ def _label(start: date, end: date) -> str:
 
 def data_period(con: duckdb.DuckDBPyConnection) -> Period | None:
     """First to last attended session, else first to last interview; None with no data."""
-    for table, sql in (("attendance", "data_period_attendance.sql"), ("survey", "data_period_survey.sql")):
+    for table in ("attendance", "survey"):
         if table_exists(con, table):
-            start, end = con.cursor().execute((SQL_DIR / sql).read_text(encoding="utf-8")).fetchone()
+            start, end = con.cursor().execute(queries.sql(f"data_period_{table}")).fetchone()
             if start is not None:
                 return Period(start, end, _label(start, end))
     return None
@@ -109,12 +112,15 @@ def _database_path(con: duckdb.DuckDBPyConnection) -> str:
 
 @contextmanager
 def period_warehouse(
-    con: duckdb.DuckDBPyConnection, period: Period, min_cell: int
+    con: duckdb.DuckDBPyConnection, period: Period, full: Period, min_cell: int,
+    national: pd.DataFrame | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse as it would be for ``period``: ``con`` itself when the period
-    covers the data, else an in-memory slice rebuilt by the indicators and impact stages."""
-    full = data_period(con)
-    if full is None or period == NO_DATA or period.covers(full):
+    covers the data period ``full``, else an in-memory slice rebuilt by the indicators
+    and impact stages. ``national`` figures go into the slice's domain scores (callers
+    pass ``catalogue.national_indicators_for(root)``, as the pipeline used); None means
+    the packaged file."""
+    if NO_DATA in (period, full) or period.covers(full):
         yield con
         return
     path = _database_path(con)
@@ -124,23 +130,15 @@ def period_warehouse(
     try:
         # ATTACH takes no parameters; the path is the warehouse's own, quoted.
         mem.execute(f"attach '{_sql_string(path)}' as wh (read_only)")
-        for statement in _statements("period_slice.sql"):
+        for statement in queries.statements("period_slice"):
             params = {k: v for k, v in (("start", period.start), ("end", period.end)) if f"${k}" in statement}
             mem.execute(statement, params or None)
         mem.execute("detach wh")
-        build_indicators(mem, min_cell)
-        tables = build_impact(mem, min_cell)
-        write_table(mem, "impact_estimates", tables.estimates, IMPACT_ESTIMATES)
-        write_table(mem, "attrition", tables.attrition, ATTRITION)
-        write_table(mem, "dose_response", tables.dose_response, DOSE_RESPONSE)
+        build_indicators(mem, min_cell, national)
+        write_impact(mem, build_impact(mem, min_cell))
         yield mem
     finally:
         mem.close()
-
-
-def _statements(name: str) -> list[str]:
-    text = (SQL_DIR / name).read_text(encoding="utf-8")
-    return [s.strip() for s in text.split(";") if s.strip()]
 
 
 def _sql_string(text: str) -> str:
