@@ -141,3 +141,36 @@ def test_dagster_data_quality_view_shows_top_reasons_without_values(data_root):
     assert "sex: '…' is not an answer" in text
     for value in ("alien", "1850", "P1"):
         assert value not in text
+
+
+def test_one_absurd_number_costs_only_its_row(data_root):
+    """A 20-digit number in a whole-number cell once stopped every file and programme."""
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(
+        data_root / "raw/att.csv",
+        "group_id,session_date,participant_id,attended,duration_minutes\n"
+        "BY-GRO-001,2024-03-01,P1,yes,99999999999999999999\n"
+        "BY-GRO-001,2024-03-01,P2,yes,60\n"
+        "BY-GRO-001,2024-03-01,P3,yes,1e400\n"
+        "BY-GRO-001,2024-03-01,P4,yes,-9223372036854775809\n",
+    )
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, duration_minutes FROM attendance") == [("P2", 60)]
+    assert rows(con, "SELECT source_row, rule, value FROM quarantine ORDER BY source_row") == [
+        (2, "out_of_range", "99999999999999999999"),
+        (4, "out_of_range", "1e400"),
+        (5, "out_of_range", "-9223372036854775809"),
+    ]
+    assert rows(con, "SELECT rows_read, rows_loaded, rows_quarantined FROM ingest_log WHERE source_file = 'att.csv'") == [
+        (4, 1, 3)
+    ]
+
+
+def test_a_huge_cell_is_quoted_short_in_quarantine(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", "group_id,session_date,participant_id,attended\n"
+                                     f"BY-GRO-001,2024-03-01,P1,{'x' * 5000}\n")
+    con = ingest(data_root / "raw")
+    [(value, reason)] = rows(con, "SELECT value, reason FROM quarantine")
+    assert value.endswith("… (5,000 characters)") and len(value) < 300
+    assert "(5,000 characters)" in reason and len(reason) < 300

@@ -19,6 +19,17 @@ from schemas import CONTRACTS
 PROBLEM_COLUMNS = ["row", "column_name", "rule", "value", "reason"]
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 MISSING_MARKERS = frozenset({"n/a", "na", "#n/a"})  # KoboToolbox's legacy export writes n/a
+# Beyond 2**53 a float no longer holds every whole number, so such a cell could not be
+# stored faithfully whatever the column allows; far beyond every range of the contract.
+SAFE_INTEGER = 2**53
+# A quarantined value is kept and quoted only this long: a cell may be megabytes.
+VALUE_DISPLAY_CHARS = 60
+VALUE_KEPT_CHARS = 200
+
+
+def shortened(value: str, limit: int) -> str:
+    """``value`` cut to ``limit`` characters, saying how long it really was."""
+    return value if len(value) <= limit else f"{value[:limit]}… ({len(value):,} characters)"
 
 
 def on_distinct(values: pd.Series, func) -> pd.Series:
@@ -126,10 +137,9 @@ def canonical_cells(cells: pd.DataFrame, columns: ColumnMap, kind: str) -> pd.Da
 def _problem(mask: pd.Series, column: str, rule: str, raw: pd.Series, template: str) -> pd.DataFrame:
     """Problems for the rows in ``mask``; ``template`` may name the raw ``{value}``."""
     values = raw[mask]
-    reasons = [template.format(value=value) for value in values]  # problem rows only: few
-    return pd.DataFrame(
-        {"row": values.index, "column_name": column, "rule": rule, "value": values.values, "reason": reasons}
-    )
+    reasons = [template.format(value=shortened(value, VALUE_DISPLAY_CHARS)) for value in values]  # problem rows only
+    kept = [shortened(value, VALUE_KEPT_CHARS) for value in values]
+    return pd.DataFrame({"row": values.index, "column_name": column, "rule": rule, "value": kept, "reason": reasons})
 
 
 def parse_dates(raw: pd.Series) -> pd.Series:
@@ -153,12 +163,15 @@ def _parse_integer(raw: pd.Series, column: str) -> tuple[pd.Series, list[pd.Data
     )
     filled = raw.ne("")
     not_number = filled & number.isna()
-    fractional = filled & number.notna() & (number % 1 != 0)
+    huge = filled & number.notna() & ~(number.abs() < SAFE_INTEGER)  # infinity too
+    fractional = filled & number.notna() & ~huge & (number % 1 != 0)
     problems = [
         _problem(not_number, column, "not_a_number", raw, f"{column}: '{{value}}' is not a number"),
+        _problem(huge, column, "out_of_range", raw,
+                 f"{column}: {{value}} is far outside any value this column can hold; check the cell"),
         _problem(fractional, column, "not_a_whole_number", raw, f"{column}: {{value}} is not a whole number"),
     ]
-    return number.where(~fractional).round().astype("Int64"), problems
+    return number.where(~(fractional | huge)).round().astype("Int64"), problems
 
 
 def _parse_code(raw: pd.Series, column: str, scale: str) -> tuple[pd.Series, list[pd.DataFrame]]:

@@ -162,6 +162,7 @@ def _ragged(batch: Batch, plan: FilePlan, source_file: str) -> pd.DataFrame:
 def stage_file(con, raw_file: RawFile, batch_rows: int = DEFAULT_BATCH_ROWS) -> FileResult:
     """Stage one file; any failure to read it is recorded, never raised."""
     result = FileResult(raw_file.source_file, raw_file.sha256)
+    last_line = 1  # the header
     if not raw_file.readable:
         result.status, result.message = "skipped", "not a .csv, .tsv or .txt file; skipped"
         return result
@@ -183,15 +184,26 @@ def stage_file(con, raw_file: RawFile, batch_rows: int = DEFAULT_BATCH_ROWS) -> 
         lines_per_batch = max(1, batch_rows // plan.cells_per_line)
         for batch in batches(raw_file.path, dialect, lines_per_batch):
             result.rows_read += _stage_batch(con, plan, raw_file.source_file, batch, key)
+            if len(batch.lines):
+                last_line = int(batch.lines.iloc[-1])
         result.notes += plan.notes()
     except (UnreadableFile, UnicodeDecodeError, csv.Error, OSError) as exc:
-        # Keep the warehouse consistent: nothing of a file that failed half-way stays staged.
-        for kind in CONTRACTS:
-            con.execute(f"DELETE FROM staging_{kind} WHERE source_file = ?", [raw_file.source_file])
-        con.execute("DELETE FROM staging_problems WHERE source_file = ?", [raw_file.source_file])
-        result.rows_read, result.status = 0, "unreadable"
-        result.message = f"the file could not be read: {exc}"
+        _unstage(con, raw_file, result, f"the file could not be read: {exc}")
+    except Exception as exc:  # noqa: BLE001 - one file's failure must never stop the others
+        # The message of an unexpected error may quote a cell, and a cell may be personal
+        # data: only its kind and where reading stopped are kept.
+        _unstage(con, raw_file, result,
+                 f"reading stopped after line {last_line:,} on an unexpected {type(exc).__name__}; nothing of "
+                 "this file was loaded. Please send the file's header and that line's shape to the maintainers")
     return result
+
+
+def _unstage(con, raw_file: RawFile, result: FileResult, message: str) -> None:
+    """Keep the warehouse consistent: nothing of a file that failed half-way stays staged."""
+    for kind in CONTRACTS:
+        con.execute(f"DELETE FROM staging_{kind} WHERE source_file = ?", [raw_file.source_file])
+    con.execute("DELETE FROM staging_problems WHERE source_file = ?", [raw_file.source_file])
+    result.rows_read, result.status, result.message = 0, "unreadable", message
 
 
 def _previously_loaded(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
