@@ -255,11 +255,85 @@ def _apply_effect(rng: np.random.Generator, values: np.ndarray, dose: np.ndarray
     return values
 
 
-def _answers(rng: np.random.Generator, people: list[Person]) -> tuple[dict[str, np.ndarray], ...]:
-    """Who each person is, and their answers at baseline and at follow-up."""
+@dataclass(frozen=True)
+class GroupShocks:
+    """What a group shares: a facilitator and a venue (a lasting shift of its members'
+    answers) and a season (a shift at follow-up only, a bad winter).
+
+    Each shift is drawn per group and item from N(0, ``sd``): on an ordered answer a
+    member moves one step in the shift's direction with probability |shift| (at most
+    0.9); a WHO-5 raw sum moves by 9 × shift points, a UCLA-3 sum by 3 × shift. Both
+    have mean zero, so they change no expected value: they make members of a group
+    alike, which is what the impact stage's intervals must survive. The shocks have
+    their own random stream, so the demo's files do not change when they are off.
+    """
+
+    sd: float
+    seed: int
+
+    def draws(self, groups: list[str]) -> tuple[dict, dict, np.random.Generator]:
+        rng = np.random.default_rng(self.seed)
+        items = (*SHOCKED_ITEMS, "who5", "ucla")
+        lasting = {(g, item): rng.normal(0, self.sd) for g in groups for item in items}
+        season = {(g, item): rng.normal(0, self.sd) for g in groups for item in items}
+        return lasting, season, rng
+
+
+# Answers a group's facilitator, venue or season can move: ordered scales, most
+# active or favourable answer first, and yes/no items.
+SHOCKED_ITEMS = (
+    "volunteer_freq", "care_children_freq", "care_older_disabled_freq", "exercise_freq",
+    "internet_freq", "meet_socially_freq", "safe_after_dark", "self_rated_health",
+    "political_activity_12m", "training_4w",
+)
+SCORE_SHIFT = {"who5": 9.0, "ucla": 3.0}
+
+
+def _ordered_codes(item: str) -> tuple[str, ...]:
+    return ("yes", "no") if item in YES_NO_ITEMS else _codes_for(item)
+
+
+def _shift(rng: np.random.Generator, values: np.ndarray, item: str, shift: float) -> np.ndarray:
+    """Move each answer one step toward the first code (shift > 0) or the last, with
+    probability |shift|; an empty answer stays empty."""
+    order = _ordered_codes(item)
+    position = {code: k for k, code in enumerate(order)}
+    moved = rng.random(len(values)) < min(abs(shift), 0.9)
+    step = -1 if shift > 0 else 1
+    out = values.copy()
+    for i in np.flatnonzero(moved):
+        if values[i] in position:
+            out[i] = order[min(max(position[values[i]] + step, 0), len(order) - 1)]
+    return out
+
+
+def _apply_shocks(shocks: GroupShocks, groups: np.ndarray, base: dict, follow: dict,
+                  scores: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Shift every group's answers by its lasting shock at both waves and its season
+    at follow-up; comparison respondents (no group) are not shifted."""
+    names = sorted({g for g in groups if g})
+    lasting, season, rng = shocks.draws(names)
+    for g in names:
+        idx = np.flatnonzero(groups == g)
+        for item in SHOCKED_ITEMS:
+            base[item][idx] = _shift(rng, base[item][idx], item, lasting[g, item])
+            follow[item][idx] = _shift(rng, _shift(rng, follow[item][idx], item, lasting[g, item]),
+                                       item, season[g, item])
+        for name, (before, after) in scores.items():
+            before[idx] += SCORE_SHIFT[name] * lasting[g, name]
+            after[idx] += SCORE_SHIFT[name] * (lasting[g, name] + season[g, name])
+
+
+def _answers(rng: np.random.Generator, people: list[Person], *, effect_scale: float = 1.0,
+             shocks: GroupShocks | None = None) -> tuple[dict[str, np.ndarray], ...]:
+    """Who each person is, and their answers at baseline and at follow-up.
+
+    ``effect_scale`` multiplies every planted effect (0: a programme that changes
+    nothing); ``shocks`` makes members of a group alike (see ``GroupShocks``).
+    """
     n = len(people)
     profiles = np.array([p.profile for p in people])
-    dose = np.array([p.attendance for p in people])
+    dose = np.array([p.attendance for p in people]) * effect_scale
     who = {"age": np.zeros(n, dtype=int), "sex": np.empty(n, dtype=object), "disability": np.empty(n, dtype=object)}
     base: dict[str, np.ndarray] = {"education_isced": np.zeros(n, dtype=int)}
     follow: dict[str, np.ndarray] = {}
@@ -288,19 +362,24 @@ def _answers(rng: np.random.Generator, people: list[Person]) -> tuple[dict[str, 
             follow[effect.item] = _apply_effect(rng, follow[effect.item], dose, effect)
     who5_later = who5 + rng.normal(0, 2.0, n) + EFFECT_BY_ITEM["who5_raw"].change_at_full_attendance * dose
     ucla_later = ucla + rng.normal(0, 0.6, n) + EFFECT_BY_ITEM["ucla_sum"].change_at_full_attendance * dose
+    if shocks is not None:
+        groups = np.array([p.group_id or "" for p in people], dtype=object)
+        _apply_shocks(shocks, groups, base, follow, {"who5": (who5, who5_later), "ucla": (ucla, ucla_later)})
+        who5, ucla = np.clip(who5, 0, 25), np.clip(ucla, 3, 9)
     for answers, w, u in ((base, who5, ucla), (follow, np.clip(who5_later, 0, 25), np.clip(ucla_later, 3, 9))):
         answers.update({f"who5_{k + 1}": v for k, v in enumerate(_items(rng, w, 5, 0, 5, 0.6))})
         answers.update({f"ucla_{k + 1}": v for k, v in enumerate(_items(rng, u, 3, 1, 3, 0.4))})
     return who, base, follow
 
 
-def survey_rows(rng: np.random.Generator, programme: Programme, people: list[Person]) -> list[dict[str, object]]:
+def survey_rows(rng: np.random.Generator, programme: Programme, people: list[Person], *,
+                effect_scale: float = 1.0, shocks: GroupShocks | None = None) -> list[dict[str, object]]:
     """Both waves for every respondent of one programme, as canonical values.
 
     Rows are ordered as a survey tool exports them: by wave, then interview date.
     """
     n = len(people)
-    who, base, follow = _answers(rng, people)
+    who, base, follow = _answers(rng, people, effect_scale=effect_scale, shocks=shocks)
     span = (programme.baseline_to - programme.baseline_from).days
     baseline_days = rng.integers(0, span + 1, n)
     followup_days = 364 + rng.integers(-10, 11, n)
