@@ -9,6 +9,7 @@ CLI point the same code at another root.
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,3 +71,58 @@ def min_cell_size() -> int:
     if not DEFAULT_MIN_CELL <= value <= MAX_MIN_CELL:
         raise ValueError(f"AAI_MIN_CELL must be from 5 to 10, got {value}")
     return value
+
+
+CONFIG_FILE = "aai.toml"
+DEFAULT_FALSE_DISCOVERY_RATE = 0.05
+
+
+@dataclass(frozen=True)
+class ClaimsConfig:
+    """What a report may state as a finding, from ``[claims]`` and ``[programmes.<id>]``
+    of the data root's ``aai.toml``.
+
+    ``primary_outcomes`` (indicator codes) is the pre-declared list of outcomes a
+    programme's report may claim a change in; ``None`` means every survey indicator
+    it tests. Declaring a short list before the data come in is what evaluation
+    practice asks for, and it buys power: the correction is over fewer tests.
+    """
+
+    primary_outcomes: tuple[str, ...] | None = None
+    by_programme: dict[str, tuple[str, ...]] | None = None
+    false_discovery_rate: float = DEFAULT_FALSE_DISCOVERY_RATE
+
+    def primary_for(self, programme: str) -> tuple[str, ...] | None:
+        return (self.by_programme or {}).get(programme, self.primary_outcomes)
+
+
+def read_claims_config(root: DataRoot) -> ClaimsConfig:
+    """``aai.toml`` beside ``raw/`` (optional); a malformed file is an error naming it."""
+    path = root.root / CONFIG_FILE
+    if not path.is_file():
+        return ClaimsConfig()
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a valid TOML file: {exc}") from exc
+    claims = document.get("claims", {})
+    rate = claims.get("false_discovery_rate", DEFAULT_FALSE_DISCOVERY_RATE)
+    if not isinstance(rate, (int, float)) or not 0 < rate < 0.5:
+        raise ValueError(f"{path}: [claims] false_discovery_rate must be a number between 0 and 0.5, got {rate!r}")
+    by_programme = {
+        programme: _codes(path, f"[programmes.{programme}] primary_outcomes", section.get("primary_outcomes"))
+        for programme, section in document.get("programmes", {}).items()
+        if "primary_outcomes" in section
+    }
+    default = claims.get("primary_outcomes")
+    return ClaimsConfig(
+        primary_outcomes=None if default is None else _codes(path, "[claims] primary_outcomes", default),
+        by_programme=by_programme,
+        false_discovery_rate=float(rate),
+    )
+
+
+def _codes(path: Path, where: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"{path}: {where} must be a non-empty list of indicator codes such as \"4.5\"")
+    return tuple(v.strip() for v in value)

@@ -20,7 +20,7 @@ import numpy as np
 
 from pipelines.sample.formats import CANONICAL, write_csv
 from pipelines.sample.generator import GROUP_COLUMNS, GROUPS_FILE
-from pipelines.sample.people import SURVEY_COLUMNS, GroupShocks, comparison_roster, survey_rows
+from pipelines.sample.people import EFFECT_BY_ITEM, SURVEY_COLUMNS, GroupShocks, comparison_roster, survey_rows
 from pipelines.sample.registers import ATTENDANCE_COLUMNS, register
 from pipelines.sample.world import BRC, Programme
 
@@ -70,4 +70,31 @@ def _group_rows(programme: Programme) -> list[dict[str, object]]:
     ]
 
 
-__all__ = ["DEFAULT_SHOCK_SD", "STUDY_PROGRAMME", "generate_study", "study_programme"]
+__all__ = ["DEFAULT_SHOCK_SD", "PLANTED_OUTCOMES", "STUDY_PROGRAMME", "generate_study", "planted_truth", "study_programme"]
+
+
+def planted_truth(*, seed: int, groups: int = 6, members: int = 20, comparison: int = 40,
+                  effect_scale: float = 0.0) -> dict[str, float]:
+    """The difference in differences each planted outcome should show, in its unit.
+
+    A participant's planted change is the effect at full attendance times their
+    attendance rate (``people.PlantedEffect``); the comparison arm gets none. So the
+    expected DiD is the effect times the mean attendance rate of the participants
+    still there at follow-up — the same draws ``generate_study`` makes for this seed
+    (the register is drawn first from the same stream). Approximate at the edges of a
+    scale, where a clipped score or a top answer cannot move further.
+    """
+    rng = np.random.default_rng(seed)
+    people, _ = register(rng, study_programme(groups, members, comparison), 1.0)
+    dose = float(np.mean([p.attendance for p in people if p.stays])) * effect_scale
+    return {code: factor * EFFECT_BY_ITEM[item].change_at_full_attendance * dose
+            for item, (code, factor) in PLANTED_OUTCOMES.items()}
+
+
+# The indicator each planted effect shows in, and the factor to its unit: shares in
+# percentage points (× 100 the effect on the share), WHO-5 as a percentage score
+# (× 4 the raw sum), UCLA-3 in its own points.
+PLANTED_OUTCOMES = {
+    "volunteer_freq": ("2.1", 100.0), "exercise_freq": ("3.1", 100.0), "meet_socially_freq": ("4.5", 100.0),
+    "who5_raw": ("P.who5_mean", 4.0), "ucla_sum": ("P.ucla_mean", 1.0),
+}

@@ -1,0 +1,122 @@
+"""Claims study: how often a report claims a change on programmes with no effect, and
+whether it finds a real one.
+
+Each replicate is a simulated programme (``pipelines.sample.study``): ``--groups``
+older people's groups of about 20 members whose answers are made alike by group
+shocks (facilitator and venue at both waves, a season at follow-up), a comparison
+arm of 40 individuals, baseline and a follow-up a year later. Its files go through
+the pipeline's own stages in process — ingest, validate, indicators, impact — and
+the report's claims are decided by ``pipelines.impact.claims`` exactly as a report
+decides them (default configuration: every survey indicator primary).
+
+- **Null**: no programme effect. A report that claims any change is a false claim.
+- **Planted**: the demo's planted effects. Power: how often each planted outcome is
+  claimed; coverage: how often its primary interval contains the planted effect.
+
+    python -m bench.claims                      # 20 null + 20 planted, as in docs/impact.md
+    python -m bench.claims --null 4 --planted 2 # a smoke run
+
+Writes ``bench/out/claims.md`` and ``claims.csv``. Seeds 1000+ are the study's; the
+slow tests use other seeds (held out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+OUT = Path(__file__).parent / "out"
+FIRST_SEED = 1000
+
+
+def estimates_for(raw: Path, min_cell: int = 5) -> pd.DataFrame:
+    """The impact estimates of one data root's ``raw/``, through the real stages."""
+    from pipelines.impact.estimates import build_impact
+    from pipelines.indicators.build import build_indicators
+    from pipelines.ingest.stage import stage_all
+    from pipelines.validate.warehouse_tables import build_tables
+
+    con = duckdb.connect()
+    try:
+        stage_all(con, raw)
+        build_tables(con)
+        build_indicators(con, min_cell)
+        return build_impact(con, min_cell).estimates
+    finally:
+        con.close()
+
+
+def replicate(seed: int, *, effect_scale: float, groups: int) -> dict:
+    from pipelines.impact.claims import PRIMARY, claims, findings
+    from pipelines.sample.study import generate_study, planted_truth
+    from pipelines.settings import ClaimsConfig
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_study(Path(tmp) / "raw", seed=seed, groups=groups, effect_scale=effect_scale)
+        claimed = claims(estimates_for(Path(tmp) / "raw"), ClaimsConfig())
+    found = findings(claimed)
+    truth = planted_truth(seed=seed, groups=groups, effect_scale=effect_scale)
+    primary = claimed[claimed["role"] == PRIMARY]
+    row = {"seed": seed, "effect_scale": effect_scale, "groups": groups, "family_size": int(primary["p_value"].notna().sum()),
+           "claims": len(found), "claimed": ", ".join(found["indicator"]),
+           "nominal_p_below_05": int((claimed["p_value"] < 0.05).sum())}
+    for code, value in truth.items():
+        test = primary[primary["indicator"] == code]
+        tested = not test.empty and pd.notna(test["p_value"].iloc[0])
+        row[f"{code}:claimed"] = bool(tested and code in set(found["indicator"]))
+        row[f"{code}:covers"] = bool(tested and test["ci_low"].iloc[0] <= value <= test["ci_high"].iloc[0])
+        row[f"{code}:tested"] = tested
+    return row
+
+
+def summary(rows: pd.DataFrame) -> str:
+    lines = ["| study | programmes | groups each | reports claiming any change | claims in all | "
+             "estimates with nominal p < 0.05 (mean per programme) |", "|---|---|---|---|---|---|"]
+    for (scale, groups), part in rows.groupby(["effect_scale", "groups"]):
+        label = "null (no effect)" if scale == 0 else f"planted (effect × {scale:g})"
+        lines.append(f"| {label} | {len(part)} | {groups} | {int((part['claims'] > 0).sum())} | "
+                     f"{int(part['claims'].sum())} | {part['nominal_p_below_05'].mean():.1f} |")
+    planted = rows[rows["effect_scale"] > 0]
+    if not planted.empty:
+        lines += ["", "| planted outcome | tested | claimed (power) | interval contains the planted effect |",
+                  "|---|---|---|---|"]
+        codes = sorted({c.split(":")[0] for c in planted.columns if c.endswith(":claimed")})
+        for code in codes:
+            tested = planted[f"{code}:tested"]
+            lines.append(f"| {code} | {int(tested.sum())} of {len(planted)} | "
+                         f"{int(planted[f'{code}:claimed'].sum())} of {int(tested.sum())} | "
+                         f"{int(planted[f'{code}:covers'].sum())} of {int(tested.sum())} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--null", type=int, default=20, help="programmes with no effect")
+    parser.add_argument("--planted", type=int, default=20, help="programmes with the planted effects")
+    parser.add_argument("--groups", type=int, default=6, help="groups per programme")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    rows = []
+    for k in range(args.null + args.planted):
+        scale = 0.0 if k < args.null else 1.0
+        rows.append(replicate(FIRST_SEED + k, effect_scale=scale, groups=args.groups))
+        print(f"  programme {k + 1}/{args.null + args.planted} (effect × {scale:g}): "
+              f"{rows[-1]['claims']} claims {rows[-1]['claimed']}", file=sys.stderr)
+    frame = pd.DataFrame(rows)
+    OUT.mkdir(exist_ok=True)
+    frame.to_csv(OUT / "claims.csv", index=False)
+    text = (f"{summary(frame)}\n\n{platform.machine()}, Python {platform.python_version()}, "
+            f"{time.perf_counter() - started:.0f} s\n")
+    (OUT / "claims.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

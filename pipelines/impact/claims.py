@@ -1,0 +1,110 @@
+"""Which estimates a report may state as findings: one family per report.
+
+A report shows many estimates — every indicator by three methods, by group, sex and
+age band — and a sentence such as "X rose by 8 points" drawn from that many tests
+finds something on data with no effect at all. So a report claims a change only
+where the evidence survives a correction over everything it could have claimed:
+its **family**.
+
+- **Primary tests.** For each programme the report covers, each *primary outcome* at
+  the programme total, by the programme's *primary method*, at each follow-up wave
+  of the report. Primary outcomes are declared in the data root's ``aai.toml``
+  (``[claims] primary_outcomes`` or per programme, ``[programmes.<id>]``), before the
+  data come in; without a declaration every survey indicator is primary. The primary
+  method is set by the design, never by the results: the difference in differences
+  when the programme has a comparison arm at baseline and that wave, else the
+  paired change.
+- **Exploratory.** Every other estimate (other methods, groups, sexes, age bands) is
+  shown with its interval and never stated as a finding.
+- **Correction.** Benjamini & Hochberg (1995) at the configured false-discovery rate
+  (default 5 %) over the family's tests. When nothing has an effect, a family-wise
+  false claim then happens in at most that share of reports; ``bench/claims.py``
+  measures it on simulated programmes with group effects.
+
+A programme's report and the all-programmes report have different families (the
+latter is the union), so the same estimate may be claimed in one and not the other;
+``claims`` is computed per report, and the impact table stores the programme's own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+from pipelines import catalogue
+from pipelines.settings import ClaimsConfig
+
+PRIMARY, EXPLORATORY = "primary", "exploratory"
+PRIMARY_METHOD_WITH_COMPARISON, PRIMARY_METHOD_WITHOUT = "did", "paired_change"
+TOTAL = {"group_id": "all", "sex": "all", "age_band": "all"}
+CLAIM_COLUMNS = ["role", "family_size", "survives"]
+
+
+def survey_outcomes() -> tuple[str, ...]:
+    """Every survey indicator of the catalogue: the default primary outcomes."""
+    return tuple(catalogue.survey_indicators()["code"])
+
+
+def check_config(config: ClaimsConfig) -> None:
+    """Declared primary outcomes must be survey indicators of the catalogue."""
+    known = set(survey_outcomes())
+    declared = {*(config.primary_outcomes or ())}
+    for codes in (config.by_programme or {}).values():
+        declared |= set(codes)
+    unknown = sorted(declared - known)
+    if unknown:
+        raise ValueError(f"aai.toml: primary outcomes {unknown} are not survey indicators; "
+                         f"choose among {', '.join(sorted(known))}")
+
+
+def primary_methods(estimates: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(programme, wave) → the primary method: DiD where the design has a comparison
+    arm at baseline and that wave (the impact stage writes DiD rows exactly then)."""
+    keys = estimates[["programme_id", "wave"]].drop_duplicates().itertuples(index=False, name=None)
+    with_did = set(estimates.loc[estimates["method"] == "did", ["programme_id", "wave"]]
+                   .drop_duplicates().itertuples(index=False, name=None))
+    return {key: PRIMARY_METHOD_WITH_COMPARISON if key in with_did else PRIMARY_METHOD_WITHOUT for key in keys}
+
+
+def roles(estimates: pd.DataFrame, config: ClaimsConfig) -> pd.Series:
+    """``primary`` or ``exploratory`` for every estimate row."""
+    if estimates.empty:
+        return pd.Series([], index=estimates.index, dtype="str")
+    methods = primary_methods(estimates)
+    default = survey_outcomes()
+    is_total = np.logical_and.reduce([estimates[c].eq(v).to_numpy() for c, v in TOTAL.items()])
+    is_method = [methods[(p, w)] == m for p, w, m in
+                 estimates[["programme_id", "wave", "method"]].itertuples(index=False, name=None)]
+    is_outcome = [code in (config.primary_for(p) or default) for p, code in
+                  estimates[["programme_id", "indicator"]].itertuples(index=False, name=None)]
+    primary = is_total & np.asarray(is_method, dtype=bool) & np.asarray(is_outcome, dtype=bool)
+    return pd.Series(np.where(primary, PRIMARY, EXPLORATORY), index=estimates.index, dtype="str")
+
+
+def claims(estimates: pd.DataFrame, config: ClaimsConfig) -> pd.DataFrame:
+    """``estimates`` (one report's rows) with ``role``, ``family_size`` (tests in the
+    report's family) and ``survives`` (true for a primary test that survives the
+    correction, false for one that does not, NA for rows that are not in the family
+    or have no test)."""
+    out = estimates.copy()
+    out["role"] = roles(out, config)
+    tested = (out["role"] == PRIMARY) & out["p_value"].notna()
+    out["family_size"] = pd.array([int(tested.sum())] * len(out), dtype="Int64")
+    out["survives"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    if tested.any():
+        reject = multipletests(out.loc[tested, "p_value"].to_numpy(dtype=float),
+                               alpha=config.false_discovery_rate, method="fdr_bh")[0]
+        out.loc[tested, "survives"] = reject
+    return out
+
+
+def findings(claimed: pd.DataFrame) -> pd.DataFrame:
+    """The claims of one report, strongest evidence first (smallest p, then the
+    estimate furthest from zero in standard errors); never ranked by a raw rise."""
+    found = claimed[claimed["survives"].fillna(False).astype(bool)].copy()
+    half_width = (found["ci_high"] - found["ci_low"]).abs() / 2
+    found["_strength"] = (found["estimate"].abs() / half_width.where(half_width > 0)).fillna(0.0)
+    found = found.sort_values(["p_value", "_strength", "programme_id", "indicator"],
+                              ascending=[True, False, True, True], kind="stable")
+    return found.drop(columns="_strength").reset_index(drop=True)
