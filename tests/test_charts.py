@@ -126,15 +126,17 @@ def make_warehouse(path: Path, *, empty: bool = False) -> Path:
     con.execute("""
         create table domain_scores (programme_id varchar, country varchar, region varchar, group_id varchar,
             arm varchar, wave varchar, sex varchar, item varchar, value double, indicators_used integer,
-            indicators_total integer, partial boolean, note varchar)""")
+            indicators_total integer, partial boolean, note varchar, indicator_set varchar,
+            comparable_value double, comparable_set varchar)""")
     scores = {"baseline": (8.0, 31.0, 55.0, 44.0), "followup1": (8.5, 38.5, 57.0, 51.0)}
     totals = (4, 4, 8, 4)
     for wave, values in scores.items():
         for i, value in enumerate(values):
             used = 1 if i == 0 else totals[i]
-            con.execute("insert into domain_scores values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            codes = ", ".join(f"{i + 1}.{k + 1}" for k in range(used))
+            con.execute("insert into domain_scores values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         ["BRC-WWC", "all", "all", "all", "participant", wave, "all", f"D{i + 1}", value, used,
-                         totals[i], used < totals[i], None])
+                         totals[i], used < totals[i], None, codes, value, codes])
 
     con.execute("""
         create table ingest_log (source_file varchar, sha256 varchar, kind varchar, encoding varchar,

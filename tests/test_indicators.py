@@ -404,6 +404,35 @@ def test_national_figures_complete_a_domain_and_are_named():
     connection.close()
 
 
+def test_comparable_scores_use_the_indicators_every_arm_and_wave_share():
+    """A follow-up where nobody answered the political item: D2 at baseline rests on
+    2.1-2.4, at follow-up on 2.1-2.3, so only the comparable score (2.1-2.3 in both
+    waves) may be set side by side; national figures never enter it."""
+    connection = duckdb.connect()
+    followup = survey_frame(SURVEY, wave="followup1")
+    followup["political_activity_12m"] = None
+    load(connection, pd.concat([survey_frame(SURVEY), followup], ignore_index=True), GROUPS, SESSIONS)
+    national = pd.DataFrame({"country": ["BY", "BY"], "sex": ["all", "all"], "indicator": ["4.1", "4.2"],
+                             "value": [40.0, 60.0], "year": ["2019"] * 2, "source": ["Belstat"] * 2})
+    build_indicators(connection, min_cell=5, national=national)
+    rows = connection.execute(
+        "SELECT wave, item, value, indicator_set, comparable_value, comparable_set FROM domain_scores "
+        "WHERE programme_id = 'PRG' AND group_id = 'all' AND country = 'all' AND arm = 'participant' "
+        "AND sex = 'all' AND item IN ('D2', 'D4') ORDER BY item, wave").fetchall()
+    (d2_base, d2_follow, d4_base, _) = rows
+    # both waves share 2.1 (5/9), 2.2 (4/9), 2.3 (4/8); 2.4 (3/8) only at baseline
+    shared = (25 * 500 / 9 + 25 * 400 / 9 + 30 * 50) / 80
+    assert d2_base[3] == "2.1, 2.2, 2.3, 2.4" and d2_follow[3] == "2.1, 2.2, 2.3"
+    assert d2_base[4] == pytest.approx(shared) and d2_follow[4] == pytest.approx(shared)
+    assert d2_base[5] == d2_follow[5] == "2.1, 2.2, 2.3"
+    assert d2_follow[2] == pytest.approx(shared) and d2_base[2] != pytest.approx(shared)
+    # D4's level includes the national 4.1 and 4.2; its comparable score does not
+    assert d4_base[3] == "4.1, 4.2, 4.3, 4.4, 4.5, 4.6" and d4_base[5] == "4.3, 4.4, 4.5, 4.6"
+    survey_only = (17 * 62.5 + 7 * 400 / 7 + 13 * 600 / 9 + 7 * 500 / 7) / 44
+    assert d4_base[4] == pytest.approx(survey_only)
+    connection.close()
+
+
 def test_national_file_rejects_survey_indicators(tmp_path):
     path = tmp_path / "national.csv"
     path.write_text("country,sex,indicator,value,year,source\nBY,all,4.3,50,2020,x\n", encoding="utf-8")

@@ -27,7 +27,7 @@ where country = 'all' and region = 'all' and group_id = 'all'
 
 DOMAIN_TOTALS_SQL = """
 select programme_id, arm, wave, item, value, indicators_used, indicators_total,
-       coalesce(partial, false) as partial, note
+       coalesce(partial, false) as partial, note, indicator_set, comparable_value, comparable_set
 from domain_scores
 where country = 'all' and region = 'all' and group_id = 'all' and sex = 'all'
 """
@@ -97,7 +97,8 @@ def indicator_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return df.sort_values(["programme_id", "indicator", "arm", "wave_rank"], ignore_index=True)
 
 
-DOMAIN_COLUMNS = ["programme_id", "arm", "wave", "item", "value", "indicators_used", "indicators_total", "partial", "note"]
+DOMAIN_COLUMNS = ["programme_id", "arm", "wave", "item", "value", "indicators_used", "indicators_total", "partial", "note",
+                  "indicator_set", "comparable_value", "comparable_set"]
 
 
 def domain_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -105,7 +106,8 @@ def domain_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not table_exists(con, "domain_scores"):
         return pd.DataFrame(columns=DOMAIN_COLUMNS)
     df = _frame(con, DOMAIN_TOTALS_SQL, DOMAIN_COLUMNS)
-    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
+    for column in ("value", "comparable_value"):
+        df[column] = pd.to_numeric(df[column], errors="coerce").astype("float64")
     return df
 
 

@@ -3,6 +3,7 @@
 -- and indicator, on the 0–100 scale; unit is any type (a text, or a struct of the
 -- breakdown columns). aai_weights(code, domain, weight, kind) comes from the catalogue.
 --
+-- indicator_set lists the codes a score rests on (the AAI: those of its domains).
 -- Domain score = Σ wᵢ·xᵢ / Σ wᵢ over the indicators present, so a partial domain
 -- rescales its weights and says "partial (k of n indicators)". The overall AAI is
 -- the domain-weighted mean (35, 35, 10, 20) and exists only when all four domains
@@ -26,6 +27,7 @@ domains AS (
         sum(w.weight * i.value) / sum(w.weight) AS value,
         count(*) AS indicators_used,
         any_value(s.indicators_total) AS indicators_total,
+        list_sort(list(i.indicator)) AS codes,
         list_sort(list(i.indicator) FILTER (WHERE i.national)) AS national_used
     FROM index_input AS i
     JOIN indicator_weights AS w USING (indicator)
@@ -42,6 +44,7 @@ overall AS (
         coalesce(sum(d.indicators_used), 0) AS indicators_used,
         (SELECT count(*) FROM indicator_weights) AS indicators_total,
         list_sort(list(dw.domain) FILTER (WHERE d.item IS NULL)) AS missing_domains,
+        list_sort(flatten(list(d.codes) FILTER (WHERE d.item IS NOT NULL))) AS codes,
         flatten(list(d.national_used) FILTER (WHERE d.item IS NOT NULL)) AS national_used
     FROM (SELECT DISTINCT unit, sex FROM domains) AS u
     CROSS JOIN domain_weights AS dw
@@ -51,6 +54,7 @@ overall AS (
 SELECT
     unit, sex, item, value, indicators_used, indicators_total,
     indicators_used < indicators_total AS partial,
+    array_to_string(codes, ', ') AS indicator_set,
     concat_ws('; ',
         CASE WHEN indicators_used < indicators_total
              THEN 'partial (' || indicators_used || ' of ' || indicators_total || ' indicators)' END,
@@ -62,6 +66,7 @@ UNION ALL
 SELECT
     unit, sex, item, value, indicators_used, indicators_total,
     indicators_used < indicators_total AS partial,
+    CASE WHEN value IS NOT NULL THEN array_to_string(codes, ', ') END AS indicator_set,
     concat_ws('; ',
         CASE WHEN len(missing_domains) > 0
              THEN 'not computed: no score for ' || array_to_string(missing_domains, ', ')

@@ -127,7 +127,13 @@ def build_indicator_table(con: duckdb.DuckDBPyConnection, min_cell: int) -> dict
 def build_domain_scores(
     con: duckdb.DuckDBPyConnection, national: pd.DataFrame | None = None
 ) -> int:
-    """Create ``domain_scores`` from the visible cells of ``indicators`` and national figures."""
+    """Create ``domain_scores`` from the visible cells of ``indicators`` and national figures.
+
+    Two scores per row: ``value`` over every indicator available (national figures
+    included, as the AAI guidelines allow for a level), and ``comparable_value`` over
+    the survey indicators every arm and wave of the place shares — the only one to
+    compare across arms or waves (``domain_comparable.sql``).
+    """
     register_catalogue(con)
     if national is None:
         national = catalogue.national_indicators()
@@ -136,7 +142,12 @@ def build_domain_scores(
     register_programme_country(con)
     con.execute(sql("domain_scores")).fetchall()
     con.execute(sql("aggregate")).fetchall()
+    con.execute("ALTER TABLE index_output RENAME TO index_full").fetchall()
+    # the same aggregation again, over the indicators every arm and wave of a place share
+    con.execute(sql("domain_comparable")).fetchall()
+    con.execute(sql("aggregate")).fetchall()
     con.execute(sql("domain_scores_out")).fetchall()
+    con.execute("DROP TABLE index_full").fetchall()
     return con.execute("SELECT count(*) FROM domain_scores").fetchall()[0][0]
 
 

@@ -5,7 +5,7 @@
 -- survey gives (3.4, 4.1, 4.2), matched on the unit's country. A programme's
 -- country is its groups' country when they all lie in one (the programme_country
 -- view, programme_country.sql, created by build.py).
-CREATE OR REPLACE TEMP VIEW index_input AS
+CREATE OR REPLACE TEMP TABLE domain_input AS
 WITH
 cells AS (
     SELECT
@@ -23,3 +23,5 @@ UNION ALL
 SELECT u.unit, u.sex, n.indicator, n.value, true AS national
 FROM (SELECT DISTINCT unit, unit_country, sex FROM cells) AS u
 JOIN national_values AS n ON n.country = u.unit_country AND n.sex = u.sex;
+
+CREATE OR REPLACE TEMP VIEW index_input AS SELECT * FROM domain_input;

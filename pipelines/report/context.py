@@ -183,7 +183,35 @@ def _domain_rows(tr, domains) -> dict:
             cells.append({"value": tr.number(r.value, digits(item)), "note": note})
         rows.append({"programme": programme, "cells": cells})
     return {"wave": tr.wave(wave) if wave else None, "rows": rows,
-            "header": [tr.domain(i) for i in ("D1", "D2", "D3", "D4", "AAI")]}
+            "header": [tr.domain(i) for i in DOMAIN_ITEMS], "compared": _domain_comparison(tr, domains)}
+
+
+DOMAIN_ITEMS = ("D1", "D2", "D3", "D4", "AAI")
+
+
+def _domain_comparison(tr, domains) -> list[dict]:
+    """Per programme, every arm at baseline and the latest wave, scored on the same
+    indicators (``comparable_value``): the only domain scores a reader may compare.
+    National figures are never in them."""
+    tables = []
+    for programme, sub in domains.groupby("programme_id") if not domains.empty else []:
+        latest = latest_wave(sub)
+        shown = sub[sub["wave"].isin({"baseline", latest})]
+        if shown[["arm", "wave"]].drop_duplicates().shape[0] < 2:
+            continue
+        rows = []
+        for (arm, wave), cells in sorted(shown.groupby(["arm", "wave"]),
+                                         key=lambda kv: (ARM_ORDER.get(kv[0][0], len(ARM_ORDER)), kv[0][1] != "baseline")):
+            by_item = cells.set_index("item")
+            rows.append({"label": f"{tr.arm(arm)}, {tr.wave(wave)}",
+                         "cells": [tr.number(by_item.at[i, "comparable_value"], digits(i))
+                                   if i in by_item.index and pd.notna(by_item.at[i, "comparable_value"]) else "–"
+                                   for i in DOMAIN_ITEMS]})
+        sets = shown.drop_duplicates("item").set_index("item")["comparable_set"]
+        tables.append({"programme": programme, "rows": rows,
+                       "sets": [tr("%(domain)s: %(codes)s", domain=tr.domain(i), codes=sets[i])
+                                for i in DOMAIN_ITEMS[:-1] if i in sets.index and pd.notna(sets[i])]})
+    return tables
 
 
 def _indicator_tables(tr, survey) -> list[dict]:

@@ -42,6 +42,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = ["id", "programme_id", "period", "indicator", "name", "arm", "wave", "method", "value", "ci_low",
            "ci_high", "p_value", "unit", "n", "suppressed", "reason", "definition", "data_period",
            "inputs_sha256", "code_version"]
+COMPARABLE = "comparable"  # a domain score over the indicators every arm and wave share
 METHODS = {"change": "follow-up minus baseline, all respondents of each wave",
            "paired_change": "follow-up minus baseline, people seen in both waves",
            "did": "difference in differences against the comparison arm"}
@@ -123,7 +124,9 @@ def figure_rows(data: PeriodData, *, total: bool, prov: Provenance) -> list[dict
     def add(programme, code, arm, wave, method, value, low, high, n, unit, *, suppressed=False, why="",
             definition="", p=None):
         d = digits(code)
-        rows.append({**base, "id": f"{slug(programme)}/{prov.period}/{code}/{method or arm}/{wave}",
+        # a comparable domain score exists per arm: its id names both
+        segment = f"{arm}-{method}" if method == COMPARABLE else (method or arm)
+        rows.append({**base, "id": f"{slug(programme)}/{prov.period}/{code}/{segment}/{wave}",
                      "programme_id": programme, "indicator": code, "name": cat["name"].get(code, code),
                      "arm": arm, "wave": wave, "method": method, "value": _round(value, d),
                      "ci_low": _round(low, d), "ci_high": _round(high, d),
@@ -136,9 +139,14 @@ def figure_rows(data: PeriodData, *, total: bool, prov: Provenance) -> list[dict
             None if hidden else r.ci_low, None if hidden else r.ci_high, None if hidden else r.n,
             cat["unit"].get(r.indicator, ""), suppressed=hidden, why=reason if hidden else "")
     for r in data.domains.itertuples():
+        rule = cat["success_rule"].get(r.item, "Active Ageing Index: 35·D1 + 35·D2 + 10·D3 + 20·D4, / 100")
         add(r.programme_id, r.item, r.arm, r.wave, "", r.value, None, None, None, "score 0-100",
             why="" if pd.notna(r.value) else f"not computed: {r.note or 'no indicator available'}",
-            definition=cat["success_rule"].get(r.item, "Active Ageing Index: 35·D1 + 35·D2 + 10·D3 + 20·D4, / 100"))
+            definition=f"{rule}; indicators {r.indicator_set}" if pd.notna(r.indicator_set) else rule)
+        add(r.programme_id, r.item, r.arm, r.wave, COMPARABLE, r.comparable_value, None, None, None, "score 0-100",
+            why="" if pd.notna(r.comparable_value) else "not computed: no indicator shared by every arm and wave",
+            definition=f"{rule}; over the survey indicators every arm and wave share, for comparison: "
+                       f"{r.comparable_set}" if pd.notna(r.comparable_set) else rule)
     for r in data.impact.itertuples():
         estimated = pd.notna(r.estimate)
         add(r.programme_id, r.indicator, "participant", r.wave, r.method, r.estimate, r.ci_low, r.ci_high,
