@@ -133,3 +133,21 @@ def suppress(con: duckdb.DuckDBPyConnection, min_cell: int, *, protection: str |
     result = plan(structure, primary, min_cell, protection_width(min_cell, protection), share_patterns)
     write(con, result.hidden)
     return result
+
+
+def plan_metadata(result: Plan) -> dict:
+    """Aggregates of a plan for Dagster metadata: counts and widths, never a hidden value."""
+    from pipelines.disclosure.audit import AuditResult
+
+    table = result.findings.table
+    summary = AuditResult(targets=len(table), solved=result.findings.solved,
+                          widths=(table["high"] - table["low"]).astype(float), exact=table["exact"].astype(bool))
+    meta = summary.metadata()
+    return {
+        "protection width asked (attacker's max − min)": result.width,
+        "planning rounds": result.rounds,
+        "protected counts": meta["protected counts checked"],
+        "pinned after planning": int(table["pinned"].sum()),
+        "protection widths (attacker's max − min)": meta["protection widths (attacker's max − min)"],
+        "seconds (suppression planning)": round(result.seconds, 2),
+    }

@@ -16,9 +16,9 @@ thousands of tiny programmes one call at a time would cost far more in call over
 than in solving, so each round stacks many of them side by side — a copy of a unit
 per objective — into one block-diagonal program: a sum of objectives over disjoint
 blocks is optimised by optimising each block, so one call answers them all. The true
-data is a feasible point to start from; a first round with random objectives adds a
-few more per unit, and a target that two known points already set apart by the width
-is settled without a programme of its own. Every solution found joins its unit's pool.
+data is a feasible point to start from; two rounds push a random signed mix of each
+unit's open targets up and down, and a target that two known points already set apart
+by the width is settled without a programme of its own. Every solution found joins its unit's pool.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ DUAL_TOLERANCE = 1e-7
 # Every variable is capped so that no block of a stacked programme is unbounded (which
 # would leave the others unsolved); a range reaching the cap is reported as unbounded.
 CAP = 1e7
-TARGETS_PER_ROUND = 6  # per unit and round, each solved both ways
-RANDOM_COPIES = 2
+TARGETS_PER_ROUND = 12  # per unit and round, each solved both ways
+RANDOM_ROUNDS = 2
 
 
 class InfeasibleError(RuntimeError):
@@ -179,14 +179,19 @@ def attack_all(jobs: list[tuple[Problem, sparse.csr_matrix]], width: float, *, s
     out = [Ranges(np.zeros(t.shape[0]), np.zeros(t.shape[0]), np.ones(t.shape[0], dtype=bool)) for _, t in jobs]
     units = [u for j, (p, t) in enumerate(jobs) if t.shape[0] for u in _units(j, p, t)]
     rng = np.random.default_rng(seed)
-    active = [u for u in units if len(u.open(width))]
     calls = solved = 0
-    if active:  # a few random vertices per unit first
-        copies = [(u, sign * rng.uniform(0.5, 1.5, u.problem.size) * rng.choice([-1, 1], u.problem.size))
-                  for u in active for sign in (1.0, -1.0)[:RANDOM_COPIES]]
+    for _ in range(RANDOM_ROUNDS):  # push many targets at once: random signs and weights
+        active = [u for u in units if len(u.open(width))]
+        if not active:
+            break
+        copies = []
+        for u in active:
+            weights = rng.uniform(0.5, 1.5, len(u.low)) * rng.choice([-1.0, 1.0], len(u.low))
+            objective = np.asarray(u.targets.T @ weights).ravel()
+            copies += [(u, objective), (u, -objective)]
         for (unit, _), (x, _, _) in zip(copies, _solve_stacked(copies), strict=True):
             unit.learn(x)
-        calls, solved = 1, len(copies)
+        calls, solved = calls + 1, solved + len(copies)
     while active := [u for u in units if len(u.open(width))]:
         copies, asked = [], []
         for u in active:

@@ -76,79 +76,107 @@ class System:
         )
 
 
-def _csr(entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]], shape) -> sparse.csr_matrix:
-    if not entries:
-        return sparse.csr_matrix(shape)
-    r, c, v = (np.concatenate([np.asarray(x, dtype=float if i == 2 else np.int64) for x in parts])
-               for i, parts in enumerate(zip(*entries, strict=True)))
-    return sparse.csr_matrix((v, (r, c)), shape=shape)
+def _split(component: np.ndarray, rows: np.ndarray, cols: np.ndarray, values: np.ndarray,
+           shapes: dict[str, tuple[int, int]]) -> dict[str, sparse.csr_matrix]:
+    """One CSR matrix per component from global (component, local row, local column, value)."""
+    out = {}
+    order = np.argsort(component, kind="stable")
+    component, rows, cols, values = component[order], rows[order], cols[order], values[order]
+    names, starts = np.unique(component, return_index=True)
+    bounds = dict(zip(names, zip(starts, np.r_[starts[1:], len(component)], strict=True), strict=True))
+    for name, shape in shapes.items():
+        a, b = bounds.get(name, (0, 0))
+        out[name] = sparse.csr_matrix((values[a:b], (rows[a:b], cols[a:b])), shape=shape)
+    return out
 
 
 def build_systems(structure: Structure) -> dict[str, System]:
-    """One ``System`` per component of ``structure``."""
-    pieces = structure.pieces
-    members = structure.members.merge(pieces[["piece", "component", "group_id"]], on="piece")
-    sums = structure.sums.merge(pieces[["piece", "component"]], on="piece")
-    links = structure.links.merge(pieces[["piece", "component"]], on="piece")
-    def split(frame):
-        return {k: g for k, g in frame.groupby("component", sort=False)}
+    """One ``System`` per component of ``structure``, built for all components at once:
+    each variable and cell gets its place within its component, then the entries of
+    every matrix are split by component."""
+    cells = structure.rows.sort_values(["component", "row"]).set_index("row", drop=False)
+    cells["slot"] = cells.groupby("component").cumcount().to_numpy()
+    pieces = structure.pieces.sort_values(["component", "piece"])
+    pieces = pieces.assign(col=pieces.groupby("component").cumcount().to_numpy())
+    n_pieces = pieces.groupby("component").size()
+    sums = structure.sums.merge(pieces[["piece", "component", "col"]].rename(columns={"col": "piece_col"}),
+                                on="piece").sort_values(["component", "piece", "indicator"])
+    sums["col"] = n_pieces.reindex(sums["component"]).to_numpy() + sums.groupby("component").cumcount().to_numpy()
+    n_sums = sums.groupby("component").size()
+    distinct = cells[cells["distinct"]].copy()
+    distinct["col"] = (n_pieces.reindex(distinct["component"], fill_value=0).to_numpy()
+                       + n_sums.reindex(distinct["component"], fill_value=0).to_numpy()
+                       + distinct.groupby("component").cumcount().to_numpy())
+    names = sorted(set(cells["component"]))
+    size = {n: int(n_pieces.get(n, 0) + n_sums.get(n, 0) + (distinct["component"] == n).sum()) for n in names}
 
-    by = [split(f) for f in (pieces, members, sums, links)]
-    empty = [f.iloc[0:0] for f in (pieces, members, sums, links)]
-    return {name: _system(name, cells, *(b.get(name, e) for b, e in zip(by, empty, strict=True)))
-            for name, cells in structure.rows.groupby("component", sort=True)}
-
-
-def _system(name: str, cells: pd.DataFrame, pieces: pd.DataFrame, members: pd.DataFrame,
-            sums: pd.DataFrame, links: pd.DataFrame) -> System:
-    cells = cells.set_index("row", drop=False).copy()
-    cells["slot"] = np.arange(len(cells))
-    distinct = cells[cells["distinct"]]
-    n_pieces, n_sums = len(pieces), len(sums)
-    n_vars = n_pieces + n_sums + len(distinct)
-    piece_col = pd.Series(np.arange(n_pieces), index=pieces["piece"].to_numpy())
-    sums = sums.reset_index(drop=True).assign(col=n_pieces + np.arange(n_sums))
-    y_col = pd.Series(n_pieces + n_sums + np.arange(len(distinct)), index=distinct.index)
-
-    m = members.assign(col=piece_col.reindex(members["piece"]).to_numpy(),
-                       slot=cells["slot"].reindex(members["row"]).to_numpy(),
-                       indicator=cells["indicator"].reindex(members["row"]).to_numpy(),
-                       distinct=cells["distinct"].reindex(members["row"]).to_numpy())
+    # the three linear forms of every cell: denominator, numerator, total
+    m = structure.members.merge(pieces[["piece", "col", "group_id"]], on="piece")
+    m = m.assign(component=cells["component"].reindex(m["row"]).to_numpy(), slot=cells["slot"].reindex(m["row"]).to_numpy(),
+                 indicator=cells["indicator"].reindex(m["row"]).to_numpy(),
+                 distinct=cells["distinct"].reindex(m["row"]).to_numpy())
     additive = m[~m["distinct"]]
     hits = additive[additive["success"]]
     scored = m.merge(sums[["piece", "indicator", "col"]].rename(columns={"col": "scol"}), on=["piece", "indicator"])
-    entries = [(3 * additive["slot"] + DEN, additive["col"], np.ones(len(additive))),
-               (3 * hits["slot"] + NUM, hits["col"], np.ones(len(hits))),
-               (3 * distinct["slot"] + DEN, y_col.to_numpy(), np.ones(len(distinct))),
-               (3 * scored["slot"] + TOTAL, scored["scol"], np.ones(len(scored)))]
-    forms = _csr(entries, (3 * len(cells), n_vars))
+    parts = [(additive["component"], 3 * additive["slot"] + DEN, additive["col"], 1.0),
+             (hits["component"], 3 * hits["slot"] + NUM, hits["col"], 1.0),
+             (distinct["component"], 3 * distinct["slot"] + DEN, distinct["col"], 1.0),
+             (scored["component"], 3 * scored["slot"] + TOTAL, scored["scol"], 1.0)]
+    forms = _split(*_concat(parts), {n: (3 * int((cells["component"] == n).sum()), size[n]) for n in names})
 
+    # links between cliques (counts and score sums)
+    links = structure.links.merge(pieces[["piece", "component", "col"]], on="piece")
     counted = links[links["indicator"].isna()]
-    totalled = links[links["indicator"].notna()].merge(sums[["piece", "indicator", "col"]], on=["piece", "indicator"])
-    link_ids = {k: i for i, k in enumerate(sorted(set(links["link"])))}
-    link_forms = _csr([(counted["link"].map(link_ids), piece_col.reindex(counted["piece"]).to_numpy(), counted["sign"]),
-                       (totalled["link"].map(link_ids), totalled["col"], totalled["sign"])],
-                      (len(link_ids), n_vars))
+    totalled = links[links["indicator"].notna()].drop(columns="col").merge(
+        sums[["piece", "indicator", "col"]], on=["piece", "indicator"])
+    both = pd.concat([counted, totalled], ignore_index=True)
+    both["local"] = both.groupby("component")["link"].rank(method="dense").astype(int) - 1
+    n_links = both.groupby("component")["local"].max() + 1
+    link_forms = _split(both["component"].to_numpy(), both["local"].to_numpy(), both["col"].to_numpy(),
+                        both["sign"].to_numpy(float), {n: (int(n_links.get(n, 0)), size[n]) for n in names})
 
-    # score sums within their range; distinct counts between the largest group's and the sum
-    entries, k = [], 0
+    # structural rows: score sums within their range; distinct counts between the
+    # largest group's count and the sum of the groups'
+    parts = []
     for bound, sign in (("high", 1.0), ("low", -1.0)):
         finite = sums[np.isfinite(sums[bound])]
-        idx = np.arange(len(finite)) + k
-        entries.append((idx, finite["col"], np.full(len(finite), sign)))
-        entries.append((idx, piece_col.reindex(finite["piece"]).to_numpy(), -sign * finite[bound].to_numpy()))
-        k += len(finite)
-    for row, parts in m[m["distinct"]].groupby("row"):
-        y = y_col[row]
-        entries.append((np.full(len(parts) + 1, k), np.r_[parts["col"].to_numpy(), y],
-                        np.r_[-np.ones(len(parts)), 1.0]))
-        k += 1
-        for _, group in parts.groupby("group_id"):
-            entries.append((np.full(len(group) + 1, k), np.r_[group["col"].to_numpy(), y],
-                            np.r_[np.ones(len(group)), -1.0]))
-            k += 1
-    structural = _csr(entries, (k, n_vars))
+        key = finite["component"] + f"/{bound}/" + finite["piece"].astype(str) + "/" + finite["indicator"]
+        parts.append((finite["component"], key, finite["col"], np.full(len(finite), sign)))
+        parts.append((finite["component"], key, finite["piece_col"], -sign * finite[bound].to_numpy()))
+    spread = m[m["distinct"]].assign(y=distinct["col"].reindex(m.loc[m["distinct"], "row"]).to_numpy())
+    if len(spread):
+        whole = spread["component"] + "/sum/" + spread["row"].astype(str)
+        parts.append((spread["component"], whole, spread["col"], -1.0))
+        ys = spread.drop_duplicates("row")
+        parts.append((ys["component"], ys["component"] + "/sum/" + ys["row"].astype(str), ys["y"], 1.0))
+        each = spread["component"] + "/group/" + spread["row"].astype(str) + "/" + spread["group_id"]
+        parts.append((spread["component"], each, spread["col"], 1.0))
+        ys = spread.drop_duplicates(["row", "group_id"])
+        parts.append((ys["component"], ys["component"] + "/group/" + ys["row"].astype(str) + "/" + ys["group_id"],
+                      ys["y"], -1.0))
+    comp, key, col, val = _concat(parts)
+    frame = pd.DataFrame({"component": comp, "key": key})
+    local = (frame.groupby("component")["key"].rank(method="dense").astype(int) - 1).to_numpy()
+    n_structural = frame.assign(local=local).groupby("component")["local"].max() + 1
+    structural = _split(comp, local, col, val, {n: (int(n_structural.get(n, 0)), size[n]) for n in names})
 
-    truth = np.r_[pieces["n"].to_numpy(float), sums["total"].to_numpy(float), distinct["denominator"].to_numpy(float)]
-    lower = np.r_[np.zeros(n_pieces), np.full(n_sums, -np.inf), np.zeros(len(distinct))]
-    return System(name, cells, forms, link_forms, structural, np.zeros(k), lower, truth)
+    truth = {n: np.zeros(size[n]) for n in names}
+    lower = {n: np.zeros(size[n]) for n in names}
+    for frame, value in ((pieces, "n"), (sums, "total"), (distinct, "denominator")):
+        for name, group in frame.groupby("component"):
+            truth[name][group["col"].to_numpy()] = group[value].to_numpy(float)
+    for name, group in sums.groupby("component"):
+        lower[name][group["col"].to_numpy()] = -np.inf
+    by_component = dict(tuple(cells.groupby("component", sort=True)))
+    return {n: System(n, by_component[n], forms[n], link_forms[n], structural[n],
+                      np.zeros(structural[n].shape[0]), lower[n], truth[n]) for n in names}
+
+
+def _concat(parts):
+    """(component, row, column, value) arrays from parts whose value may be a scalar."""
+    comp = np.concatenate([np.asarray(c, dtype=object) for c, _, _, _ in parts]) if parts else np.zeros(0, object)
+    rows = np.concatenate([np.asarray(r) for _, r, _, _ in parts]) if parts else np.zeros(0)
+    cols = np.concatenate([np.asarray(c, dtype=np.int64) for _, _, c, _ in parts]) if parts else np.zeros(0, np.int64)
+    vals = np.concatenate([np.broadcast_to(np.asarray(v, dtype=float), (len(c),)) for c, _, _, v in parts]) \
+        if parts else np.zeros(0)
+    return comp, rows, cols, vals
