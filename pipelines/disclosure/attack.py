@@ -16,7 +16,7 @@ from pipelines.disclosure import rules
 from pipelines.disclosure.model import Structure
 from pipelines.disclosure.ranges import attack_all
 from pipelines.disclosure.system import System
-from pipelines.disclosure.targets import Targets, component_targets, contained, stating_cells
+from pipelines.disclosure.targets import Targets, component_targets, stating_cells
 
 AUDIT_WIDTH = 1.0  # pinned: the attacker knows the count to within ±0.5
 COLUMNS = ["component", "row", "what", "truth", "other", "low", "high", "exact", "pinned", "binding"]
@@ -76,18 +76,17 @@ def run(structure: Structure, systems: dict[str, System], hidden: set[int], min_
         binding = [ranges.binding.get(t, set()) if pinned[t] else None for t in range(len(table))]
         for t in np.flatnonzero(pinned):
             stating = stating_cells(systems[name], table.iloc[t], hidden)
-            if stating and contained(systems[name], table.iloc[t], stating):
-                pinned[t] = False
-            elif stating:
+            if stating:
                 recheck.append((len(frames), t, name, targets.forms[[t]], stating))
         frames.append(table.assign(pinned=pinned, binding=binding))
-    # A zero pinned only by the visible 0 % (100 %) cells of its indicator is exempt.
+    # A zero that the visible 0 % (100 %) cells of its indicator state by themselves
+    # (with no other published figure) is not a new disclosure: it is exempt.
     if recheck:
-        again = attack_all([(systems[name].problem(hidden | stating), form)
+        again = attack_all([(systems[name].problem(set(systems[name].cells.index) - stating), form)
                             for _, _, name, form, stating in recheck], width)
         calls, solved = calls + again[0].calls, solved + again[0].solved
         for (frame, t, *_), ranges in zip(recheck, again, strict=True):
-            if ranges.width[0] >= width:
+            if ranges.width[0] < width:
                 frames[frame].iat[t, frames[frame].columns.get_loc("pinned")] = False
     frames += known
     table = pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame(columns=COLUMNS)

@@ -83,7 +83,8 @@ def _split(component: np.ndarray, rows: np.ndarray, cols: np.ndarray, values: np
     order = np.argsort(component, kind="stable")
     component, rows, cols, values = component[order], rows[order], cols[order], values[order]
     names, starts = np.unique(component, return_index=True)
-    bounds = dict(zip(names, zip(starts, np.r_[starts[1:], len(component)], strict=True), strict=True))
+    ends = np.r_[starts[1:], len(component)] if len(starts) else np.zeros(0, dtype=np.int64)
+    bounds = dict(zip(names, zip(starts, ends, strict=True), strict=True))
     for name, shape in shapes.items():
         a, b = bounds.get(name, (0, 0))
         out[name] = sparse.csr_matrix((values[a:b], (rows[a:b], cols[a:b])), shape=shape)

@@ -13,9 +13,10 @@ is hidden, since two visible cells can be subtracted.
 
 A zero (or everyone-at-the-end) that visible cells already state is not a new
 disclosure ("0 % of the 40 in the programme" covers its parts): a pinned zero target
-is exempt when a visible cell stating 0 % (100 %, the same end) of its indicator
-contains it (``contained``), or when it is no longer pinned once those cells are set
-aside (``stating_cells``; the attack module re-runs it).
+is exempt when the visible cells stating 0 % (100 %, the same end) of its indicator
+pin it *by themselves*, with no other published figure (``stating_cells``; the attack
+module re-runs the target against those cells alone). A zero worked out by
+subtracting other figures from a visible 0 % is not exempt.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from pipelines.disclosure.model import ALL, COORDS, Structure
+from pipelines.disclosure.model import COORDS, Structure
 from pipelines.disclosure.system import DEN, NUM, TOTAL, System
 
 MEAN_AT_BOUND = 1e-9
@@ -128,24 +129,3 @@ def stating_cells(system: System, target: pd.Series, hidden: set[int]) -> set[in
         stating = same["value"] == cell["value"]
     return set(same.index[stating.to_numpy()])
 
-
-def contained(system: System, target: pd.Series, stating: set[int]) -> bool:
-    """True when one of the ``stating`` cells holds all of the target cell's people: each
-    of its coordinates is the target's, ``all``, or a value its whole parent shares
-    (1.3's people are all 65–74, so its 65–74 cell is its total)."""
-    cells = system.cells
-    cell = cells.loc[target["row"]]
-    keyed = system.keyed()
-    for row in stating:
-        other = cells.loc[row]
-        ok = True
-        for c in COORDS:
-            if other[c] in (ALL, cell[c]):
-                continue
-            parent = tuple(ALL if k == c else other[k] for k in COORDS)
-            if keyed.get((other["indicator"], *parent)) != other["denominator"]:
-                ok = False
-                break
-        if ok:
-            return True
-    return False
