@@ -18,11 +18,13 @@ import pytest
 from scipy import sparse
 
 from conftest import aai
+from pipelines import catalogue
 from pipelines.disclosure import audit as audit_module
 from pipelines.disclosure.audit import AuditResult, audit, audit_indicators
 from pipelines.disclosure.model import primary_cells, register_rules
 from pipelines.disclosure.ranges import Problem, attack
 from pipelines.indicators.build import build_indicators
+from pipelines.settings import DataRoot
 from pipelines.warehouse import Warehouse
 from test_indicators import load, survey_frame
 
@@ -275,8 +277,9 @@ def test_report_build_hides_a_figure_that_would_difference_to_a_small_count(tmp_
 # ---------------------------------------------------------------- the demo
 
 def test_audit_passes_on_the_demo(demo_root):
+    national = catalogue.national_indicators_for(DataRoot(demo_root))  # the root's own 4.1 and 4.2
     with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
-        result = audit(con, M, reports=demo_root / "processed" / "reports", with_impact=False)
+        result = audit(con, M, national=national, reports=demo_root / "processed" / "reports", with_impact=False)
     assert result.targets > 1000
     assert result.passed, [f"{f.source}: {f.cell}: {f.what}" for f in result.failures[:10]]
 

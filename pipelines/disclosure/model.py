@@ -113,20 +113,28 @@ def _rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     cliques = {key: _cliques(set(group["pattern"])) for key, group in rows.groupby(["block", "arm"])}
     rows["clique"] = [next(c for c in cliques[(b, a)] if set(p) <= set(c))
                       for b, a, p in zip(rows["block"], rows["arm"], rows["pattern"], strict=True)]
+    rows["members"] = [tuple(cliques[(b, a)][c]) for b, a, c in zip(rows["block"], rows["arm"], rows["clique"],
+                                                                      strict=True)]
     return rows.sort_values("row").reset_index(drop=True)
 
 
-def _cliques(patterns: set[tuple]) -> list[tuple]:
-    """The finest breakdowns; they must meet in one set of coordinates (a star), which
-    is what makes the pieces exact (see the module docstring)."""
+def _cliques(patterns: set[tuple]) -> dict[tuple, list[tuple]]:
+    """The finest breakdowns, as cliques that meet in one set of coordinates (a star),
+    which is what makes the pieces exact (see the module docstring): clique → the
+    finest breakdowns it joins. Two finest breakdowns that meet beyond what all share
+    (none do in the tables this pipeline builds) become one clique, their crossing."""
     finest = sorted(p for p in patterns if not any(set(p) < set(q) for q in patterns))
-    common = set.intersection(*(set(p) for p in finest))
-    for i, a in enumerate(finest):
-        for b in finest[i + 1:]:
-            if set(a) & set(b) != common:
-                raise ModelError(f"breakdowns {a} and {b} meet beyond {sorted(common)}: the model needs a "
-                                 "variable per crossing of them")
-    return finest
+    groups = [[p] for p in finest]
+    while True:
+        coords = [set().union(*map(set, g)) for g in groups]
+        common = set.intersection(*coords) if coords else set()
+        pair = next(((i, j) for i in range(len(groups)) for j in range(i + 1, len(groups))
+                     if coords[i] & coords[j] != common), None)
+        if pair is None:
+            break
+        i, j = pair
+        groups[i] += groups.pop(j)
+    return {tuple(c for c in COORDS if any(c in p for p in g)): g for g in groups}
 
 
 def _signatures(people: pd.DataFrame) -> pd.DataFrame:
@@ -148,16 +156,22 @@ def _pieces(rows: pd.DataFrame, signatures: pd.DataFrame) -> pd.DataFrame:
     frames = []
     sigs = signatures[["block", "age_band", "popset"]].drop_duplicates()
     sigs = sigs.assign(size=sigs["popset"].map(len), indicator=sigs["popset"]).explode("indicator")
-    for clique, group in rows.groupby("clique", sort=True):
+    for (clique, members), group in rows.groupby(["clique", "members"], sort=True):
         cols = list(clique)
-        present = group.loc[group["pattern"] == clique, ["component", "block", "arm", "wave", "indicator", *cols]]
-        by = ["component", "block", "arm", "wave", "popset", "size", *cols]
-        if "age_band" in cols:
-            part = sigs.merge(present, on=["block", "indicator", "age_band"])
-        else:
-            part = sigs.drop(columns="age_band").drop_duplicates().merge(present, on=["block", "indicator"])
-        part = part.groupby(by, as_index=False)["indicator"].nunique()
-        part = part.loc[part["indicator"] == part["size"], by].copy()
+        part = None
+        for pattern in members:  # the clique's cells: where every breakdown it joins has a row
+            own = list(pattern)
+            present = group.loc[group["pattern"] == pattern, ["component", "block", "arm", "wave", "indicator", *own]]
+            by = ["component", "block", "arm", "wave", "popset", "size", *own]
+            if "age_band" in own:
+                found = sigs.merge(present, on=["block", "indicator", "age_band"])
+            else:
+                found = sigs.drop(columns="age_band").drop_duplicates().merge(present, on=["block", "indicator"])
+            found = found.groupby(by, as_index=False)["indicator"].nunique()
+            found = found.loc[found["indicator"] == found["size"], by]
+            shared = [c for c in found.columns if part is not None and c in part.columns]
+            part = found if part is None else part.merge(found, on=shared)
+        part = part.copy()
         part["clique"] = [clique] * len(part)
         for c in COORDS:
             if c not in cols:
