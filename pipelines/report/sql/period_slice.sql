@@ -2,7 +2,7 @@
 -- stages to rebuild: groups started by the period's end (a group without a start date
 -- stays), the sessions of the period, and the survey waves completed by its end, each
 -- whole (a follow-up in the period is compared with the baseline before it). A wave is
--- a programme's wave across arms; it is complete when its last interview is dated by
+-- a programme's wave across arms, it is complete when its last interview is dated by
 -- the period's end, and one with no dated interview goes everywhere alike. So a wave's
 -- cells are the same in every report that shows them, and two reports cannot be
 -- differenced to the people interviewed between their ends (docs/disclosure.md).
