@@ -7,7 +7,7 @@ export AAI_DATA_DIR ?= $(CURDIR)/data
 # Dagster writes run storage here instead of scattering .tmp_dagster_home_* dirs.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo test dev lock sample bench clean
+.PHONY: setup demo test dev lock sample bench clean audit
 
 setup: $(STAMP)
 
@@ -30,6 +30,10 @@ demo: setup $(INSTANCE)
 
 test: setup $(INSTANCE)
 	$(BIN)/python -m pytest
+
+# The disclosure audit of the data root's warehouse and reports (docs/disclosure.md).
+audit: setup
+	$(BIN)/aai audit
 
 dev: setup $(INSTANCE)
 	$(BIN)/dagster dev
