@@ -416,9 +416,10 @@ def test_comparable_scores_use_the_indicators_every_arm_and_wave_share():
     2.1-2.4, at follow-up on 2.1-2.3, so only the comparable score (2.1-2.3 in both
     waves) may be set side by side; national figures never enter it."""
     connection = duckdb.connect()
-    followup = survey_frame(SURVEY, wave="followup1")
+    tripled = [(f"{pid}{copy}", *rest) for copy in "abc" for pid, *rest in SURVEY]  # enough people to be shown
+    followup = survey_frame(tripled, wave="followup1")
     followup["political_activity_12m"] = None
-    load(connection, pd.concat([survey_frame(SURVEY), followup], ignore_index=True), GROUPS, SESSIONS)
+    load(connection, pd.concat([survey_frame(tripled), followup], ignore_index=True), GROUPS, SESSIONS)
     national = pd.DataFrame({"country": ["BY", "BY"], "sex": ["all", "all"], "indicator": ["4.1", "4.2"],
                              "value": [40.0, 60.0], "year": ["2019"] * 2, "source": ["Belstat"] * 2})
     build_indicators(connection, min_cell=5, national=national)
