@@ -1,8 +1,9 @@
 """Run the indicator SQL against a DuckDB connection.
 
-Every number is computed by DuckDB from the SQL files beside this module; Python
-only reads the catalogue, fills the generated part of ``observations.sql`` from it,
-and loops the secondary-suppression round until it changes nothing.
+Every count and value is computed by DuckDB from the SQL files beside this module;
+Python reads the catalogue, fills the generated part of ``observations.sql`` from it,
+computes the intervals from per-group aggregates (``intervals.py``) and loops the
+secondary-suppression round until it changes nothing.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipelines import catalogue
+from pipelines.indicators.intervals import add_intervals
 from pipelines.settings import DEFAULT_MIN_CELL, MAX_MIN_CELL
 
 SQL_DIR = Path(__file__).parent
@@ -82,13 +82,6 @@ def create_recoverable_view(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql("recoverable")).fetchall()
 
 
-def _register_t_critical(con: duckdb.DuckDBPyConnection, max_df: int) -> None:
-    # DuckDB has no t quantile function: a lookup table of t(0.975, df) for every
-    # degrees of freedom a cell can have, joined on n − 1.
-    df = np.arange(1, max(max_df, 1) + 1)
-    _table_from_frame(con, "t_critical", pd.DataFrame({"df": df, "t": stats.t.ppf(0.975, df)}))
-
-
 def build_observations(con: duckdb.DuckDBPyConnection) -> int:
     """Create ``indicator_observations`` from ``survey`` and ``groups``; return its row count."""
     con.execute(observations_sql()).fetchall()
@@ -101,12 +94,8 @@ def build_indicator_table(con: duckdb.DuckDBPyConnection, min_cell: int) -> dict
         raise ValueError(f"min_cell must be from {DEFAULT_MIN_CELL} to {MAX_MIN_CELL}, got {min_cell}")
     register_catalogue(con)
     con.execute(sql("programme")).fetchall()
-    max_n = con.execute(
-        "SELECT greatest((SELECT count(*) FROM indicator_observations),"
-        " (SELECT count(*) FROM programme_observations))"
-    ).fetchall()[0][0]
-    _register_t_critical(con, max_n)
     con.execute(sql("indicators")).fetchall()
+    add_intervals(con)
     primary = con.execute(
         "UPDATE indicators SET suppressed = true WHERE denominator < $min_cell", {"min_cell": min_cell}
     ).fetchall()[0][0]
