@@ -1,0 +1,23 @@
+-- Participant aggregates for change and DiD: per follow-up wave, indicator, breakdown
+-- (classed at each interview, as in `indicators`: the total, each group, sex and age
+-- band), group (the cluster) and wave (cell 0 baseline, 1 follow-up): the count, the
+-- sum and the within-block sum of squares. 'unknown' breakdowns are kept: the caller
+-- estimates none of them but their sizes matter.
+SELECT
+    programme_id, wave, indicator,
+    CASE WHEN grouping(wave_group_id) = 1 THEN 'all' ELSE wave_group_id END AS group_id,
+    CASE WHEN grouping(wave_sex) = 1 THEN 'all' ELSE wave_sex END AS sex,
+    CASE WHEN grouping(wave_age_band) = 1 THEN 'all' ELSE wave_age_band END AS age_band,
+    cluster, cell,
+    count(*) AS n,
+    sum(value) AS total,
+    coalesce(var_pop(value), 0) * count(*) AS ss
+FROM impact_obs
+WHERE arm = 'participant'
+GROUP BY GROUPING SETS (
+    (programme_id, wave, indicator, cluster, cell),
+    (programme_id, wave, indicator, wave_group_id, cluster, cell),
+    (programme_id, wave, indicator, wave_sex, cluster, cell),
+    (programme_id, wave, indicator, wave_age_band, cluster, cell)
+)
+ORDER BY ALL
