@@ -36,7 +36,7 @@ SELECT
     CAST(a.lost AS INTEGER) AS cell,
     count(*) AS n,
     sum(o.value) AS total,
-    coalesce(var_pop(o.value), 0) * count(*) AS ss,
+    greatest(sum(o.value * o.value) - sum(o.value) * sum(o.value) / count(*), 0) AS ss,
     sum(o.value * o.value) AS sumsq
 FROM attrition_status AS a
 JOIN indicator_observations AS o

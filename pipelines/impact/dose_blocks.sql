@@ -5,7 +5,7 @@ SELECT
     p.programme_id, p.wave, p.indicator, t.tertile, p.cluster, 0 AS cell,
     count(*) AS n,
     sum(p.diff) AS total,
-    coalesce(var_pop(p.diff), 0) * count(*) AS ss,
+    greatest(sum(p.diff * p.diff) - sum(p.diff) * sum(p.diff) / count(*), 0) AS ss,
     min(t.sessions) AS sessions_min,
     max(t.sessions) AS sessions_max
 FROM impact_pairs AS p

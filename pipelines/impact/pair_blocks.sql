@@ -9,7 +9,7 @@ SELECT
     cluster, 0 AS cell,
     count(*) AS n,
     sum(diff) AS total,
-    coalesce(var_pop(diff), 0) * count(*) AS ss
+    greatest(sum(diff * diff) - sum(diff) * sum(diff) / count(*), 0) AS ss
 FROM impact_pairs
 GROUP BY GROUPING SETS (
     (programme_id, wave, indicator, cluster),

@@ -3,6 +3,9 @@
 -- band), group (the cluster) and wave (cell 0 baseline, 1 follow-up): the count, the
 -- sum and the within-block sum of squares. 'unknown' breakdowns are kept: the caller
 -- estimates none of them but their sizes matter.
+-- The sum of squares is Σy² − (Σy)²/n rather than var_pop: survey values are whole
+-- numbers, so both sums are exact in any order and a rerun gives the same figures
+-- (DuckDB sums in parallel; a citable figure must not change between identical runs).
 SELECT
     programme_id, wave, indicator,
     CASE WHEN grouping(wave_group_id) = 1 THEN 'all' ELSE wave_group_id END AS group_id,
@@ -11,7 +14,7 @@ SELECT
     cluster, cell,
     count(*) AS n,
     sum(value) AS total,
-    coalesce(var_pop(value), 0) * count(*) AS ss
+    greatest(sum(value * value) - sum(value) * sum(value) / count(*), 0) AS ss
 FROM impact_obs
 WHERE arm = 'participant'
 GROUP BY GROUPING SETS (

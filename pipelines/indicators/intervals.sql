@@ -8,6 +8,8 @@
 -- the groups). A comparison respondent has no group and is independent of the
 -- others, and so is a group when the indicator counts groups (groups still meeting):
 -- those rows have no cluster, and each cell keeps one block for them.
+-- The sum of squares is Σy² − (Σy)²/n: for whole-number values (every survey answer)
+-- both sums are exact whatever order DuckDB adds them in, so reruns agree to the bit.
 WITH
 observations AS (
     SELECT programme_id, country, region, group_id, arm, wave, sex, age_band, disability, indicator, value
@@ -39,7 +41,7 @@ blocks AS (
         bool_and(known_group) AS known_group,
         count(*) AS n,
         sum(value) AS total,
-        coalesce(var_pop(value), 0) * count(*) AS ss
+        greatest(sum(value * value) - sum(value) * sum(value) / count(*), 0) AS ss
     FROM clustered
     GROUP BY GROUPING SETS (
         (indicator, arm, wave, programme_id, cluster),
