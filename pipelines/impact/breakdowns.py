@@ -35,28 +35,32 @@ class Visibility:
         """True unless both wave cells of this breakdown and arm are visible in `indicators`."""
         return not all(self.shows(arm, wave, group_id, sex, age_band) for wave in ("baseline", self.wave))
 
-    def paired_blocked(self, pairs: pd.DataFrame, min_cell: int) -> dict[str, str]:
-        """column → reason, for each breakdown whose paired estimates must all be withheld.
 
-        ``pairs``: the number of pairs (``n0``) per part of every breakdown of this
-        indicator, programme and wave, 'unknown' included. The parts add up to the
-        total's pairs, so if any part is small or its cells are suppressed, publishing
-        the others and the total would give it away: no part of that breakdown is
-        estimated.
-        """
-        blocked = {}
-        for position, column in enumerate(BREAKDOWNS):
-            others = [c for c in BREAKDOWNS if c != column]
-            parts = pairs[(pairs[column] != ALL) & (pairs[others] == ALL).all(axis=1)]
-            small = ((parts["n0"] > 0) & (parts["n0"] < min_cell)).any()
-            hidden = False
-            for value in parts[column]:
-                key = [ALL, ALL, ALL]
-                key[position] = str(value)
-                hidden |= self.hidden(PARTICIPANT, *key)
-            if small or hidden:
-                word = WORDS[column]
-                blocked[column] = (f"paired change by {word} is withheld: one {word} has fewer than {min_cell} "
-                                   f"people in both waves or a suppressed cell, and its change could be worked "
-                                   f"out from the others and the total.")
-        return blocked
+def paired_blocked(pairs: pd.DataFrame, visible: frozenset, min_cell: int) -> dict[tuple, str]:
+    """(programme, wave, indicator, column) → reason, for each breakdown whose paired
+    estimates must all be withheld.
+
+    ``pairs``: the paired fits, with the number of pairs (``n0``) of every part of every
+    breakdown, 'unknown' included. The parts add up to the total's pairs, so if any part
+    is small or its cells are suppressed, publishing the others and the total would give
+    it away: no part of that breakdown is estimated.
+    """
+    keys = pairs[["programme_id", "wave", "indicator", *BREAKDOWNS]].astype(object).to_numpy()
+    sizes = pairs["n0"].to_numpy()
+    blocked: dict[tuple, str] = {}
+    for (programme, wave, indicator, *parts), n in zip(keys, sizes, strict=True):
+        split = [i for i, value in enumerate(parts) if value != ALL]
+        if len(split) != 1:
+            continue
+        column = BREAKDOWNS[split[0]]
+        key = (programme, wave, indicator, column)
+        if key in blocked:
+            continue
+        cells = [visible_key(indicator, programme, PARTICIPANT, w, group_id=parts[0], sex=parts[1],
+                             age_band=parts[2]) for w in ("baseline", wave)]
+        if 0 < n < min_cell or not all(c in visible for c in cells):
+            word = WORDS[column]
+            blocked[key] = (f"paired change by {word} is withheld: one {word} has fewer than {min_cell} people in "
+                            f"both waves or a suppressed cell, and its change could be worked out from the others "
+                            f"and the total.")
+    return blocked

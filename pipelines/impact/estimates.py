@@ -29,7 +29,7 @@ from statsmodels.stats.multitest import multipletests
 
 from pipelines.impact import power
 from pipelines.impact.attrition import attrition_rows
-from pipelines.impact.breakdowns import Visibility
+from pipelines.impact.breakdowns import BREAKDOWNS, Visibility, paired_blocked
 from pipelines.impact.change import change_row, paired_row
 from pipelines.impact.did import did_row
 from pipelines.impact.dose import dose_rows
@@ -125,42 +125,49 @@ def _plan(breakdowns: pd.DataFrame, change: pd.DataFrame, paired: pd.DataFrame, 
     counts = [c for c in plan.columns if c[:2] in ("c_", "p_", "d_", "k_")
               and c[2:] in ("n0", "n1", "n2", "n3", "n_clusters", "n_group_clusters", "n_groups")]
     plan[counts] = plan[counts].fillna(0)
-    return plan
+    # plain objects and floats: iterating extension arrays row by row is slow
+    return plan.astype({c: object for c in KEYS})
 
 
 class _Prefixed:
-    """Attribute access to one prefix of a plan row: ``_Prefixed(row, 'c_').n0``."""
+    """Attribute access to one prefix of a plan row: ``_Prefixed(row, columns, 'c_').n0``."""
 
-    def __init__(self, row, prefix: str):
-        self._row, self._prefix = row, prefix
+    __slots__ = ("_row", "_columns", "_prefix")
+
+    def __init__(self, row: tuple, columns: dict[str, int], prefix: str):
+        self._row, self._columns, self._prefix = row, columns, prefix
 
     def __getattr__(self, name: str):
-        return getattr(self._row, self._prefix + name)
+        return self._row[self._columns[self._prefix + name]]
 
 
 def estimate_rows(plan: pd.DataFrame, kinds: pd.DataFrame, spread: pd.Series, visible: frozenset,
-                  with_comparison: set, attrition: dict, paired_fits: pd.DataFrame, min_cell: int) -> list[dict]:
-    pairs_by = {key: part for key, part in paired_fits.groupby(INDICATOR, sort=False)}
+                  with_comparison: set, attrition: dict, blocked: dict, min_cell: int) -> list[dict]:
+    """The rows of every breakdown: change, paired change, and DiD where there is a comparison arm."""
+    columns = {name: i for i, name in enumerate(plan.columns)}
+    at = [columns[c] for c in (*INDICATOR, *BREAKDOWNS)]
+    names, spreads = kinds["name"].to_dict(), spread.to_dict()
     rows: list[dict] = []
-    for key, part in plan.groupby(INDICATOR, sort=True):
-        programme, wave, indicator = key
-        kind, name = kinds.loc[indicator, "kind"], kinds.loc[indicator, "name"]
-        sd = power.SHARE_SD if kind == "share" else float(spread.get(indicator, float("nan")))
-        vis = Visibility(visible, indicator, programme, wave)
-        blocked = vis.paired_blocked(pairs_by.get(key, paired_fits.iloc[:0]), min_cell)
-        has_comparison = (programme, wave) in with_comparison
-        for r in part.itertuples(index=False):
-            column = next((c for c, v in zip(("group_id", "sex", "age_band"), (r.group_id, r.sex, r.age_band),
-                                             strict=True) if v != ALL), None)
-            cell = Cell(programme, wave, indicator, kind, name, sd, r.group_id, r.sex, r.age_band, vis,
-                        paired_blocked=blocked.get(column) if column else None)
-            total = column is None
-            waves = _Prefixed(r, "c_")
-            rows.append(change_row(cell, waves, min_cell))
-            rows.append(paired_row(cell, _Prefixed(r, "p_"), waves, attrition.get(key) if total else None, min_cell))
-            if has_comparison:
-                fit = None if cell.single_group else _Prefixed(r, "d_")
-                rows.append(did_row(cell, waves, _Prefixed(r, "k_"), fit, min_cell))
+    key = None
+    # one conversion of the whole plan: per-group frames or itertuples cost more than the rows
+    for r in plan.to_numpy(dtype=object):
+        programme, wave, indicator, group_id, sex, age_band = (r[i] for i in at)
+        if key != (programme, wave, indicator):
+            key = (programme, wave, indicator)
+            kind, name = kinds.at[indicator, "kind"], names[indicator]
+            sd = power.SHARE_SD if kind == "share" else float(spreads.get(indicator, float("nan")))
+            vis = Visibility(visible, indicator, programme, wave)
+            has_comparison = (programme, wave) in with_comparison
+        column = next((c for c, v in zip(BREAKDOWNS, (group_id, sex, age_band), strict=True) if v != ALL), None)
+        cell = Cell(programme, wave, indicator, kind, name, sd, group_id, sex, age_band, vis,
+                    paired_blocked=blocked.get((*key, column)) if column else None)
+        waves = _Prefixed(r, columns, "c_")
+        rows.append(change_row(cell, waves, min_cell))
+        rows.append(paired_row(cell, _Prefixed(r, columns, "p_"), waves,
+                               attrition.get(key) if column is None else None, min_cell))
+        if has_comparison:
+            fit = None if cell.single_group else _Prefixed(r, columns, "d_")
+            rows.append(did_row(cell, waves, _Prefixed(r, columns, "k_"), fit, min_cell))
     return rows
 
 
@@ -186,7 +193,8 @@ def build_impact(con: duckdb.DuckDBPyConnection, min_cell: int | None = None) ->
     attrition, for_paired = attrition_rows(con, kinds, visible, min_cell)
     breakdowns = read(con, sql("breakdowns"))
     plan = _plan(breakdowns, change, paired, did)
-    estimates = frame(estimate_rows(plan, kinds, load_spread(con), visible, with_comparison, for_paired, paired,
+    blocked = paired_blocked(paired, visible, min_cell)
+    estimates = frame(estimate_rows(plan, kinds, load_spread(con), visible, with_comparison, for_paired, blocked,
                                     min_cell), IMPACT_ESTIMATES)
     if len(estimates):
         estimates = apply_bh(estimates)

@@ -18,7 +18,7 @@ import pandas as pd
 from pipelines.impact.inputs import read, sql
 from pipelines.impact.rules import ALL, raw_bounds
 from pipelines.inference import Singletons
-from pipelines.inference.frames import estimate_codes, estimate_index, fit_contrasts
+from pipelines.inference.frames import estimate_codes, estimate_index, fit_contrasts, read_blocks
 
 KEYS = ["programme_id", "wave", "indicator", "group_id", "sex", "age_band"]
 CHANGE = np.array([-1.0, 1.0])
@@ -39,18 +39,19 @@ def bounds(index: pd.MultiIndex, kinds: pd.DataFrame, *, change: bool = False) -
     return low, high
 
 
-def fit_change(con: duckdb.DuckDBPyConnection, kinds: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(change fits, the participant blocks they came from) per KEYS."""
-    blocks = read(con, sql("wave_blocks"))
-    index = estimate_index(KEYS, blocks)
-    fits = fit_contrasts(index, blocks, 2, CHANGE, *bounds(index, kinds))
-    return fits, blocks
+def fit_change(con: duckdb.DuckDBPyConnection, kinds: pd.DataFrame) -> tuple[pd.DataFrame, tuple]:
+    """(change fits per KEYS, the participant blocks they came from as (keys, rows))."""
+    keys, rows = read_blocks(con, sql("wave_blocks"), KEYS)
+    index = pd.MultiIndex.from_frame(keys[KEYS])
+    fits = fit_contrasts(index, rows, 2, CHANGE, *bounds(index, kinds), block_codes=rows["estimate"].to_numpy())
+    return fits, (keys, rows)
 
 
 def fit_paired(con: duckdb.DuckDBPyConnection, kinds: pd.DataFrame) -> pd.DataFrame:
-    blocks = read(con, sql("pair_blocks"))
-    index = estimate_index(KEYS, blocks)
-    return fit_contrasts(index, blocks, 1, [1.0], *bounds(index, kinds, change=True))
+    keys, rows = read_blocks(con, sql("pair_blocks"), KEYS)
+    index = pd.MultiIndex.from_frame(keys[KEYS])
+    return fit_contrasts(index, rows, 1, [1.0], *bounds(index, kinds, change=True),
+                         block_codes=rows["estimate"].to_numpy())
 
 
 def comparison_singletons(frame: pd.DataFrame, codes: np.ndarray) -> Singletons:
@@ -67,12 +68,17 @@ def comparison_singletons(frame: pd.DataFrame, codes: np.ndarray) -> Singletons:
     return Singletons(codes, members, frame["people"].to_numpy(float), total, cross)
 
 
-def fit_did(con: duckdb.DuckDBPyConnection, kinds: pd.DataFrame, participant_blocks: pd.DataFrame) -> pd.DataFrame:
+def fit_did(con: duckdb.DuckDBPyConnection, kinds: pd.DataFrame, participant_blocks: tuple) -> pd.DataFrame:
     """DiD fits for the total, each sex and each age band (a group's DiD is never tested,
     so its comparison cells come from the total's row: ``n0``, ``n2``, ``mean0``, ``mean2``)."""
     comparison = read(con, sql("comparison"))
-    participants = participant_blocks[participant_blocks["group_id"] == ALL]
-    participants = participants.assign(cell=PARTICIPANT_CELLS[participants["cell"].to_numpy()])
-    index = estimate_index(KEYS, participants, comparison)
+    keys, rows = participant_blocks
+    whole = keys.loc[keys["group_id"] == ALL, KEYS]
+    index = estimate_index(KEYS, whole, comparison)
+    position = np.full(len(keys), -1, np.int64)
+    position[whole.index.to_numpy()] = estimate_codes(index, whole)
+    codes = position[rows["estimate"].to_numpy()]
+    participants = rows[codes >= 0].assign(cell=lambda r: PARTICIPANT_CELLS[r["cell"].to_numpy()])
     singles = comparison_singletons(comparison, estimate_codes(index, comparison))
-    return fit_contrasts(index, participants, 4, DID, *bounds(index, kinds), singles=singles)
+    return fit_contrasts(index, participants, 4, DID, *bounds(index, kinds), singles=singles,
+                         block_codes=codes[codes >= 0])

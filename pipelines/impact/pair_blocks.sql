@@ -17,4 +17,3 @@ GROUP BY GROUPING SETS (
     (programme_id, wave, indicator, sex, cluster),
     (programme_id, wave, indicator, age_band, cluster)
 )
-ORDER BY ALL

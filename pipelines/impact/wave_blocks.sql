@@ -23,4 +23,3 @@ GROUP BY GROUPING SETS (
     (programme_id, wave, indicator, wave_sex, cluster, cell),
     (programme_id, wave, indicator, wave_age_band, cluster, cell)
 )
-ORDER BY ALL

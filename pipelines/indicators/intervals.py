@@ -16,7 +16,8 @@ are correlated and a programme's cell holds far less information than its head c
   when every cluster is one person), and the plain Wilson interval for shares.
 
 Counts and sums have no interval. Everything is computed from per-(cell, cluster)
-aggregates (``intervals.sql``) and written back to the cells with one UPDATE.
+aggregates (``intervals.sql``, read as numbers by ``frames.read_blocks``) and written
+back to the cells with one UPDATE.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import pandas as pd
 
 from pipelines import catalogue
 from pipelines.inference import MIN_CLUSTERS, Blocks, cr2, level_interval, scale_family
+from pipelines.inference.frames import read_blocks
 from pipelines.inference.levels import METHODS, SHARE
 
 INTERVALS_SQL = Path(__file__).parent / "intervals.sql"
@@ -49,18 +51,23 @@ UPDATE_SQL = (
 )
 
 
-def cell_intervals(blocks: pd.DataFrame) -> pd.DataFrame:
-    """One row per cell: its keys and the interval columns (see the module docstring)."""
-    cell = blocks.groupby(CELL_KEYS, sort=False).ngroup().to_numpy()
-    first = blocks.drop_duplicates(CELL_KEYS)
-    cells = first[CELL_KEYS].reset_index(drop=True)
+def cell_intervals(keys: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
+    """One row per cell: its keys and the interval columns (see the module docstring).
+
+    ``keys``: the cells, in the order of the ``estimate`` codes of ``blocks``;
+    ``blocks``: per cell and cluster (NULL for independent units) n, total, ss and
+    whether the cluster is a named group (``frames.read_blocks``).
+    """
+    cell = blocks["estimate"].to_numpy()
+    cells = keys[CELL_KEYS].reset_index(drop=True)
     size = len(cells)
     n = np.bincount(cell, blocks["n"], size)
     mean = np.bincount(cell, blocks["total"], size) / n
     ss_within = np.bincount(cell, blocks["ss"], size)
-    clustered = (first["cluster"].notna() & (first["group_id"] == "all")).to_numpy()
-    groups = np.bincount(cell, blocks["known_group"].astype(float) * blocks["cluster"].notna(), size)
-    clusters = np.bincount(cell, blocks["cluster"].notna().astype(float), size)
+    grouped = blocks["cluster"].notna().to_numpy()
+    clustered = (np.bincount(cell, grouped, size) > 0) & (cells["group_id"] == "all").to_numpy()
+    groups = np.bincount(cell, blocks["known_group"].to_numpy(bool) & grouped, size)
+    clusters = np.bincount(cell, grouped, size)
 
     # independent people: CR2 with one-person clusters is s²/n with n − 1 df
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -70,7 +77,7 @@ def cell_intervals(blocks: pd.DataFrame) -> pd.DataFrame:
     if in_cluster.any():
         codes, order = pd.factorize(cell[in_cluster])
         fit = cr2(np.ones((len(order), 1)), Blocks(
-            codes, pd.factorize(blocks["cluster"].to_numpy()[in_cluster])[0], np.zeros(len(codes), np.int64),
+            codes, blocks["cluster"].to_numpy()[in_cluster].astype(np.int64), np.zeros(len(codes), np.int64),
             blocks["n"].to_numpy(float)[in_cluster], blocks["total"].to_numpy(float)[in_cluster],
             blocks["ss"].to_numpy(float)[in_cluster]))
         variance[order] = fit.se**2
@@ -104,10 +111,10 @@ def cell_intervals(blocks: pd.DataFrame) -> pd.DataFrame:
 
 def add_intervals(con: duckdb.DuckDBPyConnection) -> int:
     """Fill the interval columns of ``indicators``; return how many cells have an interval."""
-    blocks = con.execute(INTERVALS_SQL.read_text(encoding="utf-8")).df()
+    keys, blocks = read_blocks(con, INTERVALS_SQL.read_text(encoding="utf-8"), CELL_KEYS)
     if blocks.empty:
         return 0
-    intervals = cell_intervals(blocks)
+    intervals = cell_intervals(keys, blocks)
     con.register("cell_intervals_df", intervals.astype({"n_clusters": "Int64"}))
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE cell_intervals AS SELECT * FROM cell_intervals_df").fetchall()

@@ -75,4 +75,3 @@ WHERE (all_programmes = 1 OR programme_id IS NOT NULL)
   AND (all_sexes = 1 OR sex IS NOT NULL)
   AND (all_ages = 1 OR age_band IS NOT NULL)
   AND (all_disability = 1 OR disability IS NOT NULL)
-ORDER BY indicator, programme_id, country, region, group_id, arm, wave, sex, age_band, disability, cluster

@@ -1,18 +1,22 @@
 """From aggregate frames (as SQL returns them) to one table of tested contrasts.
 
 An estimate is identified by the values of some key columns (programme, wave,
-indicator, breakdown…). The aggregate frames carry those keys plus ``cluster, cell, n,
-total, ss``; ``fit_contrasts`` numbers the estimates, runs the CR2 engine once over all
-of them, and returns one row per estimate with the contrast, its standard error,
-degrees of freedom, interval, p-value and minimum detectable effect, the number of
-clusters (``n_clusters``, one-person clusters included), of group clusters
-(``n_group_clusters``) and of named groups (``n_groups``), and each cell's size and mean.
+indicator, breakdown…). ``read_blocks`` runs an aggregate query and returns its keys
+once per estimate and its rows as numbers only (estimate code, cluster code, cell,
+``n, total, ss``): with millions of (estimate, group, cell) rows, repeating the key
+strings on every row would cost more memory than everything else. ``fit_contrasts``
+runs the CR2 engine once over all estimates and returns one row per estimate with the
+contrast, its standard error, degrees of freedom, interval, p-value and minimum
+detectable effect, the number of clusters (``n_clusters``, one-person clusters
+included), of group clusters (``n_group_clusters``) and of named groups
+(``n_groups``), and each cell's size and mean.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -20,6 +24,26 @@ from pipelines.inference.contrast import contrast_range, mde, t_test
 from pipelines.inference.cr2 import Blocks, Singletons, cr2
 
 UNKNOWN_GROUP = "unknown"
+
+
+NUMBER_ROWS = "CREATE OR REPLACE TEMP TABLE numbered_blocks AS SELECT dense_rank() OVER (ORDER BY {keys}) - 1 " \
+              "AS estimate, * FROM ({query})"
+KEYS_OF_ROWS = "SELECT DISTINCT estimate, {keys} FROM numbered_blocks ORDER BY estimate"
+ROWS_AS_NUMBERS = (
+    "SELECT estimate, CASE WHEN cluster IS NOT NULL THEN dense_rank() OVER (ORDER BY cluster) END AS cluster, "
+    "coalesce(cluster = '" + UNKNOWN_GROUP + "', false) AS unknown_group, * EXCLUDE (estimate, cluster, {keys}) "
+    "FROM numbered_blocks ORDER BY ALL")
+
+
+def read_blocks(con: duckdb.DuckDBPyConnection, query: str, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(keys: one row per estimate code, in code order; rows: the query's rows with the
+    keys replaced by ``estimate`` and the cluster by a number, NULL when it was NULL,
+    plus ``unknown_group``). ``keys`` are column names of the stage's own SQL."""
+    columns = ", ".join(keys)
+    con.execute(NUMBER_ROWS.format(keys=columns, query=query)).fetchall()
+    key_frame = con.execute(KEYS_OF_ROWS.format(keys=columns)).df()
+    rows = con.execute(ROWS_AS_NUMBERS.format(keys=columns)).df()
+    return key_frame, rows
 
 
 def estimate_index(keys: list[str], *frames: pd.DataFrame) -> pd.MultiIndex:
@@ -54,8 +78,10 @@ def group_counts(frame: pd.DataFrame, codes: np.ndarray, size: int) -> tuple[np.
     (not 'unknown', the people whose group was not recorded)."""
     if frame.empty:
         return np.zeros(size, np.int64), np.zeros(size, np.int64)
-    pairs = pd.DataFrame({"code": codes, "cluster": frame["cluster"].to_numpy()}).drop_duplicates()
-    known = pairs["cluster"].notna() & (pairs["cluster"] != UNKNOWN_GROUP)
+    unknown = frame["unknown_group"] if "unknown_group" in frame else frame["cluster"] == UNKNOWN_GROUP
+    pairs = pd.DataFrame({"code": codes, "cluster": frame["cluster"].to_numpy(),
+                          "unknown": unknown.to_numpy(bool)}).drop_duplicates(["code", "cluster"])
+    known = pairs["cluster"].notna() & ~pairs["unknown"]
     return (np.bincount(pairs["code"], minlength=size).astype(np.int64),
             np.bincount(pairs.loc[known, "code"], minlength=size).astype(np.int64))
 
