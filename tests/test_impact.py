@@ -556,3 +556,18 @@ def test_dose_counts_sessions_in_every_group_of_the_programme():
     con.execute("insert into groups values ('G2', 'P1', 'BY', 'Grodno', null, 'staff_led')").fetchall()
     doses = load_doses(con).set_index("participant_id")["sessions"]
     assert doses["p0"] == 4 and doses["p1"] == 0  # G1 keeps a register: p1 attended none
+
+
+def test_dose_with_fewer_than_four_groups_is_described():
+    rows, att = [], []
+    for i in range(30):
+        group = f"G{i % 3}"
+        rows.append(obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 50, group=group))
+        rows.append(obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 50 + i / 5 + (i % 4), group=group))
+        att += [(group, pd.Timestamp("2024-02-01") + pd.Timedelta(days=k), f"p{i}", True) for k in range(i)]
+    attendance = pd.DataFrame(att, columns=["group_id", "session_date", "participant_id", "attended"])
+    dose = build_impact(warehouse(rows, attendance=attendance), 5).dose_response
+    assert list(dose["n"]) == [10, 10, 10] and dose["change"].notna().all()
+    assert dose["ci_low"].isna().all() and dose["trend_slope"].isna().all() and dose["trend_p"].isna().all()
+    assert (dose["note"] == "No interval for this third: its people are in fewer than 4 groups. "
+                            "No trend test: fewer than 4 groups.").all()

@@ -38,6 +38,7 @@ THIRD_KEYS = ["programme_id", "wave", "indicator", "tertile"]
 TREND_KEYS = ["programme_id", "wave", "indicator"]
 SUPPRESSED_NOTE = ("Not estimated: the programme's cell is suppressed in the indicators table to protect a "
                    "small neighbouring cell.")
+FEW_GROUPS_THIRD = f"No interval for this third: its people are in fewer than {MIN_CLUSTERS} groups."
 SMALL_NOTE = ("Not estimated: every attendance third, and the people whose attendance is unknown (if any), need "
               "at least {min_cell} people; otherwise a small third could be worked out from the others and the "
               "paired total.")
@@ -136,7 +137,8 @@ def dose_rows(con: duckdb.DuckDBPyConnection, kinds: pd.DataFrame, visible: froz
             rows += _withheld(group, SMALL_NOTE.format(min_cell=min_cell))
         else:
             values, note = _trend(trend.loc[key], factor, len(part))
-            for row in group:
-                row.update(values, note=note)
+            for row, groups in zip(group, part["n_groups"], strict=True):
+                parts = [FEW_GROUPS_THIRD if groups < MIN_CLUSTERS else None, note]
+                row.update(values, note=" ".join(p for p in parts if p) or None)
             rows += group
     return rows
