@@ -96,15 +96,6 @@ class Blocks:
         return cls(level[0].astype(np.int64), pd.factorize(level[1])[0].astype(np.int64), level[2].astype(np.int64),
                    n, total, ss)
 
-    @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> "Blocks":
-        """Columns ``estimate, cluster, cell, n, total, ss``; cluster may be any hashable."""
-        if frame.empty:
-            return cls.empty()
-        return cls(frame["estimate"].to_numpy(np.int64), pd.factorize(frame["cluster"])[0].astype(np.int64),
-                   frame["cell"].to_numpy(np.int64), frame["n"].to_numpy(float), frame["total"].to_numpy(float),
-                   frame["ss"].to_numpy(float))
-
 
 @dataclass(frozen=True)
 class Singletons:
