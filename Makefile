@@ -7,7 +7,7 @@ export AAI_DATA_DIR ?= $(CURDIR)/data
 # Dagster writes run storage here instead of scattering .tmp_dagster_home_* dirs.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo test dev lock sample bench clean audit
+.PHONY: setup demo test dev lock sample bench bench-inference clean audit
 
 setup: $(STAMP)
 
@@ -43,6 +43,10 @@ sample: setup
 
 bench: setup
 	$(BIN)/python -m bench.ingest
+
+# Coverage study of the published intervals (docs/impact.md, "Coverage study"), about 6 minutes on 2 cores.
+bench-inference: setup
+	$(BIN)/python -m bench.inference
 
 # Re-resolve requirements.lock from pyproject.toml (needs network to PyPI).
 lock: setup

@@ -284,9 +284,6 @@ def test_audit_passes_on_the_demo(demo_root):
     assert result.passed, [f"{f.source}: {f.cell}: {f.what}" for f in result.failures[:10]]
 
 
-@pytest.mark.xfail(strict=True, reason="the impact stage still publishes sizes that pin baseline-only and "
-                                       "follow-up-only counts (issue #10); when this passes, set "
-                                       "disclosure.assets.IMPACT_CHECK_BLOCKING and drop this marker")
 def test_impact_sizes_pin_nothing_on_the_demo(demo_root):
     result = AuditResult()
     with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:

@@ -11,8 +11,10 @@ from datetime import date
 
 import dagster as dg
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
+from reference_cr2 import block_icc, explicit_cr2
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
@@ -21,7 +23,8 @@ from pipelines.disclosure import domains
 from pipelines.disclosure.audit import AuditResult, audit_indicators
 from pipelines.disclosure.model import primary_cells, register_rules
 from pipelines.indicators import assets
-from pipelines.indicators.build import build_indicators
+from pipelines.indicators.build import build_indicators, sql
+from pipelines.indicators.intervals import FEW_GROUPS_NOTE
 from pipelines.warehouse import Warehouse
 
 GROUP_COLUMNS = [
@@ -322,35 +325,89 @@ def test_programme_outputs_per_group_and_empty_group(con):
 
 # ---------------------------------------------------------------- intervals
 
-def test_wilson_intervals_match_statsmodels(con):
-    shares = con.execute(
-        "SELECT i.numerator, i.denominator, i.ci_low, i.ci_high FROM indicators AS i "
-        "JOIN (SELECT * FROM (VALUES ('1.4'), ('2.1'), ('3.2'), ('P.lonely'), ('P.groups_meeting'))) AS k(code) "
-        "ON k.code = i.indicator"
-    ).fetchall()
-    assert len(shares) > 10
-    for numerator, denominator, low, high in shares:
-        expected = proportion_confint(numerator, denominator, alpha=0.05, method="wilson")
-        assert (low, high) == pytest.approx((100 * expected[0], 100 * expected[1]), abs=1e-9)
+def test_programme_cells_of_two_groups_have_no_interval_and_say_why(con):
+    for indicator, wave in (("2.1", "baseline"), ("P.who5_mean", "baseline"), ("P.attendance_rate", "all")):
+        row = cell(con, indicator, wave=wave)
+        assert pd.isna(row["ci_low"]) and pd.isna(row["ci_high"]) and row["interval_method"] is None
+        assert row["interval_note"] == FEW_GROUPS_NOTE and row["n_clusters"] == 2
+        assert "fewer than 4 groups" in row["interval_note"]
 
 
-def test_t_intervals_match_scipy(con):
-    values = con.execute(
-        "SELECT value FROM indicator_observations WHERE indicator = 'P.who5_mean' AND arm = 'participant'"
-    ).fetchall()
-    sample = [v[0] for v in values]
-    low, high = stats.t.interval(0.95, len(sample) - 1, loc=sum(sample) / len(sample), scale=stats.sem(sample))
-    row = cell(con, "P.who5_mean")
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), abs=1e-9)
+def test_group_and_comparison_cells_treat_people_as_independent(con):
+    # shares: the plain Wilson interval of statsmodels
+    for indicator in ("2.1", "3.2", "P.lonely", "P.srh_good"):
+        row = cell(con, indicator, group_id="G2", country="BY", region="Minsk")
+        expected = proportion_confint(row["numerator"], row["denominator"], alpha=0.05, method="wilson")
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * expected[0], 100 * expected[1]), abs=1e-9)
+        assert row["interval_method"] == "wilson" and pd.isna(row["df"]) and pd.isna(row["n_clusters"])
+    lone = cell(con, "P.srh_good", arm="comparison")  # c1, in good health
+    assert (lone["ci_low"], lone["ci_high"]) == pytest.approx(
+        tuple(100 * x for x in proportion_confint(1, 1, method="wilson")))
+    # a bounded score: Wilson on the effective n of the rescaled mean, s²/n with n − 1 df, by hand
+    values = [v[0] for v in con.execute(
+        "SELECT value FROM indicator_observations WHERE indicator = 'P.who5_mean' AND group_id = 'G1'").fetchall()]
+    n, mean, var = len(values), sum(values) / len(values), stats.tvar(values)
+    p = mean / 100
+    n_star = p * (1 - p) / (var / n / 100**2) * (1.959963984540054 / stats.t.ppf(0.975, n - 1)) ** 2
+    low, high = proportion_confint(p * n_star, n_star, alpha=0.05, method="wilson")
+    row = cell(con, "P.who5_mean", group_id="G1", country="BY", region="Grodno")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * low, 100 * high), abs=1e-9)
+    assert row["interval_method"] == "bounded_wilson" and row["df"] == n - 1
 
 
-def test_counts_have_no_interval_and_a_single_value_no_t_interval(con):
+def test_counts_have_no_interval_and_a_single_value_no_mean_interval(con):
     reached = cell(con, "P.reached", wave="all")
-    assert pd.isna(reached["ci_low"]) and pd.isna(reached["ci_high"])
+    assert pd.isna(reached["ci_low"]) and pd.isna(reached["ci_high"]) and reached["interval_note"] is None
     lone = con.execute(
-        "SELECT ci_low, ci_high FROM indicators WHERE indicator = 'P.ucla_mean' AND denominator = 1"
-    ).fetchall()
-    assert lone and all(low is None and high is None for low, high in lone)
+        "SELECT ci_low, ci_high, interval_note FROM indicators WHERE indicator = 'P.ucla_mean' AND denominator = 1 "
+        "AND group_id <> 'all'").fetchall()
+    assert lone and all(low is None and high is None for low, high, _ in lone)
+    assert {note for _, _, note in lone} == {"No interval: a single respondent."}
+
+
+def test_every_share_and_mean_cell_has_an_interval_or_says_why(con):
+    missing = con.execute(
+        "SELECT count(*) FROM indicators AS i JOIN indicator_catalogue AS k ON k.code = i.indicator "
+        "WHERE k.kind IN ('share', 'mean') AND i.ci_low IS NULL AND i.interval_note IS NULL").fetchall()[0][0]
+    assert missing == 0
+
+
+# Five groups: the programme's cells are clustered, CR2 with groups as clusters.
+FIVE_GROUPS = {"r1": "G1", "r2": "G1", "r3": "G2", "r4": "G2", "r5": "G3", "r6": "G3", "r7": "G3",
+               "r8": "G4", "r9": "G4", "r10": "G5", "r11": "G5", "r12": "G5"}
+
+
+@pytest.fixture(scope="module")
+def five_groups_con():
+    connection = duckdb.connect()
+    survey = survey_frame(SURVEY)
+    survey["group_id"] = survey["participant_id"].map(FIVE_GROUPS)
+    extra = [(g, "PRG", g, "BY", "Brest", "urban", "older_people", date(2024, 1, 1), None, "staff_led")
+             for g in ("G4", "G5")]
+    load(connection, survey, GROUPS + extra, SESSIONS)
+    build_indicators(connection, min_cell=5)
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize("indicator, low, high", [("2.1", 0, 1), ("P.srh_good", 0, 1), ("P.ucla_mean", 3, 9)])
+def test_clustered_cells_are_cr2_with_korn_graubard_wilson(five_groups_con, indicator, low, high):
+    obs = five_groups_con.execute(
+        "SELECT group_id, value FROM indicator_observations WHERE indicator = $i AND arm = 'participant'",
+        {"i": indicator}).fetchdf()
+    cluster, y = obs["group_id"].to_numpy(), obs["value"].to_numpy()
+    zeros = np.zeros(len(y), int)
+    est, se, df = explicit_cr2(cluster, zeros, y, [1.0], 1, block_icc(cluster, zeros, y))
+    width = high - low
+    p = (est - low) / width
+    n_star = p * (1 - p) / (se / width) ** 2 * (1.959963984540054 / stats.t.ppf(0.975, df)) ** 2
+    ci = proportion_confint(p * n_star, n_star, alpha=0.05, method="wilson")
+    factor = 100 if indicator != "P.ucla_mean" else 1
+    row = cell(five_groups_con, indicator)
+    expected = tuple(factor * (low + width * x) for x in ci)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(expected, abs=1e-9)
+    assert row["df"] == pytest.approx(df, abs=0.005) and row["n_clusters"] == 5
+    assert row["interval_method"] == ("cluster_kg_wilson" if factor == 100 else "cluster_kg_bounded_wilson")
 
 
 # ---------------------------------------------------------------- suppression
@@ -365,7 +422,8 @@ def test_small_cells_are_suppressed_and_blank_in_public_view(con):
         "AND sex = 'all' AND age_band = 'all' AND disability = 'all' AND arm = 'participant'"
     ).fetchdf().iloc[0]
     assert public["suppressed"]
-    assert all(pd.isna(public[c]) for c in ["numerator", "denominator", "value", "ci_low", "ci_high"])
+    assert all(pd.isna(public[c]) for c in ["numerator", "denominator", "value", "ci_low", "ci_high",
+                                            "interval_method", "n_clusters", "df", "interval_note"])
 
 
 def test_a_share_of_fewer_than_twice_the_minimum_is_hidden(con):

@@ -2,12 +2,8 @@
 
 - ``disclosure_audit`` on ``impact_estimates`` (blocking): ``indicators_public`` and
   ``domain_scores`` attacked together; it runs before the report is drawn from them.
-- ``impact_sizes_protected`` on ``impact_estimates``: the impact tables' published
-  sizes (``n``, attrition counts, dose thirds) with the visible denominators. Not
-  blocking until the impact stage withholds the sizes it now publishes (issue #10:
-  paired and change sizes next to visible denominators give baseline-only counts of
-  1 … m−1); ``IMPACT_CHECK_BLOCKING`` turns it on, and a strict expected failure in
-  tests/test_disclosure.py says when it should be.
+- ``impact_sizes_protected`` on ``impact_estimates`` (blocking): the impact tables'
+  published sizes (``n``, attrition counts, dose thirds) with the visible denominators.
 - ``reports_disclosure_audit`` on ``report``: every ``headline_figures.json`` under
   ``processed/reports/``, including reports of other periods, differenced.
 
@@ -29,7 +25,6 @@ from pipelines.warehouse import Warehouse
 
 CHECK_DISCLOSURE_AUDIT = "disclosure_audit"
 CHECK_IMPACT_SIZES = "impact_sizes_protected"
-IMPACT_CHECK_BLOCKING = False
 CHECK_REPORTS_DISCLOSURE_AUDIT = "reports_disclosure_audit"
 
 
@@ -44,7 +39,7 @@ def disclosure_audit(warehouse: Warehouse) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=result.passed, metadata=result.metadata())
 
 
-@dg.asset_check(asset=dg.AssetKey("impact_estimates"), name=CHECK_IMPACT_SIZES, blocking=IMPACT_CHECK_BLOCKING,
+@dg.asset_check(asset=dg.AssetKey("impact_estimates"), name=CHECK_IMPACT_SIZES, blocking=True,
                 additional_deps=["attrition", "dose_response"])
 def impact_sizes_protected(warehouse: Warehouse) -> dg.AssetCheckResult:
     """The impact tables' sizes, with the visible denominators, pin no count of 1 … m−1 people."""

@@ -7,9 +7,10 @@ those *lost*. The published sizes are sums of these:
 
 - ``indicators`` denominators (visible cells): baseline = both + baseline only, and the
   follow-up likewise, for the total and each group, sex and age band;
-- ``impact_estimates.n``: ``change`` counts everyone in either wave (both + baseline
-  only + follow-up only, people classed at each interview), ``paired_change`` those in
-  both (classed at baseline), ``did`` the change count of both arms together;
+- ``impact_estimates.n``: ``change`` counts the observations used, the baseline and
+  follow-up cells together (2 × both + baseline only + follow-up only, people classed
+  at each interview), ``paired_change`` the people in both (classed at baseline),
+  ``did`` the change count of both arms together;
 - ``attrition``: baseline, retained (both + interviewed without a value) and lost, per
   indicator and for the people interviewed (indicator ``all``);
 - ``dose_response.n``: the attendance thirds, which with the people of unknown dose
@@ -228,8 +229,10 @@ def _published_sizes(s: _Builder, programme, wave, rows, estimates) -> None:
         k = "all" if not split else f"{split[0][0]}={split[0][1]}"
 
         def union(arm, key):
+            # observations used: the baseline cell plus the follow-up cell, so the people
+            # seen in both waves count twice
             name = f"{arm}/{e.indicator}" + ("" if key == "all" else f"/{key}")
-            terms = {f"{name}/both": 1, f"{name}/base_only": 1, f"{name}/wave_only": 1}
+            terms = {f"{name}/both": 2, f"{name}/base_only": 1, f"{name}/wave_only": 1}
             return terms if all(t in s.index for t in terms) else None
 
         if e.method == "change":

@@ -78,14 +78,16 @@ def indicators(warehouse: Warehouse) -> dg.MaterializeResult:
     """AAI indicators and programme outputs per programme, group, country and region.
 
     One row per indicator per cell: by arm and wave, in total and by sex; for
-    programmes also by age band and by disability. Shares are percentages with 95%
-    Wilson intervals, means carry 95% t intervals, counts (participants reached,
-    sessions held) have none. A cell of people is suppressed when a threshold rule
-    catches it (m = `AAI_MIN_CELL`, default 5: a share of fewer than 2m people or with
-    1 … m−1 on either side, a mean of fewer than m, a count of 1 … m−1), and more cells
-    are hidden until an attacker solving the linear program of every published figure
-    can pin no protected count (docs/disclosure.md). Read the `indicators_public` view
-    for anything that leaves the warehouse: it blanks suppressed cells.
+    programmes also by age band and by disability. Shares are percentages and means
+    carry 95% intervals that stay inside their scale and count participants' groups
+    (CR2 with groups as clusters; none with fewer than 4 groups, and `interval_note`
+    says why); counts (participants reached, sessions held) have none. A cell of people
+    is suppressed when a threshold rule catches it (m = `AAI_MIN_CELL`, default 5: a
+    share of fewer than 2m people or with 1 … m−1 on either side, a mean of fewer than
+    m, a count of 1 … m−1), and more cells are hidden until an attacker solving the
+    linear program of every published figure can pin no protected count
+    (docs/disclosure.md). Read the `indicators_public` view for anything that leaves
+    the warehouse: it blanks suppressed cells.
     """
     min_cell = min_cell_size()
     with warehouse.connect() as con:
@@ -138,7 +140,7 @@ def domain_scores(warehouse: Warehouse) -> dg.MaterializeResult:
 def _count_with_kinds(warehouse: Warehouse, query: str) -> int:
     """Run a ``SELECT count(*)`` check that may join ``kinds_df`` (catalogue code → kind)."""
     with warehouse.connect(read_only=True) as con:
-        con.register("kinds_df", catalogue.indicators()[["code", "kind"]])
+        con.register("kinds_df", catalogue.indicators()[["code", "kind", "scale_min", "scale_max"]])
         return con.execute(query).fetchall()[0][0]
 
 
@@ -186,12 +188,13 @@ def no_lone_suppressed_sibling(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset=indicators, name=CHECK_INTERVALS_CONTAIN_VALUE)
 def intervals_contain_value(warehouse: Warehouse) -> dg.AssetCheckResult:
-    """Shares lie in 0–100 and every interval contains its value."""
+    """Shares lie in 0–100, every interval contains its value and stays inside the scale."""
     bad = _count_with_kinds(
         warehouse,
         "SELECT count(*) FROM indicators AS i JOIN kinds_df AS k ON k.code = i.indicator "
         "WHERE i.ci_low > i.value + 1e-9 OR i.ci_high < i.value - 1e-9 "
         "OR (i.ci_low IS NULL) <> (i.ci_high IS NULL) "
+        "OR i.ci_low < k.scale_min - 1e-9 OR i.ci_high > k.scale_max + 1e-9 "
         "OR (k.kind = 'share' AND NOT i.value BETWEEN 0 AND 100)",
     )
     return dg.AssetCheckResult(passed=bad == 0, metadata={"bad rows": bad})

@@ -1,9 +1,10 @@
 """Run the indicator SQL against a DuckDB connection.
 
-Every number is computed by DuckDB from the SQL files beside this module; Python
-only reads the catalogue and fills the generated part of ``observations.sql`` from it.
-Which cells are hidden is decided by ``pipelines.disclosure`` (primary rules, then
-secondary suppression planned against the attacker's linear program).
+Every count and value is computed by DuckDB from the SQL files beside this module;
+Python reads the catalogue, fills the generated part of ``observations.sql`` from it
+and computes the intervals from per-group aggregates (``intervals.py``). Which cells
+are hidden is decided by ``pipelines.disclosure`` (primary rules, then secondary
+suppression planned against the attacker's linear program).
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipelines import catalogue
 from pipelines.disclosure.plan import suppress
+from pipelines.indicators.intervals import add_intervals
 from pipelines.settings import DEFAULT_MIN_CELL, MAX_MIN_CELL
 
 SQL_DIR = Path(__file__).parent
@@ -75,11 +75,6 @@ def register_programme_country(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql("programme_country")).fetchall()
 
 
-def _register_t_critical(con: duckdb.DuckDBPyConnection, max_df: int) -> None:
-    # DuckDB has no t quantile function: a lookup table of t(0.975, df) for every
-    # degrees of freedom a cell can have, joined on n − 1.
-    df = np.arange(1, max(max_df, 1) + 1)
-    _table_from_frame(con, "t_critical", pd.DataFrame({"df": df, "t": stats.t.ppf(0.975, df)}))
 
 
 def build_observations(con: duckdb.DuckDBPyConnection) -> int:
@@ -97,12 +92,8 @@ def build_indicator_table(con: duckdb.DuckDBPyConnection, min_cell: int) -> dict
         raise ValueError(f"min_cell must be from {DEFAULT_MIN_CELL} to {MAX_MIN_CELL}, got {min_cell}")
     register_catalogue(con)
     con.execute(sql("programme")).fetchall()
-    max_n = con.execute(
-        "SELECT greatest((SELECT count(*) FROM indicator_observations),"
-        " (SELECT count(*) FROM programme_observations))"
-    ).fetchall()[0][0]
-    _register_t_critical(con, max_n)
     con.execute(sql("indicators")).fetchall()
+    add_intervals(con)
     plan = suppress(con, min_cell)
     con.execute(sql("public")).fetchall()
     rows = con.execute("SELECT count(*) FROM indicators").fetchall()[0][0]
