@@ -213,7 +213,7 @@ def test_an_interval_never_leaves_the_possible_range():
         group = f"G{i % 4}"
         rows.append(obs_row(f"p{i}", "participant", "baseline", "3.1", 0, group=group))
         rows.append(obs_row(f"p{i}", "participant", "followup1", "3.1", int(i != 0), group=group))
-    row = total(build_impact(warehouse(rows), 5).estimates, "change")
+    row = total(build_impact(warehouse(rows, all_visible=True), 5).estimates, "change")
     assert row["ci_high"] == 100.0 and row["ci_low"] < row["estimate"] < 100.0
     assert row["ci_low"] > 0 and row["p_value"] < 0.05
 
@@ -292,7 +292,7 @@ def test_small_cells_give_no_estimate_but_a_reason_and_an_mde():
     rows = [obs_row(f"p{i}", "participant", "baseline", "3.1", i % 2) for i in range(8)]
     rows += [obs_row(f"p{i}", "participant", "followup1", "3.1", 1) for i in range(4)]
     rows += [obs_row(f"c{i}", "comparison", w, "3.1", i % 2) for i in range(8) for w in ("baseline", "followup1")]
-    est = build_impact(warehouse(rows), 5).estimates
+    est = build_impact(warehouse(rows, all_visible=True), 5).estimates
     for method in ("change", "paired_change", "did"):
         row = total(est, method)
         assert pd.isna(row["estimate"]) and pd.isna(row["ci_low"]) and pd.isna(row["p_value"])
@@ -440,8 +440,11 @@ def test_breakdowns_carry_all_and_group_did_uses_the_whole_comparison_arm(hand_m
     est = build_impact(con, 3).estimates
     women = est[(est["sex"] == "female") & (est["method"] == "did") & (est["indicator"] == "P.who5_mean")]
     assert len(women) == 1 and women.iloc[0]["group_id"] == "all" and women.iloc[0]["age_band"] == "all"
-    group = est[(est["group_id"] == "G1") & (est["method"] == "did")]  # 3 people: suppressed in indicators
+    # 3 people in G1: under the real rules its cells are hidden, and so are its estimates
+    hidden = build_impact(warehouse(obs), 3).estimates
+    group = hidden[(hidden["group_id"] == "G1") & (hidden["method"] == "did")]
     assert len(group) == 2 and group["note"].str.contains("suppressed in the indicators table").all()
+    assert group["estimate"].isna().all()
     assert set(est["method"]) == {"change", "paired_change", "did"}
     assert list(est.columns[:12]) == ["indicator", "programme_id", "group_id", "sex", "age_band", "method",
                                       "estimate", "ci_low", "ci_high", "p_value", "n", "note"]
