@@ -259,6 +259,7 @@ def report(
     from pipelines.report.build import build_reports
     from pipelines.report.i18n import LANGUAGES
     from pipelines.report.scope import parse_period
+    from pipelines.settings import read_claims_config
     from pipelines.warehouse import connect
 
     root = DataRoot.from_env(data_dir)
@@ -273,7 +274,7 @@ def report(
         with connect(root.warehouse, read_only=True) as con:
             built = build_reports(
                 con, root.reports, programme=programme, period=chosen, lang=lang,
-                national=national_indicators_for(root),
+                national=national_indicators_for(root), claims_config=read_claims_config(root),
             )
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")

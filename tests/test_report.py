@@ -129,6 +129,26 @@ def test_headline_and_sections(html: str) -> None:
     assert "+35.0" in html and "[12.0 to 58.0]" in html and "−3.2" in html
 
 
+def test_the_report_claims_only_what_survives_its_correction(reports) -> None:
+    """BRC-WWC's primary tests: 4.5 by DiD (p = 0.004) and 2.1 by DiD (not estimated), so
+    a family of one test, which 4.5 survives: the headline states it with its interval,
+    the chart title too; 4.5's change estimate (p = 0.3) is exploratory and never claimed."""
+    html = reports["BRC-WWC"].html.read_text(encoding="utf-8")
+    headline = re.search(r'<section id="headline">(.*?)</section>', html, re.S).group(1)
+    assert ("BRC-WWC: 4.5 Social connectedness changed by +35.0 percentage points more among participants than in "
+            "the comparison group, from baseline (95% interval 12.0 to 58.0), one of 1 primary tests of this report "
+            "that holds after correction for all of them.") in headline
+    assert "rose from" not in html and "largest rise" not in html
+    charts = json.loads((reports["BRC-WWC"].folder / "charts" / "manifest.json").read_text(encoding="utf-8"))
+    [change] = [c for c in charts if c["key"] == "indicator_change_BRC-WWC"]
+    assert change["title"].startswith("BRC-WWC: 4.5 Social connectedness changed by +35.0 percentage points")
+    figures = {r["id"].split("/", 2)[2]: r for r in
+               json.loads(reports["BRC-WWC"].json.read_text(encoding="utf-8"))["figures"]}
+    did, change = figures["4.5/did/followup1"], figures["4.5/change/followup1"]
+    assert (did["role"], did["family_size"], did["survives"]) == ("primary", 1, True)
+    assert (change["role"], change["survives"]) == ("exploratory", None)
+
+
 def test_total_adds_only_visible_programmes(html: str) -> None:
     # ZTRASS's 3 people are hidden, so the total is BRC-WWC's 12, never 15 (15 − 12 = 3)
     section = re.search(r'<section id="participation">(.*?)</section>', html, re.S).group(1)

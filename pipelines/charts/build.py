@@ -21,8 +21,9 @@ import pandas as pd
 from pipelines import catalogue
 from pipelines.charts import plots, programme, queries
 from pipelines.charts.info import ChartInfo, save_chart as _save, slug
+from pipelines.impact.claims import findings
 from pipelines.report import queries as report_queries, scope
-from pipelines.report.i18n import ARM_ORDER, Translator, code_key
+from pipelines.report.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
 from pipelines.settings import min_cell_size
 
 MANIFEST = "manifest.json"
@@ -55,7 +56,7 @@ def draw_charts(data: report_queries.PeriodData, out_dir: Path, *, programmes: l
         programme.groups_chart(data.groups_timeline, indicators, programmes, out_dir, tr, min_cell),
         programme.retention_chart(indicators, out_dir, tr, min_cell),
         _domain_chart(data.domains, indicators, out_dir, tr, min_cell),
-        *_change_charts(indicators, out_dir, tr, min_cell),
+        *_change_charts(indicators, data.impact, out_dir, tr, min_cell),
         *programme.dose_charts(data.dose, out_dir, tr),
         _quality_chart(data.files, data.rules, out_dir, tr),
     ]
@@ -173,33 +174,50 @@ def change_frame(rows: pd.DataFrame, tr: Translator) -> tuple[pd.DataFrame, str 
     return keep, latest
 
 
-def _change_charts(indicators: pd.DataFrame, out_dir: Path, tr: Translator, min_cell: int) -> list[ChartInfo]:
+def _change_charts(indicators: pd.DataFrame, impact: pd.DataFrame, out_dir: Path, tr: Translator,
+                   min_cell: int) -> list[ChartInfo]:
     aai = indicators[indicators["is_aai"].astype(bool)] if not indicators.empty else indicators
     if aai.empty:
         return [ChartInfo(
             key="indicator_change", section="change", title=tr("Indicator change"),
             message=tr("No AAI indicators yet: the indicators_public table is empty or missing."),
         )]
-    return [_change_chart(programme, rows, out_dir, tr, min_cell) for programme, rows in aai.groupby("programme_id")]
+    found = findings(impact) if not impact.empty and "survives" in impact else impact
+    return [_change_chart(programme, rows, found, impact, out_dir, tr, min_cell)
+            for programme, rows in aai.groupby("programme_id")]
 
 
-def _change_chart(programme: str, rows: pd.DataFrame, out_dir: Path, tr: Translator, min_cell: int) -> ChartInfo:
+def change_title(tr: Translator, programme: str, latest: str | None, found: pd.DataFrame,
+                 impact: pd.DataFrame) -> str:
+    """A change chart's title states what the report claims, never a raw rise: the
+    strongest finding on the chart's indicators, or that none could be told from chance."""
+    if latest is None:
+        return tr("%(programme)s: baseline only — no follow-up wave yet", programme=programme)
+    mine = found[(found["programme_id"] == programme) & found["indicator"].map(is_aai_indicator)] \
+        if not found.empty else found
+    if not mine.empty:
+        r = mine.iloc[0]
+        d = digits(r.indicator)
+        return tr("%(programme)s: %(indicator)s changed by %(estimate)s %(unit)s %(method)s (95%% interval %(low)s "
+                  "to %(high)s), a finding after correction", programme=programme,
+                  indicator=tr.indicator(r.indicator), estimate=tr.signed(r.estimate, d), unit=tr.unit(r.unit),
+                  method=tr.method_phrase(r.method), low=tr.number(r.ci_low, d), high=tr.number(r.ci_high, d))
+    primary = impact[(impact["programme_id"] == programme) & (impact["role"] == "primary")
+                     & impact["p_value"].notna()] if "role" in impact else impact.iloc[0:0]
+    if primary.empty:
+        return tr("%(programme)s: AAI indicators at baseline and %(wave)s, described, not tested",
+                  programme=programme, wave=tr.wave(latest))
+    return tr("%(programme)s: no AAI indicator changed detectably from baseline to %(wave)s (%(k)s primary tests, "
+              "corrected together)", programme=programme, wave=tr.wave(latest), k=tr.number(len(primary)))
+
+
+def _change_chart(programme: str, rows: pd.DataFrame, found: pd.DataFrame, impact: pd.DataFrame, out_dir: Path,
+                  tr: Translator, min_cell: int) -> ChartInfo:
     frame, latest = change_frame(rows, tr)
     info = ChartInfo(key=f"indicator_change_{slug(programme)}", section="change", programme_id=str(programme),
                      title=tr("%(programme)s: AAI indicators at baseline", programme=programme))
     suppressed_label = tr("suppressed (n<%(min)s)", min=min_cell)
-    rise = largest_rise(frame[frame["arm"] == "participant"])
-    if latest is None:
-        info.title = tr("%(programme)s: baseline only — no follow-up wave yet", programme=programme)
-    elif rise is not None:
-        info.title = tr(
-            "%(programme)s participants: largest rise in %(indicator)s (%(before)s → %(after)s)",
-            programme=programme, indicator=tr.indicator(rise["indicator"]),
-            before=tr.percent(rise["baseline"]), after=tr.percent(rise["followup"]),
-        )
-    else:
-        info.title = tr("%(programme)s participants: no AAI indicator rose between baseline and %(wave)s",
-                        programme=programme, wave=tr.wave(latest))
+    info.title = change_title(tr, programme, latest, found, impact)
     n = {arm: int(v) for arm, v in frame[~frame["suppressed"]].groupby("arm")["n"].max().items()}
     info.n = sum(n.values()) or None
     info.caption = " ".join([
@@ -220,19 +238,6 @@ def _change_chart(programme: str, rows: pd.DataFrame, out_dir: Path, tr: Transla
         suppressed_label=suppressed_label, suppressed_note=tr("not drawn"), n_header=tr("n (baseline → follow-up)"),
     )
     return _save(info, fig, out_dir)
-
-
-def largest_rise(frame: pd.DataFrame) -> dict | None:
-    """The indicator whose published value rose most from baseline to follow-up
-    (``frame`` as from ``change_frame``, one arm); None when nothing rose."""
-    shown = frame[~frame["suppressed"]].pivot_table(index="indicator", columns="stage", values="value", aggfunc="first")
-    if not {"baseline", "followup"} <= set(shown.columns):
-        return None
-    change = (shown["followup"] - shown["baseline"]).dropna()
-    if change.empty or change.max() <= 0:
-        return None
-    code = change.idxmax()
-    return {"indicator": code, "baseline": shown.loc[code, "baseline"], "followup": shown.loc[code, "followup"]}
 
 
 def _change_alt(frame: pd.DataFrame, tr: Translator, suppressed_label: str) -> str:

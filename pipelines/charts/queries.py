@@ -19,7 +19,7 @@ from pipelines.warehouse import table_exists
 # Totals only: every breakdown column of the contract holds the text 'all'.
 INDICATOR_TOTALS_SQL = """
 select indicator, programme_id, arm, wave, denominator as n, value, ci_low, ci_high,
-       coalesce(suppressed, value is null) as suppressed
+       coalesce(suppressed, value is null) as suppressed, interval_method, n_clusters, df
 from indicators_public
 where country = 'all' and region = 'all' and group_id = 'all'
   and sex = 'all' and age_band = 'all' and disability = 'all'
@@ -74,7 +74,8 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, columns: list[str]) -> pd.D
     return df[columns] if not df.empty else pd.DataFrame(columns=columns)
 
 
-INDICATOR_COLUMNS = ["indicator", "programme_id", "arm", "wave", "n", "value", "ci_low", "ci_high", "suppressed"]
+INDICATOR_COLUMNS = ["indicator", "programme_id", "arm", "wave", "n", "value", "ci_low", "ci_high", "suppressed",
+                     "interval_method", "n_clusters", "df"]
 
 
 def indicator_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

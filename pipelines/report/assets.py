@@ -9,6 +9,7 @@ from pipelines.charts.assets import CHART_INPUTS
 from pipelines.report import LANGUAGE_ENV
 from pipelines.report.build import build_reports
 from pipelines.report.i18n import DEFAULT_LANGUAGE
+from pipelines.settings import read_claims_config
 from pipelines.warehouse import Warehouse
 
 
@@ -31,7 +32,8 @@ def report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materi
     lang = os.environ.get(LANGUAGE_ENV, "").strip() or DEFAULT_LANGUAGE
     national = catalogue.national_indicators_for(warehouse.paths)
     with warehouse.connect(read_only=True) as con:
-        built = build_reports(con, warehouse.paths.reports, lang=lang, national=national)
+        built = build_reports(con, warehouse.paths.reports, lang=lang, national=national,
+                              claims_config=read_claims_config(warehouse.paths))
     for paths in built:
         context.log.info("Report written to %s", paths.folder)
     return dg.MaterializeResult(metadata={

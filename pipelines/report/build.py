@@ -12,7 +12,7 @@ frames, so a programme report and the all-programme report always agree.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -21,6 +21,7 @@ import pandas as pd
 from pipelines.charts.build import draw_charts
 from pipelines.charts.info import ChartInfo, slug
 from pipelines.disclosure.periods import guard as guard_periods
+from pipelines.impact.claims import claims
 from pipelines.report import figures
 from pipelines.report.context import gather
 from pipelines.report.i18n import Translator
@@ -28,7 +29,7 @@ from pipelines.report.queries import PeriodData, read_period
 from pipelines.report.render import render_html, write_pdf
 from pipelines.report.scope import NO_DATA, ALL_PROGRAMMES, Period, data_period, period_warehouse
 from pipelines.report.scope import programmes as all_programmes
-from pipelines.settings import min_cell_size
+from pipelines.settings import ClaimsConfig, min_cell_size
 
 HTML_NAME, PDF_NAME = "report.html", "report.pdf"
 
@@ -52,10 +53,13 @@ def build_reports(
     lang: str = "en",
     min_cell: int | None = None,
     national: pd.DataFrame | None = None,
+    claims_config: ClaimsConfig | None = None,
 ) -> list[ReportPaths]:
     """Every report of ``period`` (default: the data period): one per programme and one
     for all — or only ``programme``'s when given. ``national`` figures are used when
-    another period's slice is rebuilt (default: the packaged file)."""
+    another period's slice is rebuilt (default: the packaged file); ``claims_config``
+    (the data root's aai.toml) says which outcomes a report may claim a change in."""
+    claims_config = claims_config or ClaimsConfig()
     min_cell = min_cell or min_cell_size()
     full = data_period(con) or NO_DATA
     period = period or full
@@ -64,14 +68,22 @@ def build_reports(
         raise ValueError(f"no programme {programme!r} in the warehouse; known: {', '.join(known) or 'none'}")
     scopes = [(programme, [programme], False)] if programme else \
         [(p, [p], False) for p in known] + [(ALL_PROGRAMMES, known, True)]
-    with period_warehouse(con, period, full, min_cell, national) as scoped:
+    with period_warehouse(con, period, full, min_cell, national, claims_config) as scoped:
         data = read_period(scoped, min_cell=min_cell)
     # a count that would difference to 1 … m−1 against a published nested period is hidden
     data = guard_periods(data, period.label, Path(reports_dir), min_cell)
     prov = figures.provenance(data.inputs, data_period=full.label, period=period.label, min_cell=min_cell)
-    return [build_report(data.only(chosen), Path(reports_dir) / slug(name) / period.label, programmes=chosen,
-                         total=total, prov=prov, lang=lang, min_cell=min_cell)
+    return [build_report(claimed(data.only(chosen), claims_config), Path(reports_dir) / slug(name) / period.label,
+                         programmes=chosen, total=total, prov=prov, lang=lang, min_cell=min_cell)
             for name, chosen, total in scopes]
+
+
+def claimed(data: PeriodData, config: ClaimsConfig) -> PeriodData:
+    """The report's own claim family: the primary tests of the programmes it covers,
+    corrected together (a programme's report: its own; the all-programmes report: the
+    union, so it claims less). ``role``, ``family_size`` and ``survives`` of
+    ``data.impact`` then say what *this* report may state as a finding."""
+    return replace(data, impact=claims(data.impact, config)) if not data.impact.empty else data
 
 
 def build_report(

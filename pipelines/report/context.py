@@ -16,8 +16,9 @@ from functools import cache
 import pandas as pd
 
 from pipelines import catalogue
-from pipelines.charts.build import change_frame, largest_rise
+from pipelines.charts.build import change_frame
 from pipelines.charts.queries import TOP_RULES, latest_wave
+from pipelines.impact.claims import findings
 from pipelines.report.context_impact import attrition_differences, attrition_rows, dose_rows, impact_tables
 from pipelines.report.figures import summable
 from pipelines.report.i18n import ARM_ORDER, Translator, code_key, digits
@@ -96,26 +97,54 @@ def _headline(tr, outputs, survey, impact, files, programmes, min_cell) -> list[
     aai = survey[survey["is_aai"].astype(bool)] if not survey.empty else survey
     if aai.empty:
         lines.append(tr("No AAI indicators have been computed yet."))
-    for programme, rows in aai.groupby("programme_id"):
-        frame, latest = change_frame(rows, tr)
-        rise = largest_rise(frame[frame["arm"] == "participant"]) if latest else None
-        if rise is not None:
-            lines.append(tr(
-                "Among %(programme)s participants, %(indicator)s rose from %(before)s at baseline to %(after)s at "
-                "%(wave)s; see the impact section for the comparison group.",
-                programme=programme, indicator=tr.indicator(rise["indicator"]), before=tr.percent(rise["baseline"]),
-                after=tr.percent(rise["followup"]), wave=tr.wave(latest)))
-    did = impact[(impact["method"] == "did") & impact["estimate"].notna()] if not impact.empty else impact
-    for programme, rows in did.groupby("programme_id"):
-        clear = rows[rows["bh_significant"].fillna(False).astype(bool)]
-        lines.append(tr("%(programme)s: %(k)s of %(n)s outcomes changed differently among participants than in the "
-                        "comparison group after correction for many outcomes.", programme=programme,
-                        k=tr.number(len(clear)), n=tr.number(len(rows))))
+    lines += claim_lines(tr, impact, programmes)
     if not files.empty:
         lines.append(tr("%(read)s rows from %(files)s files were read: %(loaded)s loaded and %(quarantined)s held in "
                         "quarantine for correction.", read=tr.number(int(files["rows_read"].sum())),
                         files=tr.number(len(files)), loaded=tr.number(int(files["rows_loaded"].sum())),
                         quarantined=tr.number(int(files["rows_quarantined"].sum()))))
+    return lines
+
+
+HEADLINE_FINDINGS = 3  # the strongest findings in the headline; the impact section has them all
+
+
+def claim_lines(tr, impact, programmes) -> list[str]:
+    """What the report claims, strongest evidence first, and nothing else: the findings
+    of its claim family (``claims.findings``); when there are none, that nothing could
+    be told apart from chance and the smallest changes the data could have shown."""
+    if impact.empty or "role" not in impact:
+        return []
+    lines = []
+    found = findings(impact)
+    family = int(impact["family_size"].max()) if impact["family_size"].notna().any() else 0
+    for r in found.head(HEADLINE_FINDINGS).itertuples():
+        d = digits(r.indicator)
+        lines.append(tr("%(programme)s: %(indicator)s changed by %(estimate)s %(unit)s %(method)s (95%% interval "
+                        "%(low)s to %(high)s), one of %(k)s primary tests of this report that holds after correction "
+                        "for all of them.", programme=r.programme_id, indicator=tr.indicator(r.indicator),
+                        estimate=tr.signed(r.estimate, d), unit=tr.unit(r.unit), method=tr.method_phrase(r.method),
+                        low=tr.number(r.ci_low, d), high=tr.number(r.ci_high, d), k=tr.number(family)))
+    if len(found) > HEADLINE_FINDINGS:
+        lines.append(tr("%(more)s more findings are listed in the impact section.",
+                        more=tr.number(len(found) - HEADLINE_FINDINGS)))
+    for programme in programmes:
+        primary = impact[(impact["programme_id"] == programme) & (impact["role"] == "primary")]
+        if primary.empty or programme in set(found["programme_id"]):
+            continue
+        tested = primary[primary["p_value"].notna()]
+        if tested.empty:
+            lines.append(tr("%(programme)s: changes are described but not tested: with fewer than four groups, or "
+                            "too few respondents, no interval can separate the programme from what happened to "
+                            "each group.", programme=programme))
+            continue
+        shares = tested.loc[tested["unit"] == "percentage_points", "mde"].dropna()
+        detectable = tr(" With these numbers, a change in a share could only have been detected from about "
+                        "%(low)s to %(high)s percentage points.", low=tr.number(shares.min(), 0),
+                        high=tr.number(shares.max(), 0)) if not shares.empty else ""
+        lines.append(tr("%(programme)s: no change in the %(k)s primary outcomes tested could be told apart from "
+                        "chance after correcting for all of them.", programme=programme,
+                        k=tr.number(len(tested))) + detectable)
     return lines
 
 

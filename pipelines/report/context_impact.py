@@ -27,7 +27,7 @@ def _estimate(tr: Translator, row, min_cell: int) -> dict:
     return {"text": f"{sign}{tr.number(abs(row.estimate), d)}",
             "ci": tr("%(low)s to %(high)s", low=tr.number(row.ci_low, d), high=tr.number(row.ci_high, d))
             if pd.notna(row.ci_low) else tr("described, not tested"),
-            "flag": bool(row.bh_significant) if pd.notna(row.bh_significant) else False}
+            "flag": bool(row.survives) if pd.notna(row.survives) else False}
 
 
 def impact_tables(tr: Translator, impact: pd.DataFrame, min_cell: int) -> list[dict]:
@@ -41,9 +41,11 @@ def impact_tables(tr: Translator, impact: pd.DataFrame, min_cell: int) -> list[d
                      for m in METHODS]
             body.append({"label": tr.indicator(code), "cells": cells})
         outcomes = rows["n_outcomes"].dropna()
+        family = impact["family_size"].dropna()
         tables.append({"programme": programme, "wave": tr.wave(wave), "rows": body,
                        "header": [tr.method(m) for m in METHODS],
-                       "n_outcomes": tr.number(outcomes.iloc[0]) if not outcomes.empty else "–"})
+                       "n_outcomes": tr.number(outcomes.iloc[0]) if not outcomes.empty else "–",
+                       "family": tr.number(family.iloc[0]) if not family.empty else tr.number(0)})
     return tables
 
 

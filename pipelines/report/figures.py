@@ -41,7 +41,9 @@ CSV_NAME, JSON_NAME = "headline_figures.csv", "headline_figures.json"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = ["id", "programme_id", "period", "indicator", "name", "arm", "wave", "method", "value", "ci_low",
            "ci_high", "p_value", "unit", "n", "suppressed", "reason", "definition", "data_period",
-           "inputs_sha256", "code_version"]
+           "inputs_sha256", "code_version",
+           # how the interval was made and what the report claims (docs/report.md)
+           "interval_method", "clustering", "n_clusters", "df", "role", "family_size", "survives"]
 COMPARABLE = "comparable"  # a domain score over the indicators every arm and wave share
 METHODS = {"change": "follow-up minus baseline, all respondents of each wave",
            "paired_change": "follow-up minus baseline, people seen in both waves",
@@ -122,7 +124,7 @@ def figure_rows(data: PeriodData, *, total: bool, prov: Provenance) -> list[dict
     rows: list[dict] = []
 
     def add(programme, code, arm, wave, method, value, low, high, n, unit, *, suppressed=False, why="",
-            definition="", p=None):
+            definition="", p=None, inference=None):
         d = digits(code)
         # a comparable domain score exists per arm: its id names both
         segment = f"{arm}-{method}" if method == COMPARABLE else (method or arm)
@@ -131,13 +133,16 @@ def figure_rows(data: PeriodData, *, total: bool, prov: Provenance) -> list[dict
                      "arm": arm, "wave": wave, "method": method, "value": _round(value, d),
                      "ci_low": _round(low, d), "ci_high": _round(high, d),
                      "p_value": _round(p, 4), "unit": unit, "n": _round(n, 0), "suppressed": suppressed,
-                     "reason": why, "definition": definition or cat["success_rule"].get(code, "")})
+                     "reason": why, "definition": definition or cat["success_rule"].get(code, ""),
+                     **_inference(inference)})
 
     for r in data.indicators.itertuples():
         hidden = bool(r.suppressed)
         add(r.programme_id, r.indicator, r.arm, r.wave, "", None if hidden else r.value,
             None if hidden else r.ci_low, None if hidden else r.ci_high, None if hidden else r.n,
-            cat["unit"].get(r.indicator, ""), suppressed=hidden, why=reason if hidden else "")
+            cat["unit"].get(r.indicator, ""), suppressed=hidden, why=reason if hidden else "",
+            inference=None if hidden else {"interval_method": r.interval_method, "n_clusters": r.n_clusters,
+                                           "df": r.df, "clustering": _level_clustering(r.interval_method)})
     for r in data.domains.itertuples():
         rule = cat["success_rule"].get(r.item, "Active Ageing Index: 35·D1 + 35·D2 + 10·D3 + 20·D4, / 100")
         add(r.programme_id, r.item, r.arm, r.wave, "", r.value, None, None, None, "score 0-100",
@@ -151,8 +156,10 @@ def figure_rows(data: PeriodData, *, total: bool, prov: Provenance) -> list[dict
         estimated = pd.notna(r.estimate)
         add(r.programme_id, r.indicator, "participant", r.wave, r.method, r.estimate, r.ci_low, r.ci_high,
             r.n if estimated else None, r.unit, p=r.p_value, suppressed=not estimated,
-            why="" if estimated else f"not estimated: an arm-wave cell has fewer than {prov.min_cell} respondents",
-            definition=f"{METHODS.get(r.method, r.method)}; {cat['success_rule'].get(r.indicator, '')}")
+            why="" if estimated else "not estimated: a cell is too small or suppressed (see the impact table's note)",
+            definition=f"{METHODS.get(r.method, r.method)}; {cat['success_rule'].get(r.indicator, '')}",
+            inference={"clustering": r.clustering, "n_clusters": r.n_clusters, "df": r.df, "role": r.role,
+                       "family_size": r.family_size, "survives": r.survives})
     if total:
         # Sums of the visible programme figures, saying how many were left out.
         for code in summable():
@@ -168,6 +175,30 @@ def figure_rows(data: PeriodData, *, total: bool, prov: Provenance) -> list[dict
                 definition=f"sum over programmes: {cat['success_rule'].get(code, '')}")
     rows.sort(key=lambda row: row["id"])
     return rows
+
+
+def _level_clustering(method: object) -> str | None:
+    """Who an indicator's interval treats as independent: groups, or people."""
+    if method is None or pd.isna(method):
+        return None
+    return "group" if str(method).startswith("cluster") else "person"
+
+
+def _inference(values: dict | None) -> dict:
+    """The inference columns of a figure, None where they do not apply; numbers rounded
+    (df to 2 places) so the files stay byte-identical."""
+    out = {c: None for c in ("interval_method", "clustering", "n_clusters", "df", "role", "family_size", "survives")}
+    for column, value in (values or {}).items():
+        if value is None or pd.isna(value):
+            continue
+        if column in ("n_clusters", "family_size"):
+            value = int(value)
+        elif column == "df":
+            value = round(float(value), 2)
+        elif column == "survives":
+            value = bool(value)
+        out[column] = value
+    return out
 
 
 def spreadsheet_safe(value: object) -> object:

@@ -53,6 +53,15 @@ METHOD_LABELS: dict[str, str] = {
     "did": N_("difference in differences"),
 }
 
+# How each method's estimate reads after "changed by X points": the change it measures.
+METHOD_PHRASES: dict[str, str] = {
+    "change": N_("from baseline among all participants"),
+    "paired_change": N_("from baseline among participants seen in both waves"),
+    "did": N_("more among participants than in the comparison group, from baseline"),
+}
+UNIT_LABELS: dict[str, str] = {"percentage_points": N_("percentage points"), "score": N_("points")}
+MINUS = "\u2212"
+
 STATUS_LABELS: dict[str, str] = {
     "loaded": N_("loaded"),
     "loaded_with_quarantine": N_("loaded, some rows quarantined"),
@@ -161,6 +170,12 @@ class Translator:
     def method(self, method: str) -> str:
         return self(METHOD_LABELS.get(str(method), str(method)))
 
+    def method_phrase(self, method: str) -> str:
+        return self(METHOD_PHRASES.get(str(method), str(method)))
+
+    def unit(self, unit: str) -> str:
+        return self(UNIT_LABELS.get(str(unit), str(unit)))
+
     def status(self, status: str) -> str:
         return self(STATUS_LABELS.get(str(status), str(status)))
 
@@ -176,6 +191,15 @@ class Translator:
             return "–"
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.lang)
+
+    def signed(self, value: float | None, digits: int = 0) -> str:
+        """A change with its sign: ``+3,5`` or ``−3,5`` (a true minus sign); never ``−0``."""
+        if value is None:
+            return "–"
+        text = self.number(abs(value), digits)
+        if self.number(0, digits) == text:
+            return text
+        return ("+" if value > 0 else MINUS) + text
 
     def percent(self, value: float | None, digits: int = 1) -> str:
         """A value already on the 0–100 scale, written as a percentage."""

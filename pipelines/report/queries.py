@@ -25,8 +25,10 @@ SQL_DIR = Path(__file__).parent / "sql"
 
 # loader name → (table it needs, columns)
 _LOADERS = {
-    "impact_totals": ("impact_estimates", ["indicator", "programme_id", "wave", "method", "unit", "estimate", "ci_low",
-                                           "ci_high", "p_value", "n", "mde", "n_outcomes", "bh_significant"]),
+    "impact_totals": ("impact_estimates", ["indicator", "programme_id", "group_id", "sex", "age_band", "wave",
+                                           "method", "unit", "estimate", "ci_low", "ci_high", "p_value", "n", "mde",
+                                           "n_outcomes", "bh_significant", "se", "df", "n_clusters", "clustering",
+                                           "role", "family_size", "survives"]),
     "attrition_counts": ("attrition", ["programme_id", "arm", "wave", "n_baseline", "n_retained", "n_lost"]),
     "attrition_differences": ("attrition", ["programme_id", "arm", "wave", "indicator", "difference", "ci_low",
                                             "ci_high"]),

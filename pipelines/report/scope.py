@@ -34,6 +34,7 @@ from pipelines.impact.estimates import build_impact
 from pipelines.impact.tables import write_impact
 from pipelines.indicators.build import build_indicators
 from pipelines.report import queries  # as a module: charts → scope → queries → charts is a cycle
+from pipelines.settings import ClaimsConfig
 from pipelines.warehouse import table_exists
 
 ALL_PROGRAMMES = "all"
@@ -114,7 +115,7 @@ def _database_path(con: duckdb.DuckDBPyConnection) -> str:
 @contextmanager
 def period_warehouse(
     con: duckdb.DuckDBPyConnection, period: Period, full: Period, min_cell: int,
-    national: pd.DataFrame | None = None,
+    national: pd.DataFrame | None = None, claims_config: ClaimsConfig | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse as it would be for ``period``: ``con`` itself when the period
     covers the data period ``full``, else an in-memory slice rebuilt by the indicators
@@ -136,7 +137,7 @@ def period_warehouse(
             mem.execute(statement, params or None)
         mem.execute("detach wh")
         build_indicators(mem, min_cell, national)
-        write_impact(mem, build_impact(mem, min_cell))
+        write_impact(mem, build_impact(mem, min_cell, claims_config))
         yield mem
     finally:
         mem.close()
