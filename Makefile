@@ -7,7 +7,7 @@ export AAI_DATA_DIR ?= $(CURDIR)/data
 # Dagster writes run storage here instead of scattering .tmp_dagster_home_* dirs.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo test dev lock sample bench bench-inference clean audit
+.PHONY: setup demo test dev lock sample bench bench-inference bench-claims clean audit
 
 setup: $(STAMP)
 
@@ -47,6 +47,12 @@ bench: setup
 # Coverage study of the published intervals (docs/impact.md, "Coverage study"), about 6 minutes on 2 cores.
 bench-inference: setup
 	$(BIN)/python -m bench.inference
+
+# Claims study (docs/impact.md, "Claims"): false claims on 20 no-effect programmes, and power
+# on 20 with planted effects, by default and with declared primary outcomes; about 8 minutes.
+bench-claims: setup
+	$(BIN)/python -m bench.claims
+	$(BIN)/python -m bench.claims --primary P.who5_mean,4.5,3.1 --effect-scale 2
 
 # Re-resolve requirements.lock from pyproject.toml (needs network to PyPI).
 lock: setup

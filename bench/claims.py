@@ -14,9 +14,10 @@ decides them (default configuration: every survey indicator primary).
   claimed; coverage: how often its primary interval contains the planted effect.
 
     python -m bench.claims                      # 20 null + 20 planted, as in docs/impact.md
+    python -m bench.claims --primary P.who5_mean,4.5,3.1 --effect-scale 2   # declared outcomes
     python -m bench.claims --null 4 --planted 2 # a smoke run
 
-Writes ``bench/out/claims.md`` and ``claims.csv``. Seeds 1000+ are the study's; the
+Writes ``bench/out/claims.md`` and ``claims.csv`` (``claims-declared.*`` with ``--primary``). Seeds 1000+ are the study's; the
 slow tests use other seeds (held out).
 """
 
@@ -53,22 +54,22 @@ def estimates_for(raw: Path, min_cell: int = 5) -> pd.DataFrame:
         con.close()
 
 
-def replicate(seed: int, *, effect_scale: float, groups: int) -> dict:
+def replicate(seed: int, *, effect_scale: float, groups: int, primary: tuple[str, ...] | None = None) -> dict:
     from pipelines.impact.claims import PRIMARY, claims, findings
     from pipelines.sample.study import generate_study, planted_truth
     from pipelines.settings import ClaimsConfig
 
     with tempfile.TemporaryDirectory() as tmp:
         generate_study(Path(tmp) / "raw", seed=seed, groups=groups, effect_scale=effect_scale)
-        claimed = claims(estimates_for(Path(tmp) / "raw"), ClaimsConfig())
+        claimed = claims(estimates_for(Path(tmp) / "raw"), ClaimsConfig(primary_outcomes=primary))
     found = findings(claimed)
     truth = planted_truth(seed=seed, groups=groups, effect_scale=effect_scale)
-    primary = claimed[claimed["role"] == PRIMARY]
-    row = {"seed": seed, "effect_scale": effect_scale, "groups": groups, "family_size": int(primary["p_value"].notna().sum()),
+    tests = claimed[claimed["role"] == PRIMARY]
+    row = {"seed": seed, "effect_scale": effect_scale, "groups": groups, "family_size": int(tests["p_value"].notna().sum()),
            "claims": len(found), "claimed": ", ".join(found["indicator"]),
            "nominal_p_below_05": int((claimed["p_value"] < 0.05).sum())}
     for code, value in truth.items():
-        test = primary[primary["indicator"] == code]
+        test = tests[tests["indicator"] == code]
         tested = not test.empty and pd.notna(test["p_value"].iloc[0])
         row[f"{code}:claimed"] = bool(tested and code in set(found["indicator"]))
         row[f"{code}:covers"] = bool(tested and test["ci_low"].iloc[0] <= value <= test["ci_high"].iloc[0])
@@ -101,20 +102,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--null", type=int, default=20, help="programmes with no effect")
     parser.add_argument("--planted", type=int, default=20, help="programmes with the planted effects")
     parser.add_argument("--groups", type=int, default=6, help="groups per programme")
+    parser.add_argument("--effect-scale", type=float, default=1.0, help="planted effects × this (1 = the demo's)")
+    parser.add_argument("--primary", default="", help="declared primary outcomes, comma-separated "
+                        "(default: every survey indicator)")
     args = parser.parse_args(argv)
+    primary = tuple(c.strip() for c in args.primary.split(",") if c.strip()) or None
     started = time.perf_counter()
     rows = []
     for k in range(args.null + args.planted):
-        scale = 0.0 if k < args.null else 1.0
-        rows.append(replicate(FIRST_SEED + k, effect_scale=scale, groups=args.groups))
+        scale = 0.0 if k < args.null else args.effect_scale
+        rows.append(replicate(FIRST_SEED + k, effect_scale=scale, groups=args.groups, primary=primary))
         print(f"  programme {k + 1}/{args.null + args.planted} (effect × {scale:g}): "
               f"{rows[-1]['claims']} claims {rows[-1]['claimed']}", file=sys.stderr)
     frame = pd.DataFrame(rows)
     OUT.mkdir(exist_ok=True)
-    frame.to_csv(OUT / "claims.csv", index=False)
-    text = (f"{summary(frame)}\n\n{platform.machine()}, Python {platform.python_version()}, "
+    name = "claims-declared" if primary else "claims"
+    frame.to_csv(OUT / f"{name}.csv", index=False)
+    declared = ", ".join(primary) if primary else "every survey indicator"
+    text = (f"Primary outcomes: {declared}.\n\n{summary(frame)}\n\n{platform.machine()}, Python {platform.python_version()}, "
             f"{time.perf_counter() - started:.0f} s\n")
-    (OUT / "claims.md").write_text(text, encoding="utf-8")
+    (OUT / f"{name}.md").write_text(text, encoding="utf-8")
     print(text)
 
 

@@ -289,3 +289,40 @@ def test_impact_sizes_pin_nothing_on_the_demo(demo_root):
     with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
         audit_module.impact.audit(con, M, result)
     assert result.passed
+
+
+
+
+def test_impact_sizes_that_would_pin_a_count_are_hidden(tmp_path):
+    """A study programme where every participant had item 2.2 at baseline and 2 of those
+    interviewed again left it unanswered: the arm's published retained count minus the
+    follow-up cell gives those 2 away. Writing the impact tables hides the sizes the
+    attacker needs until the audit passes; estimates and intervals stay."""
+    from pipelines.impact import build_impact
+    from pipelines.impact.tables import write_impact, write_table, ATTRITION, IMPACT_ESTIMATES, DOSE_RESPONSE
+    from pipelines.indicators.build import build_indicators
+    from pipelines.ingest.stage import stage_all
+    from pipelines.sample.study import generate_study
+    from pipelines.validate.warehouse_tables import build_tables
+
+    generate_study(tmp_path / "raw", seed=9102, groups=6, effect_scale=2.0)
+    con = duckdb.connect()
+    stage_all(con, tmp_path / "raw")
+    build_tables(con)
+    build_indicators(con, M)
+    tables = build_impact(con, M)
+    for name, frame, columns in (("impact_estimates", tables.estimates, IMPACT_ESTIMATES),
+                                 ("attrition", tables.attrition, ATTRITION),
+                                 ("dose_response", tables.dose_response, DOSE_RESPONSE)):
+        write_table(con, name, frame, columns)
+    before = AuditResult()
+    audit_module.impact.audit(con, M, before)
+    assert {f.what for f in before.failures} == {"interviewed again without a value"}
+    estimates = tables.estimates.copy()
+    hidden = write_impact(con, tables, M)
+    after = AuditResult()
+    audit_module.impact.audit(con, M, after)
+    assert after.passed and hidden >= 1
+    assert con.execute("SELECT n_retained, n_lost, lost_pct FROM attrition WHERE indicator = 'all' "
+                       "AND arm = 'participant'").fetchall() == [(None, None, None)]
+    pd.testing.assert_series_equal(tables.estimates["estimate"], estimates["estimate"])

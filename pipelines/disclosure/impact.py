@@ -250,3 +250,56 @@ def _published_sizes(s: _Builder, programme, wave, rows, estimates) -> None:
             terms = None
         if terms:
             s.eq.append((terms, float(e.n)))
+
+
+# What to hide, in order, when a count behind the impact tables is pinned: the arm's
+# attrition split first (one row per arm and wave, and the usual key to the others),
+# then the pinned indicator's paired size, then its change and DiD sizes. Estimates,
+# intervals and notes stay; only sizes become NULL.
+MAX_REPAIR_ROUNDS = 50
+
+
+def _key(cell: str) -> dict[str, str]:
+    """``indicator=2.2 programme_id=P arm=participant wave=followup1 sex=female`` → dict."""
+    return dict(part.split("=", 1) for part in cell.split())
+
+
+def _repairs(key: dict[str, str]) -> list[tuple[str, str, dict[str, str]]]:
+    """(table, column, where) to NULL, most useful first, for one pinned cell."""
+    where = {"programme_id": key["programme_id"], "wave": key["wave"]}
+    steps = [("attrition", "n_retained", {**where, "arm": key["arm"], "indicator": "all"}),
+             ("attrition", "n_lost", {**where, "arm": key["arm"], "indicator": "all"})]
+    if "indicator" in key:
+        split = {c: key.get(c, "all") for c in BREAKDOWNS}
+        for method in ("paired_change", "change", "did"):
+            steps.append(("impact_estimates", "n", {**where, **split, "indicator": key["indicator"], "method": method}))
+    return steps
+
+
+def protect(con: duckdb.DuckDBPyConnection, min_cell: int) -> int:
+    """Hide impact sizes until the attacker pins none (the planner's counterpart of
+    ``audit`` for the impact tables); returns how many sizes were hidden. Attrition's
+    percentage lost goes with its counts, since it gives them back."""
+    from pipelines.disclosure.audit import AuditResult  # audit imports this module
+
+    hidden = 0
+    for _ in range(MAX_REPAIR_ROUNDS):
+        result = AuditResult()
+        audit(con, min_cell, result)
+        if result.passed:
+            return hidden
+        changed = 0
+        for failure in result.failures:
+            for table, column, where in _repairs(_key(failure.cell)):
+                clause = " AND ".join(f'"{c}" = ?' for c in where)
+                extra = ", lost_pct = NULL" if table == "attrition" else ""
+                count = con.execute(f'UPDATE "{table}" SET "{column}" = NULL{extra} '
+                                    f'WHERE {clause} AND "{column}" IS NOT NULL', list(where.values())).fetchall()
+                if count and count[0][0]:
+                    changed += count[0][0]
+                    break  # one size per pinned cell, then attack again
+        if not changed:
+            raise RuntimeError("impact sizes still pin a count, and nothing more can be hidden: "
+                               f"{result.failures[0].cell}: {result.failures[0].what}")
+        hidden += changed
+    raise RuntimeError("hiding impact sizes did not settle")

@@ -52,7 +52,9 @@ def impact_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
     check_config(config)
     with warehouse.connect() as con:
         tables = build_impact(con, min_cell, config)
-        write_impact(con, tables)
+        hidden = write_impact(con, tables, min_cell)
+    if hidden:
+        context.log.info(f"{hidden} impact sizes hidden: with the published cells they would pin a small count")
     for note in tables.notes:
         context.log.info(note)
     yield dg.MaterializeResult(asset_key="impact_estimates", metadata=estimates_metadata(tables, min_cell))

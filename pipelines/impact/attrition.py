@@ -152,5 +152,6 @@ def attrition_rows(con: duckdb.DuckDBPyConnection, kinds: pd.DataFrame, visible:
             if c.arm == PARTICIPANT:
                 for_paired[(c.programme_id, c.wave, fit.indicator)] = {
                     "lost_sentence": lost_sentence(c.n_baseline, c.n_lost, c.wave, min_cell), "note": row["note"],
-                    "retained_raw": int(fit.n0), "n_lost_raw": n_lost}
+                    "retained_raw": int(fit.n0), "n_lost_raw": n_lost,
+                    "arm_baseline": int(c.n_baseline), "arm_retained": int(c.n_baseline - c.n_lost)}
     return rows, for_paired

@@ -64,12 +64,22 @@ def change_row(cell: Cell, fit, min_cell: int) -> dict:
                                row["ci_high"], cell.wave, cell.who))
 
 
-def pair_count_shown(pairs: int, nb: int, nf: int, min_cell: int) -> int | None:
-    """The pair count, unless a published wave total minus it is a small number of people."""
-    only_once = (abs(nb - pairs), abs(nf - pairs))
-    if all(n == 0 or n >= min_cell for n in only_once):
-        return pairs
-    return None
+def pair_count_shown(pairs: int, nb: int, nf: int, min_cell: int, attrition: dict | None = None) -> int | None:
+    """The pair count, unless a published total minus it is a small number of people:
+    the wave cells (people seen once), or — with the arm's published attrition — the
+    people interviewed again without a value. Those number between
+    ``nb − pairs − lost`` and ``retained − pairs``; when every baseline respondent of the
+    arm had the indicator (``nb`` = the arm's baseline) the two meet and pin them."""
+    small = lambda n: 0 < n < min_cell  # noqa: E731
+    if small(abs(nb - pairs)) or small(abs(nf - pairs)):
+        return None
+    if attrition is not None:
+        retained, baseline = attrition["arm_retained"], attrition["arm_baseline"]
+        lost = baseline - retained
+        low, high = max(0, nb - pairs - lost), retained - pairs
+        if high - low < min_cell and small(high):
+            return None
+    return pairs
 
 
 def pairing_sentence(n: int | None) -> str:
@@ -93,7 +103,7 @@ def paired_row(cell: Cell, fit, waves, attrition: dict | None, min_cell: int) ->
         return suppressed(cell, row)
     if cell.paired_blocked:
         return suppressed(cell, row, cell.paired_blocked)
-    row["n"] = shown_pairs = pair_count_shown(pairs, int(waves.n0), int(waves.n1), min_cell)
+    row["n"] = shown_pairs = pair_count_shown(pairs, int(waves.n0), int(waves.n1), min_cell, attrition)
     note = [pairing_sentence(shown_pairs)]
     if attrition is not None:
         note.append(attrition["lost_sentence"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from pipelines.disclosure.impact import protect
+
 IMPACT_ESTIMATES = {
     # The issue's columns, in its order.
     "indicator": "VARCHAR",
@@ -89,7 +91,7 @@ _PANDAS_TYPES = {"VARCHAR": "string", "DOUBLE": "float64", "BIGINT": "Int64", "B
 def frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     """Rows as a DataFrame with exactly the contract's columns and types (maybe empty)."""
     df = pd.DataFrame(rows, columns=list(columns))
-    return df.astype({c: _PANDAS_TYPES[t] for c, t in columns.items()})
+    return df.astype(_types(columns))
 
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, columns: dict[str, str]) -> None:
@@ -105,8 +107,20 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, col
             con.unregister(view)
 
 
-def write_impact(con: duckdb.DuckDBPyConnection, tables) -> None:
-    """Write the three tables of the impact stage (an ``ImpactTables``)."""
+def write_impact(con: duckdb.DuckDBPyConnection, tables, min_cell: int) -> int:
+    """Write the three tables of the impact stage (an ``ImpactTables``), then hide the
+    sizes an attacker could combine with the published cells to pin a small count
+    (``disclosure.impact.protect``); ``tables`` is updated to what was written. Returns
+    how many sizes were hidden."""
     write_table(con, "impact_estimates", tables.estimates, IMPACT_ESTIMATES)
     write_table(con, "attrition", tables.attrition, ATTRITION)
     write_table(con, "dose_response", tables.dose_response, DOSE_RESPONSE)
+    hidden = protect(con, min_cell)
+    if hidden:
+        tables.estimates = con.execute("select * from impact_estimates").df().astype(_types(IMPACT_ESTIMATES))
+        tables.attrition = con.execute("select * from attrition").df().astype(_types(ATTRITION))
+    return hidden
+
+
+def _types(columns: dict[str, str]) -> dict[str, str]:
+    return {c: _PANDAS_TYPES[t] for c, t in columns.items()}

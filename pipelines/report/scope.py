@@ -137,7 +137,7 @@ def period_warehouse(
             mem.execute(statement, params or None)
         mem.execute("detach wh")
         build_indicators(mem, min_cell, national)
-        write_impact(mem, build_impact(mem, min_cell, claims_config))
+        write_impact(mem, build_impact(mem, min_cell, claims_config), min_cell)
         yield mem
     finally:
         mem.close()
