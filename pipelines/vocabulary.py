@@ -65,6 +65,21 @@ def codes(scale: str) -> tuple[str, ...]:
     return found
 
 
+def spellings() -> list[tuple[str, str, str, int]]:
+    """(scale, spelling, code, ordinal) for every code, label and alias, in file order:
+    what ingestion joins answers against in SQL (folded there the way ``fold`` folds)."""
+    out = []
+    for row in _rows():
+        for spelling in [row["code"], *(row[lang] for lang in LANGUAGES), *(a for a in row["aliases"].split("|") if a)]:
+            out.append((row["scale"], spelling, row["code"], len(out)))
+    return out
+
+
+def register_mark_spellings() -> list[tuple[str, str, int]]:
+    """(mark, yes/no, ordinal) as written in ``register_marks.csv``, for the SQL join."""
+    return [(row["mark"], row["attended"], i) for i, row in enumerate(_reference("register_marks.csv"))]
+
+
 @cache
 def lookup(scale: str) -> dict[str, str]:
     """Folded label, alias or code → canonical code, for one scale."""

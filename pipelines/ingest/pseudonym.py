@@ -18,7 +18,6 @@ import os
 
 import pandas as pd
 
-from pipelines.ingest.normalise import on_distinct
 
 SALT_VARIABLE = "AAI_ID_SALT"
 PREFIX = "p_"
@@ -36,13 +35,18 @@ def pseudonym(participant_id: str, key: bytes) -> str:
     return PREFIX + digest[:HEX_DIGITS]
 
 
-def pseudonymise(ids: pd.Series, key: bytes | None) -> pd.Series:
-    """Replace each non-empty id (already trimmed) by its pseudonym; empty stays empty
-    so that a missing id is still reported as missing."""
+def pseudonymise(con, table: str, column: str, key: bytes | None) -> None:
+    """Replace each non-empty id of ``table.column`` (raw text, trimmed here) by its
+    pseudonym, computed once per distinct id; empty stays empty, so that a missing id
+    is still reported as missing."""
     if key is None:
-        return ids
-
-    def hashed(values: pd.Series) -> pd.Series:
-        return pd.Series([pseudonym(v, key) if v else v for v in values], dtype="str")
-
-    return on_distinct(ids, hashed)
+        return
+    ids = [row[0] for row in con.execute(
+        f"SELECT DISTINCT aai_clean({column}) FROM {table} WHERE aai_clean({column}) IS NOT NULL").fetchall()]
+    mapping = pd.DataFrame({"raw_id": pd.Series(ids, dtype="str"),
+                            "pseudonym": pd.Series([pseudonym(i, key) for i in ids], dtype="str")})
+    con.register("_pseudonyms", mapping)
+    try:
+        con.execute(f"UPDATE {table} SET {column} = p.pseudonym FROM _pseudonyms p WHERE aai_clean({table}.{column}) = p.raw_id")
+    finally:
+        con.unregister("_pseudonyms")
