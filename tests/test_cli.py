@@ -34,9 +34,13 @@ def test_run_writes_warehouse_charts_and_reports(demo_root: Path) -> None:
 def test_quarantine_holds_exactly_the_planted_problems(demo_root: Path) -> None:
     with duckdb.connect(str(demo_root / "processed/warehouse.duckdb"), read_only=True) as con:
         found = sorted(con.execute("SELECT source_file, rule FROM quarantine").fetchall())
-        balance = con.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM ingest_log").fetchone()
+        balance = con.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined), sum(cells_quarantined) "
+                              "FROM ingest_log").fetchall()[0]
+        cells = con.execute("SELECT column_name FROM quarantine WHERE effect = 'cell' ORDER BY 1").fetchall()
     assert found == sorted((p.file, p.rule) for p in PLANTED_PROBLEMS)
-    assert balance[0] == balance[1] + balance[2] and balance[2] == len(PLANTED_PROBLEMS)
+    assert balance[0] == balance[1] + balance[2] and balance[2] + balance[3] == len(PLANTED_PROBLEMS)
+    # The two planted problems in optional items (WHO-5 item 3, exercise) cost only their cell.
+    assert cells == [("exercise_freq",), ("who5_3",)]
 
 
 def test_personal_data_is_nowhere_in_the_warehouse(demo_root: Path) -> None:
