@@ -33,6 +33,9 @@ from schemas import CONTRACTS, KEYS, SQL_RULES
 
 SQL_TYPES = {"yes_no": "BOOLEAN", "date": "DATE", "integer": "INTEGER"}
 INTEGER_LIMIT = 2**31 - 1  # the staging column is INTEGER; beyond it nothing fits the contract anyway
+# No contract value is longer (ids, codes, dates, names of groups): a longer cell is a
+# pasted document or a broken quote, and costs its row or cell (``too_long``).
+MAX_FIELD_CHARS = 10_000
 
 
 @cache
@@ -184,46 +187,64 @@ class CellRule:
 
 
 def cell_rules(kind: str, plan: FilePlan) -> list[CellRule]:
-    """Every per-cell rule of the contract for this file, parse failures first."""
+    """Every per-cell rule of the contract for this file; a cell over ``MAX_FIELD_CHARS``
+    fails only ``too_long``."""
     rules = []
     for column in columns_of(kind, plan):
-        raw, typed = quote("raw_" + column.name), quote(column.name)
-        shown = f"aai_short({raw}, {VALUE_DISPLAY_CHARS})"
-        name = literal(column.name)
-        if not _present(plan, column.name):
-            if column.required:
-                problem = next((p for p in plan.problems if p.column == column.name), None)
-                if problem is not None:
-                    rules.append(CellRule(column, "true", "missing_column", literal(problem.message)))
-            continue
-        if column.parse in ("code", "yes_no"):
-            scale = column.scale or vocabulary.YES_NO
-            expected = ", ".join(vocabulary.codes(scale))
-            rules.append(CellRule(column, f"{raw} IS NOT NULL AND {typed} IS NULL", "unknown_code",
-                                  f"{name} || ': ''' || {shown} || ''' is not an answer of the questionnaire; expected one of "
-                                  f"{expected} (or its label in en, ru, uk, be or pl)'"))
-        elif column.parse == "mark":
-            rules.append(CellRule(column, f"{typed} IS NULL", "unknown_mark", _mark_reason(shown)))
-        elif column.parse == "date":
-            rules.append(CellRule(column, f"{raw} IS NOT NULL AND {typed} IS NULL", "bad_date",
-                                  f"{name} || ': ''' || {shown} || ''' is not a valid date; "
-                                  "write it as YYYY-MM-DD or DD.MM.YYYY'"))
-        elif column.parse == "integer":
-            number = quote("num_" + column.name)
-            rules += [
-                CellRule(column, f"{raw} IS NOT NULL AND {number} IS NULL", "not_a_number",
-                         f"{name} || ': ''' || {shown} || ''' is not a number'"),
-                CellRule(column, f"{number} IS NOT NULL AND NOT (abs({number}) <= {INTEGER_LIMIT})", "out_of_range",
-                         f"{name} || ': ' || {shown} || ' is far outside any value this column can hold; check the cell'"),
-                CellRule(column, f"abs({number}) <= {INTEGER_LIMIT} AND {number} % 1 <> 0", "not_a_whole_number",
-                         f"{name} || ': ' || {shown} || ' is not a whole number'"),
-            ]
-        elif column.parse == "wave":
-            rules.append(CellRule(column, f"{raw} IS NOT NULL AND {typed} IS NULL", "unknown_code",
-                                  f"'wave: ''' || {shown} || ''' is not a wave; expected baseline, followup1, followup2, …'"))
-        if column.required and column.parse != "mark":
-            rules.append(CellRule(column, f"{raw} IS NULL", "required", f"{name} || ' is empty; it is required'"))
-        rules += _contract_checks(column, typed, shown)
+        raw = quote("raw_" + column.name)
+        too_long = f"length({raw}) > {MAX_FIELD_CHARS}"
+        found = _column_rules(column, plan)
+        if found and _present(plan, column.name):
+            rules.append(CellRule(column, too_long, "too_long",
+                                  f"{literal(column.name)} || ': the cell holds ' || format('{{:,}}', length({raw})) "
+                                  f"|| ' characters, more than any answer ({MAX_FIELD_CHARS:,}); check for a pasted text "
+                                  "or a quotation mark that is not closed'"))
+            found = [CellRule(r.column, f"({r.fails}) AND NOT coalesce({too_long}, false)", r.rule, r.reason)
+                     for r in found]
+        rules += found
+    return rules
+
+
+def _column_rules(column: Column, plan: FilePlan) -> list[CellRule]:
+    """The rules of one column: missing, parse failures, required, contract checks."""
+    rules = []
+    raw, typed = quote("raw_" + column.name), quote(column.name)
+    shown = f"aai_short({raw}, {VALUE_DISPLAY_CHARS})"
+    name = literal(column.name)
+    if not _present(plan, column.name):
+        if column.required:
+            problem = next((p for p in plan.problems if p.column == column.name), None)
+            if problem is not None:
+                rules.append(CellRule(column, "true", "missing_column", literal(problem.message)))
+        return rules
+    if column.parse in ("code", "yes_no"):
+        scale = column.scale or vocabulary.YES_NO
+        expected = ", ".join(vocabulary.codes(scale))
+        rules.append(CellRule(column, f"{raw} IS NOT NULL AND {typed} IS NULL", "unknown_code",
+                              f"{name} || ': ''' || {shown} || ''' is not an answer of the questionnaire; expected one of "
+                              f"{expected} (or its label in en, ru, uk, be or pl)'"))
+    elif column.parse == "mark":
+        rules.append(CellRule(column, f"{typed} IS NULL", "unknown_mark", _mark_reason(shown)))
+    elif column.parse == "date":
+        rules.append(CellRule(column, f"{raw} IS NOT NULL AND {typed} IS NULL", "bad_date",
+                              f"{name} || ': ''' || {shown} || ''' is not a valid date; "
+                              "write it as YYYY-MM-DD or DD.MM.YYYY'"))
+    elif column.parse == "integer":
+        number = quote("num_" + column.name)
+        rules += [
+            CellRule(column, f"{raw} IS NOT NULL AND {number} IS NULL", "not_a_number",
+                     f"{name} || ': ''' || {shown} || ''' is not a number'"),
+            CellRule(column, f"{number} IS NOT NULL AND NOT (abs({number}) <= {INTEGER_LIMIT})", "out_of_range",
+                     f"{name} || ': ' || {shown} || ' is far outside any value this column can hold; check the cell'"),
+            CellRule(column, f"abs({number}) <= {INTEGER_LIMIT} AND {number} % 1 <> 0", "not_a_whole_number",
+                     f"{name} || ': ' || {shown} || ' is not a whole number'"),
+        ]
+    elif column.parse == "wave":
+        rules.append(CellRule(column, f"{raw} IS NOT NULL AND {typed} IS NULL", "unknown_code",
+                              f"'wave: ''' || {shown} || ''' is not a wave; expected baseline, followup1, followup2, …'"))
+    if column.required and column.parse != "mark":
+        rules.append(CellRule(column, f"{raw} IS NULL", "required", f"{name} || ' is empty; it is required'"))
+    rules += _contract_checks(column, typed, shown)
     return rules
 
 
