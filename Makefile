@@ -7,7 +7,7 @@ export AAI_DATA_DIR ?= $(CURDIR)/data
 # Dagster writes run storage here instead of scattering .tmp_dagster_home_* dirs.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo test dev lock sample bench clean
+.PHONY: setup demo test test-all fuzz dev lock sample bench clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,14 @@ demo: setup $(INSTANCE)
 
 test: setup $(INSTANCE)
 	$(BIN)/python -m pytest
+
+# Everything, the slow tier too: the fuzz campaign and the personal-data canary.
+test-all: setup $(INSTANCE)
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+# The seeded fuzz campaign alone; its figures go to bench/out/fuzz.json.
+fuzz: setup
+	$(BIN)/python -m pytest -m slow tests/test_fuzz.py
 
 dev: setup $(INSTANCE)
 	$(BIN)/dagster dev

@@ -13,6 +13,7 @@ from typing import Annotated
 import dagster as dg
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.report import LANGUAGE_ENV
@@ -184,21 +185,22 @@ def check(
         header = list(plan.problems) if plan is not None else []
         failed |= bad_rows > 0 or bad_cells > 0 or bool(header) or row.status in CHECK_FAILS
         delimiter = {"\t": "tab"}.get(row.delimiter, row.delimiter)
-        cells_text = f", {bad_cells} cells" if bad_cells else ""
-        out.print(f"[bold]{names[row.source_file]}[/bold]: {row.kind}, {row.encoding}, delimiter {delimiter!r}, "
-                  f"{row.rows_read} rows, {bad_rows} would be quarantined{cells_text}", highlight=False)
+        cells_text = f", {bad_cells} cells would be loaded empty" if bad_cells else ""
+        out.print(f"[bold]{escape(names[row.source_file])}[/bold]: {row.kind}, {row.encoding}, delimiter "
+                  f"{escape(repr(delimiter))}, {row.rows_read} rows, {bad_rows} would be quarantined{cells_text}",
+                  highlight=False)
         if row.status in {"unreadable", "unrecognised", "duplicate", "skipped", "no_records"}:
-            out.print(f"  {row.message}", highlight=False)
+            out.print(f"  {row.message}", highlight=False, markup=False)
         for problem in header:
-            out.print(f"  {problem.message}", highlight=False)
+            out.print(f"  {problem.message}", highlight=False, markup=False)
         if plan is not None and row.columns_ignored:
-            out.print(f"  columns ignored: {row.columns_ignored}", highlight=False)
+            out.print(f"  columns ignored: {row.columns_ignored}", highlight=False, markup=False)
         listed = mine[~mine.rule.isin(HEADER_RULES)]
         for p in listed.head(show).itertuples():
             column = f", column {p.column_name}" if p.column_name else ""
             line = f" (line {p.source_line})" if p.source_line != p.source_row else ""
-            effect = " [cell loaded as empty]" if p.effect == "cell" else ""
-            out.print(f"  row {p.source_row}{line}{column}: {p.reason}{effect}", highlight=False)
+            effect = " (the cell is loaded empty; the row loads)" if p.effect == "cell" else ""
+            out.print(f"  row {p.source_row}{line}{column}: {p.reason}{effect}", highlight=False, markup=False)
         if len(listed) > show:
             out.print(f"  … and {len(listed) - show} more")
     if not has_groups and (log.kind == "attendance").any():

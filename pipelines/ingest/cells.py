@@ -97,19 +97,26 @@ def read_cells(
     con.execute(f"CREATE OR REPLACE TEMP TABLE {cells.problems} (record BIGINT, line BIGINT, rule VARCHAR, value VARCHAR)")
     segment, record_base, line_base, header = path, 0, 0, True
     parts = itertools.count()
-    while segment is not None:
-        scan = record_scan.scan(segment)
-        if not _read_segment(con, segment, delimiter, width, needed, cells, scan, record_base, line_base, header):
-            cells.notes.append("read line by line: the fast reader's record counts did not add up")
-            _read_with_python(con, segment, delimiter, width, needed, cells, record_base, line_base, header)
-            break
-        if scan.open_quote_record is None:
-            break
-        # Cut the record an unterminated quote starts at its first line; read on after it.
-        record_base += scan.open_quote_record
-        line_base += scan.open_quote_line
-        segment = _rest_after_line(segment, scan.open_quote_byte, work_dir / f"{table}-rest-{next(parts)}.csv")
-        header = False
+    rests: list[Path] = []  # copies of a file's tail: they hold personal data, deleted below
+    try:
+        while segment is not None:
+            scan = record_scan.scan(segment)
+            if not _read_segment(con, segment, delimiter, width, needed, cells, scan, record_base, line_base, header):
+                if not cells.notes:
+                    cells.notes.append("read line by line: the fast reader's record counts did not add up")
+                _read_with_python(con, segment, delimiter, width, needed, cells, record_base, line_base, header,
+                                  stop_at=scan.open_quote_record)
+            if scan.open_quote_record is None:
+                break
+            # Cut the record an unterminated quote starts at its first line; read on after it.
+            record_base += scan.open_quote_record
+            line_base += scan.open_quote_line
+            rests.append(work_dir / f"{table}-rest-{next(parts)}.csv")
+            segment = _rest_after_line(segment, scan.open_quote_byte, rests[-1])
+            header = False
+    finally:
+        for rest in rests:
+            rest.unlink(missing_ok=True)
     if skip_records:
         con.execute(f"DELETE FROM {table} WHERE list_contains($skip, record)", {"skip": sorted(skip_records)})
     _cap(con, cells)
@@ -243,8 +250,13 @@ def _rest_after_line(path: Path, start: int, target: Path) -> Path | None:
 
 
 def _read_with_python(con, path: Path, delimiter: str, width: int, needed: list[int], cells: Cells,
-                      record_base: int, line_base: int, header: bool) -> None:
-    """The exact but slower reader, for a segment whose DuckDB counts cannot be matched."""
+                      record_base: int, line_base: int, header: bool, stop_at: int | None = None) -> None:
+    """The exact but slower reader, for a segment whose DuckDB counts cannot be matched.
+
+    ``stop_at`` is the record an unterminated quote starts: it is recorded as
+    ``bad_quoting`` and the caller reads on from the line after it."""
+    for table in (cells.table, cells.problems):  # whatever the fast reader left of this segment
+        con.execute(f"DELETE FROM {table} WHERE record > ?", [record_base])
     columns = ["record", "line", *(column_name(p) for p in needed)]
     limit = csv.field_size_limit(MAX_RECORD_BYTES)
     try:
@@ -263,6 +275,9 @@ def _read_with_python(con, path: Path, delimiter: str, width: int, needed: list[
                     continue
                 record += 1
                 where = [record + record_base, first_line + line_base]
+                if record == stop_at:
+                    problems.append([*where, "bad_quoting", ""])
+                    break
                 if (record == 1 and header) or not "".join(row).strip():
                     continue
                 if len(row) > width and any(cell.strip() for cell in row[width:]):
