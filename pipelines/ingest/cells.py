@@ -45,8 +45,8 @@ MAX_RECORDS_PER_FILE = 20_000_000
 PYTHON_BATCH_ROWS = 50_000
 
 READ_CSV = """
-CREATE OR REPLACE TEMP TABLE {segment} AS
-SELECT {selected}, trim(concat({all_cells})) = '' AS blank
+CREATE TEMP TABLE {segment} AS
+SELECT {selected}, coalesce({all_cells}) IS NULL AS blank
 FROM read_csv($path, header = false, all_varchar = true, auto_detect = false, delim = $delim,
               quote = '"', escape = '"', columns = $columns, store_rejects = true,
               rejects_table = '{rejects}', rejects_scan = '{scan}', max_line_size = {max_line},
@@ -67,16 +67,34 @@ RULE_REASONS = {
 
 @dataclass
 class Cells:
-    """The kept cells are in ``table`` (record, line, then ``c<position>`` VARCHAR);
-    the records that gave no row are in ``table``_problems (record, line, rule, value)."""
+    """A file's kept cells: the view ``table`` (record, line, then ``c<position>``
+    VARCHAR, data rows only), over one table per segment that DuckDB read plus the
+    rows repaired in Python; the records that gave no row are in ``problems``
+    (record, line, rule, value). ``drop`` removes them all."""
 
     table: str
-    rows: int = 0  # data rows kept (header, blank and HXL rows excluded)
+    rows: int = 0  # data rows (header, blank and HXL rows excluded)
     notes: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)  # SELECTs the view unites
+    created: list[str] = field(default_factory=list)  # temp tables behind the view
 
     @property
     def problems(self) -> str:
         return f"{self.table}_problems"
+
+    @property
+    def fixed(self) -> str:
+        return f"{self.table}_fixed"
+
+    def new_table(self, suffix: str) -> str:
+        name = f"{self.table}_{suffix}{len(self.created)}"
+        self.created.append(name)
+        return name
+
+    def drop(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(f"DROP VIEW IF EXISTS {self.table}")
+        for name in [*self.created, self.problems, self.fixed]:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def column_name(position: int) -> str:
@@ -87,20 +105,20 @@ def read_cells(
     con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, width: int, needed: list[int],
     table: str, work_dir: Path, *, skip_records: frozenset[int] = frozenset(),
 ) -> Cells:
-    """Read ``path`` (UTF-8) into ``table``; ``skip_records`` are records that are not
-    data though not blank (an HXL tag row)."""
+    """Read ``path`` (UTF-8) into the view ``table``; ``skip_records`` are records that
+    are not data though not blank (an HXL tag row)."""
     cells = Cells(table)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} (record BIGINT, line BIGINT"
-        + "".join(f", {column_name(p)} VARCHAR" for p in needed) + ")"
-    )
+    kept = "".join(f", {column_name(p)} VARCHAR" for p in needed)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {cells.fixed} (record BIGINT, line BIGINT{kept})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {cells.problems} (record BIGINT, line BIGINT, rule VARCHAR, value VARCHAR)")
-    segment, record_base, line_base, header = path, 0, 0, True
+    cells.parts.append(f"SELECT * FROM {cells.fixed}")
+    segment, record_base, line_base, header, last_record = path, 0, 0, True, 0
     parts = itertools.count()
     rests: list[Path] = []  # copies of a file's tail: they hold personal data, deleted below
     try:
         while segment is not None:
             scan = record_scan.scan(segment)
+            last_record = record_base + scan.records
             if not _read_segment(con, segment, delimiter, width, needed, cells, scan, record_base, line_base, header):
                 if not cells.notes:
                     cells.notes.append("read line by line: the fast reader's record counts did not add up")
@@ -117,9 +135,15 @@ def read_cells(
     finally:
         for rest in rests:
             rest.unlink(missing_ok=True)
-    if skip_records:
-        con.execute(f"DELETE FROM {table} WHERE list_contains($skip, record)", {"skip": sorted(skip_records)})
-    _cap(con, cells)
+    rows = " UNION ALL ".join(cells.parts)
+    limit = MAX_RECORDS_PER_FILE + 1  # the header is record 1
+    if last_record > limit:
+        # Records beyond the per-file cap are quarantined one by one, never loaded.
+        con.execute(f"UPDATE {cells.problems} SET rule = 'too_many_records' WHERE record > {limit}")
+        con.execute(f"INSERT INTO {cells.problems} SELECT record, line, 'too_many_records', '' FROM ({rows}) "
+                    f"WHERE record > {limit}")
+    skip = "".join(f" AND record <> {record}" for record in sorted(skip_records))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM ({rows}) WHERE record <= {limit}{skip}")
     cells.rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     return cells
 
@@ -127,7 +151,9 @@ def read_cells(
 def _read_segment(con, path: Path, delimiter: str, width: int, needed: list[int], cells: Cells,
                   scan: record_scan.RecordMap, record_base: int, line_base: int, header: bool) -> bool:
     """Read one segment with DuckDB; False when its rows cannot be matched to records."""
-    segment, rejects, scan_table = f"{cells.table}_seg", f"{cells.table}_rej", f"{cells.table}_scan"
+    segment = cells.new_table("segment")
+    parts = len(cells.parts)
+    rejects, scan_table = f"{cells.table}_rejects", f"{cells.table}_scan"
     all_cells = ", ".join(column_name(p) for p in range(width))
     selected = ", ".join(column_name(p) for p in needed) or "NULL AS _none"
     try:
@@ -140,59 +166,57 @@ def _read_segment(con, path: Path, delimiter: str, width: int, needed: list[int]
             f"SELECT line, first(error_type ORDER BY column_idx), first(csv_line) FROM {rejects} "
             "GROUP BY line ORDER BY line"
         ).fetchall()
-        return _place_rows(con, delimiter, width, needed, cells, scan, rejected, record_base, line_base, header)
+        placed = _place_rows(con, segment, delimiter, width, needed, cells, scan, rejected, record_base, line_base,
+                             header)
     except duckdb.Error:
-        return False
+        placed = False
     finally:
-        for name in (rejects, scan_table, segment):
+        for name in (rejects, scan_table):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+    if not placed:
+        del cells.parts[parts:]  # the Python reader reads this segment again
+    return placed
 
 
-PLACE_ROWS = """
-INSERT INTO {table}
-WITH numbered AS (
-    SELECT rowid + 1 AS ordinal, * FROM {segment}
-), placed AS (
-    SELECT n.*, n.ordinal + s.skipped AS rec
-    FROM numbered n ASOF JOIN _ordinal_steps s ON n.ordinal >= s.first_ordinal
-)
-SELECT p.rec + {record_base} AS record, p.rec + l.extra + {line_base} AS line {kept}
-FROM placed p ASOF JOIN _line_steps l ON p.rec >= l.first_record
-WHERE NOT p.blank AND p.rec > {first}
-"""
-
-
-def _place_rows(con, delimiter, width, needed, cells, scan, rejected, record_base, line_base, header) -> bool:
-    """Number DuckDB's rows, repair or record the rejected ones; False if counts differ."""
+def _place_rows(con, segment, delimiter, width, needed, cells, scan, rejected, record_base, line_base, header) -> bool:
+    """Number DuckDB's rows (a view over the segment), repair or record the rejected
+    ones; False when the counts do not add up."""
     blank = set(scan.blank)
     rejected_records = {int(line) for line, _, _ in rejected}
-    good = con.execute(f"SELECT count(*) FROM {cells.table}_seg").fetchall()[0][0]
+    good = con.execute(f"SELECT count(*) FROM {segment}").fetchall()[0][0]
     if blank & rejected_records or not rejected_records <= set(range(1, scan.records + 1)):
         return False
     if good != scan.records - len(blank) - len(rejected_records):
         return False
-    # Good row k (1-based, file order) is record k + (records skipped before it).
+    # Good row k (1-based, file order: rowid + 1) is record k + (records skipped before it),
+    # and a record's line is the record plus the extra lines of the quoted cells before it.
     skipped = sorted(blank | rejected_records)
-    steps = pd.DataFrame(
-        [(1, 0)] + [(record - i + 1, i) for i, record in enumerate(skipped, start=1)],
-        columns=["first_ordinal", "skipped"],
-    ).groupby("first_ordinal", as_index=False).max()
-    lines = pd.DataFrame([(1, 0), *scan.steps], columns=["first_record", "extra"])
-    kept = "".join(f", p.{column_name(p)}" for p in needed)
-    con.register("_ordinal_steps", steps)
-    con.register("_line_steps", lines)
-    try:
-        con.execute(PLACE_ROWS.format(table=cells.table, segment=f"{cells.table}_seg", record_base=record_base,
-                                      line_base=line_base, kept=kept, first=1 if header else 0))
-    finally:
-        con.unregister("_ordinal_steps")
-        con.unregister("_line_steps")
+    record = "s.rowid + 1"
+    joins = ""
+    if skipped:
+        steps = cells.new_table("steps")
+        frame = pd.DataFrame([(1, 0)] + [(r - i + 1, i) for i, r in enumerate(skipped, start=1)],
+                             columns=["first_ordinal", "skipped"]).groupby("first_ordinal", as_index=False).max()
+        _table_from(con, steps, frame)
+        joins += f" ASOF JOIN {steps} o ON s.rowid + 1 >= o.first_ordinal"
+        record = "s.rowid + 1 + o.skipped"
+    line = record
+    if scan.steps:
+        lines = cells.new_table("lines")
+        _table_from(con, lines, pd.DataFrame([(1, 0), *scan.steps], columns=["first_record", "extra"]))
+        joins += f" ASOF JOIN {lines} l ON {record} >= l.first_record"
+        line = f"{record} + l.extra"
+    kept = "".join(f", s.{column_name(p)}" for p in needed)
+    cells.parts.append(
+        f"SELECT {record} + {record_base} AS record, {line} + {line_base} AS line{kept} FROM {segment} s{joins} "
+        f"WHERE NOT s.blank AND {record} > {1 if header else 0}"
+    )
     repaired, problems = [], []
-    for line, error, raw in rejected:
-        record = int(line)
-        if header and record == 1:
+    for line_number, error, raw in rejected:
+        number = int(line_number)
+        if header and number == 1:
             continue  # the header is not data (its cells were read by Python)
-        where = [record + record_base, scan.line_of(record) + line_base]
+        where = [number + record_base, scan.line_of(number) + line_base]
         if error in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
             row = _one_record(raw, delimiter)
             if row is None:
@@ -208,9 +232,17 @@ def _place_rows(con, delimiter, width, needed, cells, scan, rejected, record_bas
             problems.append([*where, "record_too_long", ""])
         else:
             problems.append([*where, "bad_quoting", ""])
-    _append(con, cells.table, ["record", "line", *(column_name(p) for p in needed)], repaired)
+    _append(con, cells.fixed, ["record", "line", *(column_name(p) for p in needed)], repaired)
     _append(con, cells.problems, ["record", "line", "rule", "value"], problems)
     return True
+
+
+def _table_from(con, name: str, frame: pd.DataFrame) -> None:
+    con.register("_frame", frame)
+    try:
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
 
 
 def _one_record(raw: str, delimiter: str) -> list[str] | None:
@@ -255,7 +287,7 @@ def _read_with_python(con, path: Path, delimiter: str, width: int, needed: list[
 
     ``stop_at`` is the record an unterminated quote starts: it is recorded as
     ``bad_quoting`` and the caller reads on from the line after it."""
-    for table in (cells.table, cells.problems):  # whatever the fast reader left of this segment
+    for table in (cells.fixed, cells.problems):  # whatever the fast reader left of this segment
         con.execute(f"DELETE FROM {table} WHERE record > ?", [record_base])
     columns = ["record", "line", *(column_name(p) for p in needed)]
     limit = csv.field_size_limit(MAX_RECORD_BYTES)
@@ -286,18 +318,9 @@ def _read_with_python(con, path: Path, delimiter: str, width: int, needed: list[
                 row = (row + [""] * width)[:width]
                 batch.append([*where, *(row[p] for p in needed)])
                 if len(batch) >= PYTHON_BATCH_ROWS:
-                    _append(con, cells.table, columns, batch)
+                    _append(con, cells.fixed, columns, batch)
                     batch = []
-            _append(con, cells.table, columns, batch)
+            _append(con, cells.fixed, columns, batch)
             _append(con, cells.problems, ["record", "line", "rule", "value"], problems)
     finally:
         csv.field_size_limit(limit)
-
-
-def _cap(con, cells: Cells) -> None:
-    """Records beyond the per-file cap are quarantined one by one, never loaded."""
-    limit = MAX_RECORDS_PER_FILE + 1  # the header is record 1
-    con.execute(f"INSERT INTO {cells.problems} SELECT record, line, 'too_many_records', '' FROM {cells.table} "
-                "WHERE record > ?", [limit])
-    con.execute(f"UPDATE {cells.problems} SET rule = 'too_many_records' WHERE record > ?", [limit])
-    con.execute(f"DELETE FROM {cells.table} WHERE record > ?", [limit])

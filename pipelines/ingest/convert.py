@@ -19,7 +19,6 @@ SQL as the cells (``cells.sql``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
@@ -27,15 +26,13 @@ import duckdb
 import pandas as pd
 
 from pipelines import vocabulary
-from pipelines.ingest.normalise import VALUE_DISPLAY_CHARS, VALUE_KEPT_CHARS, contract_columns
+from pipelines.ingest.cell_rules import INTEGER_LIMIT, Column, column_rules
+from pipelines.ingest.normalise import contract_columns
 from pipelines.ingest.plan import FilePlan
-from schemas import CONTRACTS, KEYS, SQL_RULES
+from pipelines.ingest.sqltext import literal, quote
+from schemas import CONTRACTS, KEYS
 
 SQL_TYPES = {"yes_no": "BOOLEAN", "date": "DATE", "integer": "INTEGER"}
-INTEGER_LIMIT = 2**31 - 1  # the staging column is INTEGER; beyond it nothing fits the contract anyway
-# No contract value is longer (ids, codes, dates, names of groups): a longer cell is a
-# pasted document or a broken quote, and costs its row or cell (``too_long``).
-MAX_FIELD_CHARS = 10_000
 
 
 @cache
@@ -69,26 +66,6 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_mark_spellings")
 
 
-def quote(name: str) -> str:
-    """An identifier for SQL, whatever the user called it."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """A string literal for SQL (constants come from plans, never from cells)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    parse: str
-    scale: str | None
-    required: bool  # may not be empty (not nullable, or a key column)
-    design: bool  # a design column (schemas/fields.py): a problem here costs the row
-    checks: tuple  # pandera checks of the column
-
-
 def columns_of(kind: str, plan: FilePlan) -> list[Column]:
     schema = CONTRACTS[kind].to_schema()
     out = []
@@ -103,8 +80,16 @@ def columns_of(kind: str, plan: FilePlan) -> list[Column]:
     return out
 
 
-def raw_select(plan: FilePlan, cells: str) -> str:
-    """The contract columns as written (trimmed, NULL when empty), one row per data row."""
+def present(plan: FilePlan, name: str) -> bool:
+    """Whether the file gives this column: from a source, or (a grid) from its dates and marks."""
+    source = plan.sources[name]
+    return source.position is not None or source.constant is not None or (
+        plan.layout == "grid" and name in ("session_date", "attended"))
+
+
+def rows_view(plan: FilePlan, cells: str) -> str:
+    """One row per data row (per cell of a grid register): the contract columns as
+    written, NULL where the file has no such column."""
     if plan.layout == "grid":
         return _grid_select(plan, cells)
     parts = ["record", "line", "0 AS source_column"]
@@ -117,16 +102,16 @@ def raw_select(plan: FilePlan, cells: str) -> str:
 
 def _source_sql(source) -> str:
     if source.position is not None:
-        return f"aai_clean(c{source.position})"
+        return f"c{source.position}"
     if source.constant is not None:
-        return f"aai_clean({literal(source.constant)})"
+        return literal(source.constant)
     return "NULL::VARCHAR"
 
 
 def _grid_select(plan: FilePlan, cells: str) -> str:
     """A register of persons × dates melted to one row per cell, person by person."""
     positions = list(plan.dates)
-    marks = ", ".join(f"coalesce(aai_clean(c{p}), '')" for p in positions)
+    marks = ", ".join(f"c{p}" for p in positions)
     headers = ", ".join(literal(plan.dates[p]) for p in positions)
     columns = ", ".join(str(p + 1) for p in positions)
     parts = ["record", "line", f"unnest([{columns}]) AS source_column"]
@@ -140,162 +125,32 @@ def _grid_select(plan: FilePlan, cells: str) -> str:
     return f"SELECT {', '.join(parts)} FROM {cells}"
 
 
-def typed_select(kind: str, plan: FilePlan, raw: str) -> str:
-    """Raw columns as ``raw_<name>``, converted ones as ``<name>`` (NULL where the
-    text cannot be converted), ``num_<name>`` for integers before range checks."""
-    parts = ["r.record", "r.line", "r.source_column"]
-    joins = []
-    for column in columns_of(kind, plan):
-        value = f"r.{quote(column.name)}"
-        parts.append(f"{value} AS {quote('raw_' + column.name)}")
-        if column.parse in ("code", "yes_no"):
-            alias = quote("v_" + column.name)
-            scale = column.scale or vocabulary.YES_NO
-            joins.append(f"LEFT JOIN aai_vocabulary {alias} ON {alias}.scale = {literal(scale)} "
-                         f"AND {alias}.folded = aai_fold({value})")
-            typed = f"{alias}.code" if column.parse == "code" else f"({alias}.code = 'yes')"
-        elif column.parse == "mark":
-            alias = quote("m_" + column.name)
-            joins.append(f"LEFT JOIN aai_marks {alias} ON {alias}.folded = aai_fold({value})")
-            typed = f"CASE WHEN {value} = '' THEN false ELSE ({alias}.attended = 'yes') END"
-        elif column.parse == "date":
-            typed = f"aai_date({value})"
-        elif column.parse == "integer":
-            parts.append(f"aai_number({value}) AS {quote('num_' + column.name)}")
-            typed = (f"CASE WHEN abs(aai_number({value})) <= {INTEGER_LIMIT} AND aai_number({value}) % 1 = 0 "
-                     f"THEN CAST(aai_number({value}) AS INTEGER) END")
-        elif column.parse == "wave":
-            typed = f"aai_wave({value})"
-        elif column.parse == "country":
-            typed = f"upper({value})"
-        else:
-            typed = value
-        parts.append(f"{typed} AS {quote(column.name)}")
-    for name in plan.submission:
-        parts.append(f"r.{quote(name)}")
-    return f"SELECT {', '.join(parts)} FROM ({raw}) r {' '.join(joins)}"
-
-
-@dataclass(frozen=True)
-class CellRule:
-    """A way a cell fails: SQL true where it fails, the rule id and its reason."""
-
-    column: Column
-    fails: str
-    rule: str
-    reason: str  # SQL text expression
-
-
-def cell_rules(kind: str, plan: FilePlan) -> list[CellRule]:
-    """Every per-cell rule of the contract for this file; a cell over ``MAX_FIELD_CHARS``
-    fails only ``too_long``."""
-    rules = []
-    for column in columns_of(kind, plan):
-        raw = quote("raw_" + column.name)
-        too_long = f"length({raw}) > {MAX_FIELD_CHARS}"
-        found = _column_rules(column, plan)
-        if found and _present(plan, column.name):
-            rules.append(CellRule(column, too_long, "too_long",
-                                  f"{literal(column.name)} || ': the cell holds ' || format('{{:,}}', length({raw})) "
-                                  f"|| ' characters, more than any answer ({MAX_FIELD_CHARS:,}); check for a pasted text "
-                                  "or a quotation mark that is not closed'"))
-            found = [CellRule(r.column, f"({r.fails}) AND NOT coalesce({too_long}, false)", r.rule, r.reason)
-                     for r in found]
-        rules += found
-    return rules
-
-
-def _column_rules(column: Column, plan: FilePlan) -> list[CellRule]:
-    """The rules of one column: missing, parse failures, required, contract checks."""
-    rules = []
-    raw, typed = quote("raw_" + column.name), quote(column.name)
-    shown = f"aai_short({raw}, {VALUE_DISPLAY_CHARS})"
-    name = literal(column.name)
-    if not _present(plan, column.name):
-        if column.required:
-            problem = next((p for p in plan.problems if p.column == column.name), None)
-            if problem is not None:
-                rules.append(CellRule(column, "true", "missing_column", literal(problem.message)))
-        return rules
+def dictionary_sql(column: Column, rows: str) -> str:
+    """The column's distinct texts: ``key`` (to join rows on), ``clean`` (trimmed, NULL
+    when empty), ``typed``, and ``rule``, the number of the first rule of
+    ``column_rules`` the text fails (NULL when none)."""
+    clean = "coalesce(aai_clean(raw), '')" if column.parse == "mark" else "aai_clean(raw)"
+    joins, typed, number = "", "d.clean", "NULL::DOUBLE"
     if column.parse in ("code", "yes_no"):
         scale = column.scale or vocabulary.YES_NO
-        expected = ", ".join(vocabulary.codes(scale))
-        rules.append(CellRule(column, f"{raw} IS NOT NULL AND {typed} IS NULL", "unknown_code",
-                              f"{name} || ': ''' || {shown} || ''' is not an answer of the questionnaire; expected one of "
-                              f"{expected} (or its label in en, ru, uk, be or pl)'"))
+        joins = f"LEFT JOIN aai_vocabulary v ON v.scale = {literal(scale)} AND v.folded = aai_fold(d.clean)"
+        typed = "v.code" if column.parse == "code" else "(v.code = 'yes')"
     elif column.parse == "mark":
-        rules.append(CellRule(column, f"{typed} IS NULL", "unknown_mark", _mark_reason(shown)))
+        joins = "LEFT JOIN aai_marks v ON v.folded = aai_fold(d.clean)"
+        typed = "CASE WHEN d.clean = '' THEN false ELSE (v.attended = 'yes') END"
     elif column.parse == "date":
-        rules.append(CellRule(column, f"{raw} IS NOT NULL AND {typed} IS NULL", "bad_date",
-                              f"{name} || ': ''' || {shown} || ''' is not a valid date; "
-                              "write it as YYYY-MM-DD or DD.MM.YYYY'"))
+        typed = "aai_date(d.clean)"
     elif column.parse == "integer":
-        number = quote("num_" + column.name)
-        rules += [
-            CellRule(column, f"{raw} IS NOT NULL AND {number} IS NULL", "not_a_number",
-                     f"{name} || ': ''' || {shown} || ''' is not a number'"),
-            CellRule(column, f"{number} IS NOT NULL AND NOT (abs({number}) <= {INTEGER_LIMIT})", "out_of_range",
-                     f"{name} || ': ' || {shown} || ' is far outside any value this column can hold; check the cell'"),
-            CellRule(column, f"abs({number}) <= {INTEGER_LIMIT} AND {number} % 1 <> 0", "not_a_whole_number",
-                     f"{name} || ': ' || {shown} || ' is not a whole number'"),
-        ]
+        number = "aai_number(clean)"
+        typed = f"CASE WHEN abs(d.num) <= {INTEGER_LIMIT} AND d.num % 1 = 0 THEN CAST(d.num AS INTEGER) END"
     elif column.parse == "wave":
-        rules.append(CellRule(column, f"{raw} IS NOT NULL AND {typed} IS NULL", "unknown_code",
-                              f"'wave: ''' || {shown} || ''' is not a wave; expected baseline, followup1, followup2, …'"))
-    if column.required and column.parse != "mark":
-        rules.append(CellRule(column, f"{raw} IS NULL", "required", f"{name} || ' is empty; it is required'"))
-    rules += _contract_checks(column, typed, shown)
-    return rules
-
-
-def _present(plan: FilePlan, name: str) -> bool:
-    """Whether the file gives this column: from a source, or (a grid) from its dates and marks."""
-    source = plan.sources[name]
-    return source.position is not None or source.constant is not None or (
-        plan.layout == "grid" and name in ("session_date", "attended"))
-
-
-def _mark_reason(shown: str) -> str:
-    letter = ("CASE WHEN source_column <= 26 THEN chr(64 + source_column) "
-              "ELSE chr(64 + (source_column - 1) // 26) || chr(65 + (source_column - 1) % 26) END")
-    return (f"'cell ' || {letter} || record || ' (line ' || line || ', column ' || raw_session_date || '): mark ''' "
-            f"|| {shown} || ''' is not a register mark; write x or + for present, leave the cell empty or "
-            "write - for absent'")
-
-
-def _contract_checks(column: Column, typed: str, shown: str) -> list[CellRule]:
-    """The pandera checks of a column as SQL (see schemas/fields.py)."""
-    rules = []
-    for check in column.checks:
-        stats = check.statistics
-        if check.name == "in_range":
-            low, high = stats["min_value"], stats["max_value"]
-            rules.append(CellRule(column, f"{typed} NOT BETWEEN {low} AND {high}", "out_of_range",
-                                  f"{literal(column.name)} || ' is ' || {typed} || '; expected {low}–{high}'"))
-        elif check.name == "isin":
-            allowed = ", ".join(literal(str(v)) for v in stats["allowed_values"])
-            rules.append(CellRule(column, f"{typed} NOT IN ({allowed})", "unknown_code",
-                                  f"{literal(column.name)} || ': ''' || {shown} || ''' is not one of the contract''s codes'"))
-        elif check.name == "str_matches":
-            pattern = stats["pattern"]
-            rule = "bad_country" if column.name == "country" else "str_matches"
-            reason = (f"'country ''' || {shown} || ''' is not a two-letter ISO code such as BY, UA or PL'"
-                      if column.name == "country" else
-                      f"{literal(column.name)} || ': ''' || {shown} || ''' fails the rule str_matches'")
-            rules.append(CellRule(column, f"NOT regexp_matches({typed}, {literal(pattern)})", rule, reason))
-        else:
-            raise ValueError(f"no SQL twin for the check {check.name} of {column.name}; add one in convert.py")
-    return rules
-
-
-def row_rules(kind: str) -> list[tuple]:
-    """(rule, column, fails SQL, reason SQL) for the contract's row rules."""
-    out = []
-    for rule in SQL_RULES[kind]:
-        value = f"coalesce({quote('raw_' + rule.column)}, '')"
-        out.append((rule.name, rule.column, f"NOT ({rule.passes})", rule.reason.format(value=value)))
-    return out
-
-
-def kept_value(column: str) -> str:
-    return f"aai_short(coalesce({quote('raw_' + column)}, ''), {VALUE_KEPT_CHARS})"
+        typed = "aai_wave(d.clean)"
+    elif column.parse == "country":
+        typed = "upper(d.clean)"
+    tried = " ".join(f"WHEN {rule.fails} THEN {number}" for number, rule in enumerate(column_rules(column)))
+    return f"""
+        SELECT key, clean, typed, CASE {tried} END AS rule FROM (
+            SELECT coalesce(d.raw, '') AS key, d.clean, {typed} AS typed, d.num
+            FROM (SELECT raw, clean, {number} AS num
+                  FROM (SELECT raw, {clean} AS clean FROM (SELECT DISTINCT {quote(column.name)} AS raw FROM {rows}))) d
+            {joins})"""

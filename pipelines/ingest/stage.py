@@ -23,10 +23,11 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest import convert
-from pipelines.ingest.cells import RULE_REASONS, Cells, read_cells
+from pipelines.ingest.cells import Cells, read_cells
 from pipelines.ingest.discover import RawFile, discover
 from pipelines.ingest.plan import FilePlan, plan_file, unrecognised_hint
-from pipelines.ingest.pseudonym import pseudonymise, salt
+from pipelines.ingest.pseudonym import salt
+from pipelines.ingest.rows import convert_file
 from pipelines.ingest.sniff import UnreadableFile, head_records, is_hxl, needs_transcoding, read_header, sniff, transcode
 from pipelines.warehouse import table_exists
 from schemas import CONTRACTS
@@ -120,6 +121,7 @@ def stage_file(con, raw_file: RawFile, work_dir: Path) -> FileResult:
     """Stage one file; any failure to read it is recorded, never raised."""
     result = FileResult(raw_file.source_file, raw_file.sha256)
     cells_table = "_cells"
+    cells: Cells | None = None
     transcoded = work_dir / "transcoded.csv"
     try:
         dialect = sniff(raw_file.path)
@@ -143,10 +145,7 @@ def stage_file(con, raw_file: RawFile, work_dir: Path) -> FileResult:
         else:
             result.kind, result.plan = plan.kind, plan
             result.columns_ignored = [name for name in plan.ignored if name not in plan.dates.values()]
-            ids = plan.sources["participant_id"].position if "participant_id" in plan.sources else None
-            if ids is not None:
-                pseudonymise(con, cells_table, f"c{ids}", salt())
-            _convert(con, plan, raw_file.source_file, cells)
+            convert_file(con, plan, raw_file.source_file, cells, salt())
             result.rows_read = (cells.rows + _count(con, cells.problems)) * plan.cells_per_record
             result.notes += plan.notes()
         if result.rows_read == 0 and result.status == "read":
@@ -163,8 +162,8 @@ def stage_file(con, raw_file: RawFile, work_dir: Path) -> FileResult:
                  f"reading stopped after line {last:,} on an unexpected {type(exc).__name__}; nothing of "
                  "this file was loaded. Please send the file's header and that line's shape to the maintainers")
     finally:
-        for table in (cells_table, f"{cells_table}_problems", "_typed"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        if cells is not None:
+            cells.drop(con)
         transcoded.unlink(missing_ok=True)
     return result
 
@@ -196,66 +195,6 @@ def _unrecognised(con, result: FileResult, cells: Cells, header: list[str]) -> N
         "participant_id and wave, attendance group_id, session_date and participant_id (or, for a register " \
         "typed as a grid, participant_id and one column per session date); see `aai map` and " \
         "docs/data-contract.md" + (f". {hint[0].upper()}{hint[1:]}" if hint else "")
-
-
-def _convert(con, plan: FilePlan, source_file: str, cells: Cells) -> None:
-    """Typed rows into staging_<kind>, every cell and row problem into staging_problems."""
-    kind = plan.kind
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS "
-                f"{convert.typed_select(kind, plan, convert.raw_select(plan, cells.table))}")
-    params = {"file": source_file, "kind": kind}
-    problems = []
-    for rule in convert.cell_rules(kind, plan):
-        effect = "row" if rule.column.design else "cell"
-        problems.append(
-            f"SELECT $file, record, line, source_column, $kind, {convert.literal(rule.column.name)}, "
-            f"{convert.literal(rule.rule)}, {convert.kept_value(rule.column.name)}, {rule.reason}, '{effect}' "
-            f"FROM _typed WHERE {rule.fails}"
-        )
-    for name, column, fails, reason in convert.row_rules(kind):
-        problems.append(
-            f"SELECT $file, record, line, source_column, $kind, {convert.literal(column)}, "
-            f"{convert.literal(name)}, {convert.kept_value(column)}, {reason}, 'row' FROM _typed WHERE {fails}"
-        )
-    if problems:
-        con.execute("INSERT INTO staging_problems " + " UNION ALL ".join(problems), params)
-    _record_problems(con, plan, source_file, cells)
-
-    cell_rules = {}
-    for rule in convert.cell_rules(kind, plan):
-        if not rule.column.design:
-            cell_rules.setdefault(rule.column.name, []).append(f"({rule.fails})")
-    columns = []
-    for column in convert.columns_of(kind, plan):
-        name = convert.quote(column.name)
-        fails = cell_rules.get(column.name)
-        columns.append(f"CASE WHEN coalesce({' OR '.join(fails)}, false) THEN NULL ELSE {name} END AS {name}"
-                       if fails else name)
-    record = ", ".join(f"{convert.quote(c.name)} := coalesce({convert.quote('raw_' + c.name)}, '')"
-                       for c in convert.columns_of(kind, plan))
-    submission = ""
-    if plan.submission:
-        submission = ", submission_id, TRY_CAST(submitted_at AS TIMESTAMP) AS submitted_at"
-    con.execute(
-        f"INSERT INTO staging_{kind} BY NAME SELECT {', '.join(columns)}, $file AS source_file, "
-        f"record AS source_row, line AS source_line, source_column, to_json(struct_pack({record})) AS record"
-        f"{submission} FROM _typed",
-        {"file": source_file},
-    )
-
-
-def _record_problems(con, plan: FilePlan, source_file: str, cells: Cells) -> None:
-    """Records that gave no row (ragged, broken quotes, too long, over the cap): one
-    problem per row they would have given (per date column of a grid register)."""
-    columns = [p + 1 for p in plan.dates] if plan.layout == "grid" else [0]
-    reasons = " ".join(f"WHEN {convert.literal(rule)} THEN {convert.literal(text)}" for rule, text in RULE_REASONS.items())
-    con.execute(
-        f"""INSERT INTO staging_problems
-            SELECT $file, p.record, p.line, c.source_column, $kind, '', p.rule, p.value,
-                   CASE p.rule {reasons} END, 'row'
-            FROM {cells.problems} p CROSS JOIN (SELECT unnest($columns) AS source_column) c""",
-        {"file": source_file, "kind": plan.kind, "columns": columns},
-    )
 
 
 def _unstage(con, raw_file: RawFile, result: FileResult, message: str) -> None:

@@ -1,12 +1,13 @@
 """Cross-file rules and the final warehouse tables.
 
-Row rules were applied per batch while staging. What needs every file at once is
-done here in SQL: a register column where nobody is marked, KoboToolbox submissions
-superseded by a later edit, duplicate keys (usually in two different files),
-attendance for a group no groups file registers, a session before its group started.
+Cell and row rules were applied per file while staging (``pipelines/ingest``). What
+needs every file at once is done here in SQL: KoboToolbox submissions superseded by a
+later edit, duplicate keys (usually in two different files), attendance for a group no
+groups file registers, a session before its group started.
 Then every staged row lands in exactly one place: its table, or quarantine with each
-reason it failed. A staged row is identified by (source_file, source_row,
-source_column): source_column tells the cells of one line of a grid register apart.
+reason it failed (a problem with effect 'cell' does not keep its row out). A staged
+row is identified by (source_file, source_row, source_column): source_column tells the
+cells of one line of a grid register apart.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.ingest.stage import bound_memory
-from schemas import KEYS
+from pipelines.ingest.normalise import contract_columns
+from schemas import CONTRACTS, KEYS
 
 # Staged rows with no problem so far; recomputed as rules add problems.
 CLEAN = """
@@ -34,19 +36,6 @@ def place(row: str, column: str) -> str:
     )
     return f"CASE WHEN {column} > 0 THEN 'cell ' || {letter} || {row} ELSE 'row ' || {row} END"
 
-
-# A grid register pre-printed with dates leaves the columns of sessions never held
-# empty; reading them as "everyone absent" would lower every attendance rate.
-SESSION_NOT_MARKED = """
-INSERT INTO staging_problems
-SELECT s.source_file, s.source_row, s.source_line, s.source_column, 'attendance', 'attended', 'session_not_marked', '',
-       'nobody is marked in the column of ' || json_extract_string(s.record, '$.session_date')
-       || ', so that session is taken as not held and its cells are not loaded; '
-       || 'if it was held, mark who came (x) and who did not (-)', 'row'
-FROM staging_attendance s
-JOIN (SELECT source_file, source_column FROM staging_attendance WHERE source_column > 0
-      GROUP BY ALL HAVING bool_and(json_extract_string(record, '$.attended') = '')) USING (source_file, source_column)
-"""
 
 # KoboToolbox keeps every edit of a submission as its own row with the same
 # meta/rootUuid; the latest _submission_time is the answer that counts.
@@ -85,7 +74,10 @@ FROM (
            first_value(source_row) OVER w AS first_row,
            first_value(source_column) OVER w AS first_column,
            row_number() OVER w AS nth
-    FROM {{clean}}
+    FROM {{clean}} c
+    -- Only keys that occur twice are ordered: a hash count of a million keys is much
+    -- cheaper than a window over all of them.
+    SEMI JOIN (SELECT {{partition}} FROM {{clean}} GROUP BY ALL HAVING count(*) > 1) d USING ({{partition}})
     WINDOW w AS (PARTITION BY {{partition}} ORDER BY source_file, source_row, source_column)
 )
 WHERE nth > 1
@@ -126,11 +118,7 @@ CREATE OR REPLACE TABLE quarantine AS
 SELECT p.source_file, p.source_row, p.source_column, p.table_name, p.column_name, p.rule, p.value,
        p.reason, s.record, p.source_line, p.effect
 FROM staging_problems p
-LEFT JOIN (
-    SELECT source_file, source_row, source_column, record FROM staging_groups
-    UNION ALL SELECT source_file, source_row, source_column, record FROM staging_survey
-    UNION ALL SELECT source_file, source_row, source_column, record FROM staging_attendance
-) s USING (source_file, source_row, source_column)
+LEFT JOIN ({records}) s USING (source_file, source_row, source_column)
 ORDER BY p.source_file, p.source_row, p.source_column, p.column_name, p.rule
 """
 
@@ -172,6 +160,16 @@ ORDER BY f.source_file
 """
 
 
+def _records() -> str:
+    """Each staged row's record: as written when ingestion found a problem in it, else
+    (a row caught by a cross-file rule) its contract columns as loaded."""
+    return " UNION ALL ".join(
+        f"SELECT source_file, source_row, source_column, coalesce(record, to_json(struct_pack("
+        + ", ".join(f'"{name}" := "{name}"' for name in contract_columns(kind)) + f"))) AS record FROM staging_{kind}"
+        for kind in CONTRACTS
+    )
+
+
 def _clean(kind: str) -> str:
     return CLEAN.format(kind=kind)
 
@@ -196,7 +194,6 @@ def _duplicates(con: duckdb.DuckDBPyConnection, kind: str) -> None:
 def build_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Apply the cross-file rules in dependency order and write the final tables."""
     bound_memory(con)
-    con.execute(SESSION_NOT_MARKED)
     con.execute(SUPERSEDED_SUBMISSION)
     _duplicates(con, "groups")
     con.execute(_final("groups"))
@@ -206,5 +203,5 @@ def build_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_final("attendance"))
     _duplicates(con, "survey")
     con.execute(_final("survey", extra=", year(interview_date) - birth_year AS age"))
-    con.execute(QUARANTINE)
+    con.execute(QUARANTINE.format(records=_records()))
     con.execute(INGEST_LOG)
