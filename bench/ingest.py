@@ -32,7 +32,7 @@ def _duckdb_read(path: str) -> int:
     import duckdb
 
     con = duckdb.connect()
-    con.execute("SET memory_limit = '256MB'")
+    con.execute("SET memory_limit = '512MB'")  # as ingestion (pipelines/ingest/stage.py)
     con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar = true)", [path])
     return con.execute("SELECT count(*) FROM t").fetchall()[0][0]
 

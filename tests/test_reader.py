@@ -2,9 +2,11 @@
 
 import os
 
+import duckdb
 from conftest import GROUPS, ingest, rows, write
 
 from pipelines.ingest.records import scan
+from pipelines.ingest.stage import stage_all
 
 ATT = "group_id,session_date,participant_id,attended,activity\n"
 
@@ -103,9 +105,6 @@ def test_every_path_gets_a_status_and_a_sentence(data_root, tmp_path_factory):
 
 
 def test_ignored_files_are_listed_not_read(data_root):
-    from pipelines.ingest.stage import stage_all
-    import duckdb
-
     write(data_root / "raw/old/notes.csv", "a,b\n1,2\n")
     con = duckdb.connect()
     stage_all(con, data_root / "raw", ignore=("old/*",))
@@ -180,3 +179,17 @@ def test_record_scan_finds_blank_and_multiline_records(tmp_path):
     found = scan(path, chunk_bytes=4)  # tiny chunks: records cross chunk borders
     assert (found.records, found.blank, found.steps) == (6, [3], [(5, 2)])
     assert (found.open_quote_record, found.open_quote_line) == (6, 8)
+
+
+def test_aai_toml_lists_files_to_ignore(data_root):
+    import pytest
+
+    from pipelines.settings import DataRoot, read_ingest_ignore
+
+    root = DataRoot(data_root)
+    assert read_ingest_ignore(root) == ()
+    (data_root / "aai.toml").write_text('[ingest]\nignore = ["old/*", "contacts.csv"]\n')
+    assert read_ingest_ignore(root) == ("old/*", "contacts.csv")
+    (data_root / "aai.toml").write_text("[ingest]\nignore = 'old/*'\n")
+    with pytest.raises(ValueError, match="must be a list"):
+        read_ingest_ignore(root)

@@ -34,6 +34,7 @@ CREATE OR REPLACE TEMP MACRO aai_wave(v) AS
     CASE WHEN regexp_full_match(regexp_replace(aai_fold(v), '[\s_-]+', '', 'g'), 'baseline|followup[1-9][0-9]*')
          THEN regexp_replace(aai_fold(v), '[\s_-]+', '', 'g') END;
 
--- A value quoted in a reason: a cell may be megabytes (normalise.shortened).
+-- A value quoted in a reason or kept in quarantine, with its real length: a cell may be
+-- megabytes (normalise.VALUE_DISPLAY_CHARS, VALUE_KEPT_CHARS).
 CREATE OR REPLACE TEMP MACRO aai_short(v, n) AS
     CASE WHEN length(v) <= n THEN v ELSE left(v, n) || '… (' || format('{:,}', length(v)) || ' characters)' END;

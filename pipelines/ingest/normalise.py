@@ -10,14 +10,10 @@ from __future__ import annotations
 from pipelines import vocabulary
 from schemas import CONTRACTS
 
-# A quarantined value is kept and quoted only this long: a cell may be megabytes.
+# A quarantined value is kept (and quoted in a reason) only this long, with its real
+# length said (the SQL macro aai_short): a cell may be megabytes.
 VALUE_DISPLAY_CHARS = 60
 VALUE_KEPT_CHARS = 200
-
-
-def shortened(value: str, limit: int) -> str:
-    """``value`` cut to ``limit`` characters, saying how long it really was."""
-    return value if len(value) <= limit else f"{value[:limit]}… ({len(value):,} characters)"
 
 
 def contract_columns(kind: str) -> dict[str, dict]:

@@ -8,9 +8,16 @@ never row by row: a required column that is missing, or a header cell that close
 resembles a contract column the file does not have (``who5_33`` for ``who5_3``,
 ``interview_dat`` for ``interview_date``), each as one sentence with the suggestion.
 
-A plan is plain data (``to_dict``) so that it can be logged, tested, and built from
-something other than a header: mapping files per questionnaire and spreadsheet sheets
-give plans of the same shape, and ``convert.py`` turns any plan into SQL.
+A plan is plain data (``to_dict``, stored in ``raw_files.plan``) so that it can be
+logged, tested, and built from something other than a header. What mapping files
+will add fits the same shape: a ``Source`` with a ``constant`` (programme, wave, arm
+per file or folder) is already read; a per-column value map becomes a small table
+joined before the global vocabulary in that column's dictionary (``convert.py``); a
+derived item (birth year from age and interview date) an SQL expression over other
+contract columns; a reversed item a map of codes; ignored columns leave
+``problems``. A spreadsheet sheet or a Kobo repeat group only needs to give the same
+cells view (``record``, ``line``, ``c<position>``; ``cells.py``), with the sheet's
+name beside the file's in provenance.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Read every file of the drop zone into staging tables, each file whole, in SQL.
 
 Per file: detect encoding and delimiter (``sniff.py``), plan it from its header
-(``plan.py``), read its records into a table of raw cells with DuckDB (``cells.py``),
-replace participant ids by pseudonyms when ``$AAI_ID_SALT`` is set, and convert the
-cells into the contract's typed columns with a problem for every cell that cannot be
-converted (``convert.py``); then the contract's row rules. Rows go to
+(``plan.py``), read its records into raw cells with DuckDB (``cells.py``), and convert
+the cells into the contract's typed columns, with participant ids replaced by
+pseudonyms when ``$AAI_ID_SALT`` is set and a problem for every cell, row and record
+that fails (``convert.py``, ``cell_rules.py``, ``rows.py``). Rows go to
 ``staging_<kind>``, problems to ``staging_problems``. Cross-file rules (duplicates,
 unknown groups) need every file and run afterwards in ``pipelines/validate``. A file
 that cannot be read is recorded with the reason and never stops the others.
@@ -40,8 +40,9 @@ SUBMISSION_DDL = ", submission_id VARCHAR, submitted_at TIMESTAMP"  # KoboToolbo
 
 # DuckDB caches table pages up to 80 % of RAM by default, so the warehouse's share of
 # memory would grow with the files. Capped, it spills to disk instead
-# (docs/performance.md).
-DUCKDB_MEMORY_LIMIT = "256MB"
+# (docs/performance.md). A survey's staging INSERT joins one small dictionary per
+# contract column (about forty hash tables at once), which 128 MB could not hold.
+DUCKDB_MEMORY_LIMIT = "512MB"
 
 UNRECOGNISED_REASON = (
     "the file's header matches no kind of file (groups, survey, attendance), so none of its records was "
@@ -151,9 +152,10 @@ def stage_file(con, raw_file: RawFile, work_dir: Path) -> FileResult:
         if result.rows_read == 0 and result.status == "read":
             result.status, result.message = "no_records", "header only: no records"
     except UnreadableFile as exc:
-        _unstage(con, raw_file, result, f"the file could not be read: {exc}")
+        _unstage(con, raw_file, result, f"the file could not be read: {exc} (reading stopped at line 1)")
     except (UnicodeDecodeError, OSError) as exc:
-        _unstage(con, raw_file, result, f"the file could not be read ({type(exc).__name__} at line 1)")
+        _unstage(con, raw_file, result, f"the file could not be read ({type(exc).__name__}; reading stopped at "
+                                        f"line {_last_line(con, cells_table):,})")
     except Exception as exc:  # noqa: BLE001 - one file's failure must never stop the others
         # The message of an unexpected error may quote a cell, and a cell may be personal
         # data: only its kind and where reading stopped are kept.
