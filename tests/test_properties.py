@@ -8,7 +8,7 @@ from fuzzing import delimited_files, stage_and_check
 
 from pipelines.cli import app
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @SETTINGS
@@ -21,7 +21,7 @@ def test_reader_accounts_for_every_record(tmp_path_factory, data):
     assert found["imbalanced"] == [] and found["unexpected"] == []
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=delimited_files())
 def test_check_command_never_raises(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("check") / "file.csv"

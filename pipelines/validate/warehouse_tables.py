@@ -75,9 +75,9 @@ FROM (
            first_value(source_column) OVER w AS first_column,
            row_number() OVER w AS nth
     FROM {{clean}} c
-    -- Only keys that occur twice are ordered: a hash count of a million keys is much
-    -- cheaper than a window over all of them.
-    SEMI JOIN (SELECT {{partition}} FROM {{clean}} GROUP BY ALL HAVING count(*) > 1) d USING ({{partition}})
+    -- Only keys that occur twice among all staged rows are ordered: a hash count of
+    -- millions of keys is much cheaper than a window over all of them.
+    SEMI JOIN (SELECT {{partition}} FROM staging_{{kind}} GROUP BY ALL HAVING count(*) > 1) d USING ({{partition}})
     WINDOW w AS (PARTITION BY {{partition}} ORDER BY source_file, source_row, source_column)
 )
 WHERE nth > 1
