@@ -193,3 +193,14 @@ def test_aai_toml_lists_files_to_ignore(data_root):
     (data_root / "aai.toml").write_text("[ingest]\nignore = 'old/*'\n")
     with pytest.raises(ValueError, match="must be a list"):
         read_ingest_ignore(root)
+
+
+def test_empty_and_quoted_empty_cells_are_one_value(data_root):
+    """DuckDB reads an empty cell as NULL and a quoted empty one as '': the two must
+    not make a row match two dictionary entries (the fuzz campaign found this)."""
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", ATT + 'BY-GRO-001,2024-03-01,P1,yes,\nBY-GRO-001,2024-03-01,P2,yes,""\n'
+          'BY-GRO-001,2024-03-01,P3,"",""\n')
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, activity FROM attendance ORDER BY 1") == [("P1", None), ("P2", None)]
+    assert balance(con, "att.csv") == (3, 2, 1, "loaded_with_quarantine")

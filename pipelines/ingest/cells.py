@@ -28,7 +28,6 @@ import csv
 import io
 import itertools
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 

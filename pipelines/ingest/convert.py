@@ -150,7 +150,10 @@ def dictionary_sql(column: Column, rows: str) -> str:
     tried = " ".join(f"WHEN {rule.fails} THEN {number}" for number, rule in enumerate(column_rules(column)))
     return f"""
         SELECT key, clean, typed, CASE {tried} END AS rule FROM (
-            SELECT coalesce(d.raw, '') AS key, d.clean, {typed} AS typed, d.num
+            SELECT d.raw AS key, d.clean, {typed} AS typed, d.num
             FROM (SELECT raw, clean, {number} AS num
-                  FROM (SELECT raw, {clean} AS clean FROM (SELECT DISTINCT {quote(column.name)} AS raw FROM {rows}))) d
+                  FROM (SELECT raw, {clean} AS clean
+                        -- An empty cell is NULL, a quoted empty one '': one key for both,
+                        -- or a row would match two entries.
+                        FROM (SELECT DISTINCT coalesce({quote(column.name)}, '') AS raw FROM {rows}))) d
             {joins})"""

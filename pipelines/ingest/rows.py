@@ -42,6 +42,10 @@ def convert_file(con: duckdb.DuckDBPyConnection, plan: FilePlan, source_file: st
                     _pseudonymise(con, f"_dictionary{index}", key)
         params = {"file": source_file, "kind": plan.kind}
         _stage(con, plan, columns, dictionaries, params)
+        staged = con.execute(f"SELECT count(*) FROM staging_{plan.kind} WHERE source_file = ?", [source_file]).fetchall()
+        if staged[0][0] != cells.rows * plan.cells_per_record:
+            # A guard, not a rule: every row is staged exactly once, or the file is not loaded.
+            raise RuntimeError("staged rows do not match the rows read")
         selects = _cell_problems(con, plan, columns, dictionaries) + _row_rule_problems(plan)
         if plan.layout == "grid":
             selects.append(SESSION_NOT_MARKED)
