@@ -7,7 +7,7 @@ export AAI_DATA_DIR ?= $(CURDIR)/data
 # Dagster writes run storage here instead of scattering .tmp_dagster_home_* dirs.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo test test-all fuzz dev lock sample bench clean
+.PHONY: setup demo test dev lock sample bench clean
 
 setup: $(STAMP)
 
@@ -31,14 +31,6 @@ demo: setup $(INSTANCE)
 test: setup $(INSTANCE)
 	$(BIN)/python -m pytest
 
-# Everything, the slow tier too: the fuzz campaign and the personal-data canary.
-test-all: setup $(INSTANCE)
-	$(BIN)/python -m pytest -m "slow or not slow"
-
-# The seeded fuzz campaign alone; its figures go to bench/out/fuzz.json.
-fuzz: setup
-	$(BIN)/python -m pytest -m slow tests/test_fuzz.py
-
 dev: setup $(INSTANCE)
 	$(BIN)/dagster dev
 
@@ -47,6 +39,15 @@ sample: setup
 
 bench: setup
 	$(BIN)/python -m bench.ingest
+
+.PHONY: test-all fuzz
+# Everything, the slow tier too: the fuzz campaign and the personal-data canary.
+test-all: setup $(INSTANCE)
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+# The seeded fuzz campaign alone; its figures go to bench/out/fuzz.json.
+fuzz: setup
+	$(BIN)/python -m pytest -m slow tests/test_fuzz.py
 
 # Re-resolve requirements.lock from pyproject.toml (needs network to PyPI).
 lock: setup
