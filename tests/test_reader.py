@@ -204,3 +204,27 @@ def test_empty_and_quoted_empty_cells_are_one_value(data_root):
     con = ingest(data_root / "raw")
     assert rows(con, "SELECT participant_id, activity FROM attendance ORDER BY 1") == [("P1", None), ("P2", None)]
     assert balance(con, "att.csv") == (3, 2, 1, "loaded_with_quarantine")
+
+
+def test_a_plan_can_give_a_column_a_constant(data_root):
+    """What a mapping file will add (a programme per folder) fits the plan as it is."""
+    from dataclasses import replace
+
+    from pipelines.ingest import convert
+    from pipelines.ingest.cells import read_cells
+    from pipelines.ingest.plan import Source, plan_file
+    from pipelines.ingest.rows import convert_file
+    from pipelines.ingest.stage import create_staging
+
+    header = ["participant_id", "arm", "wave", "interview_date", "consent"]
+    path = write(data_root / "raw/s.csv", ",".join(header) + "\nP1,participant,baseline,2024-03-15,yes\n")
+    plan = plan_file(header, "s.csv")
+    assert [p.column for p in plan.problems] == ["programme_id"]
+    plan = replace(plan, sources={**plan.sources, "programme_id": Source(constant="BRC-WWC")}, problems=())
+    con = duckdb.connect()
+    create_staging(con)
+    convert.prepare(con)
+    cells = read_cells(con, path, ",", len(header), plan.needed, "_cells", data_root)
+    convert_file(con, plan, "s.csv", cells, None)
+    assert rows(con, "SELECT participant_id, programme_id, source_row FROM staging_survey") == [("P1", "BRC-WWC", 2)]
+    assert rows(con, "SELECT count(*) FROM staging_problems") == [(0,)]

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 
 from pipelines import vocabulary
 from pipelines.ingest import registers
-from pipelines.ingest.discover import detect_kind
+from pipelines.ingest.discover import KIND_SIGNATURES, detect_kind
 from pipelines.ingest.normalise import canonical_name, contract_columns, header_key, is_choice_column
 from schemas import CONTRACTS, KEYS
 
@@ -144,8 +144,6 @@ def plan_file(header: list[str], file_name: str) -> FilePlan | None:
 
 def unrecognised_hint(header: list[str]) -> str:
     """For a header that matches no kind: the close matches of the signature columns."""
-    from pipelines.ingest.discover import KIND_SIGNATURES
-
     positions = _positions(header, None)[0]
     hints = []
     for _, signature in KIND_SIGNATURES:
