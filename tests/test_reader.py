@@ -228,3 +228,17 @@ def test_a_plan_can_give_a_column_a_constant(data_root):
     convert_file(con, plan, "s.csv", cells, None)
     assert rows(con, "SELECT participant_id, programme_id, source_row FROM staging_survey") == [("P1", "BRC-WWC", 2)]
     assert rows(con, "SELECT count(*) FROM staging_problems") == [(0,)]
+
+
+def test_records_beyond_the_file_cap_are_counted_and_quarantined(data_root, monkeypatch):
+    from pipelines.ingest import cells
+
+    monkeypatch.setattr(cells, "MAX_RECORDS_PER_FILE", 3)
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", ATT + "".join(f"BY-GRO-001,2024-03-01,P{i},yes,social\n" for i in range(1, 6)))
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id FROM attendance ORDER BY 1") == [("P1",), ("P2",), ("P3",)]
+    assert rows(con, "SELECT source_row, rule FROM quarantine ORDER BY 1") == [
+        (5, "too_many_records"), (6, "too_many_records")
+    ]
+    assert balance(con, "att.csv") == (5, 3, 2, "loaded_with_quarantine")
