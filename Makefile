@@ -7,7 +7,7 @@ export AAI_DATA_DIR ?= $(CURDIR)/data
 # Dagster writes run storage here instead of scattering .tmp_dagster_home_* dirs.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo test dev lock sample bench clean
+.PHONY: setup demo test dev lock sample bench bench-inference clean audit
 
 setup: $(STAMP)
 
@@ -31,6 +31,10 @@ demo: setup $(INSTANCE)
 test: setup $(INSTANCE)
 	$(BIN)/python -m pytest
 
+# The disclosure audit of the data root's warehouse and reports (docs/disclosure.md).
+audit: setup
+	$(BIN)/aai audit
+
 dev: setup $(INSTANCE)
 	$(BIN)/dagster dev
 
@@ -39,6 +43,10 @@ sample: setup
 
 bench: setup
 	$(BIN)/python -m bench.ingest
+
+# Coverage study of the published intervals (docs/impact.md, "Coverage study"), about 6 minutes on 2 cores.
+bench-inference: setup
+	$(BIN)/python -m bench.inference
 
 .PHONY: test-all fuzz
 # Everything, the slow tier too: the fuzz campaign and the personal-data canary.

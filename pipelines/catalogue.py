@@ -26,6 +26,8 @@ AAI_PUBLISHED_CSV = REFERENCE_DIR / "aai_published.csv"
 NATIONAL_INDICATORS_CSV = REFERENCE_DIR / "national_indicators.csv"
 
 KINDS = {"domain", "share", "mean", "count", "sum", "national"}
+# The range a cell's value can take, in its published unit: intervals stay inside it.
+SCALE_COLUMNS = ("scale_min", "scale_max")
 SOURCES = {"survey", "attendance", "groups", "national"}
 NATIONAL_SEXES = {"all", "female", "male"}
 _POPULATION = re.compile(r"^(?:all|(\d+)\+|(\d+)-(\d+))$")
@@ -46,9 +48,15 @@ def age_range(population: str) -> tuple[int | None, int | None]:
 
 @cache
 def indicators() -> pd.DataFrame:
-    """The catalogue, validated; ``weight`` a float (NaN for programme rows), ``proxy`` a bool."""
+    """The catalogue, validated; ``weight`` a float (NaN for programme rows), ``proxy`` a bool,
+    ``scale_min``/``scale_max`` floats (NaN where the scale has no such bound)."""
     df = pd.read_csv(INDICATORS_CSV, dtype=str, keep_default_na=False)
     df["weight"] = pd.to_numeric(df["weight"].replace("", None))
+    for column in SCALE_COLUMNS:
+        values = pd.to_numeric(df[column].replace("", None), errors="coerce").astype(float)
+        if bad := sorted(df.loc[(df[column] != "") & values.isna(), "code"]):
+            raise ValueError(f"indicator catalogue: {column} is not a number for {bad}")
+        df[column] = values
     df["proxy"] = df["proxy"].str.lower().eq("true")
     _validate(df)
     return df
@@ -123,6 +131,11 @@ def _validate(df: pd.DataFrame) -> None:
         problems.append(f"unknown kinds {bad}")
     if bad := sorted(set(df.loc[df["kind"] != "domain", "source"]) - SOURCES):
         problems.append(f"unknown sources {bad}")
+    shares = df[df["kind"] == "share"]
+    if bad := sorted(shares.loc[(shares["scale_min"] != 0) | (shares["scale_max"] != 100), "code"]):
+        problems.append(f"shares are percentages: scale 0 to 100 for {bad}")
+    if bad := sorted(df.loc[df["scale_min"] >= df["scale_max"], "code"]):
+        problems.append(f"scale_min must be below scale_max for {bad}")
     for row in df[df["kind"] != "domain"].itertuples():
         age_range(row.population)
         if row.source == "survey":

@@ -235,6 +235,51 @@ def index(
 
 
 @app.command()
+def audit(
+    data_dir: DataDirOption = None,
+    show: Annotated[int, typer.Option(help="Failures to list.")] = 50,
+) -> None:
+    """Run the disclosure audit on a finished data root: the attacker's linear program
+    over the warehouse's published tables and every report under processed/reports/.
+
+    Exit status 0 when no protected count can be pinned, 1 when one can, 2 without a
+    warehouse. Output names cells and the attacker's range widths, never a hidden count.
+    """
+    import time
+
+    from pipelines.catalogue import national_indicators_for
+    from pipelines.disclosure.audit import audit as run_audit
+    from pipelines.settings import min_cell_size
+    from pipelines.warehouse import connect
+
+    root = DataRoot.from_env(data_dir)
+    if not root.warehouse.exists():
+        console.print(f"[red]No warehouse at {root.warehouse}.[/red] Run `aai run` first.")
+        raise typer.Exit(2)
+    started = time.perf_counter()
+    min_cell = min_cell_size()
+    with connect(root.warehouse, read_only=True) as con:
+        result = run_audit(con, min_cell, national=national_indicators_for(root), reports=root.reports)
+    table = Table(title="aai audit", show_header=False)
+    table.add_row("minimum cell", str(min_cell))
+    table.add_row("blocks (item set × arm × wave)", str(result.components))
+    table.add_row("protected counts checked", f"{result.targets:,}")
+    for name, count in result.checked.items():
+        table.add_row(name, f"{count:,}")
+    table.add_row("pinned", str(len(result.failures)))
+    table.add_row("narrowest widths", ", ".join(f"{w:g}" for w in result.narrowest()) or "none")
+    table.add_row("linear programs", f"{result.solved:,}")
+    table.add_row("seconds", f"{time.perf_counter() - started:.1f}")
+    out.print(table)
+    for failure in result.failures[:show]:
+        width = "" if failure.width is None else f" (attacker's range {failure.width:.2f} wide)"
+        out.print(f"FAIL {failure.source}: {failure.cell}: {failure.what}{width}", soft_wrap=True, highlight=False)
+    if len(result.failures) > show:
+        out.print(f"… and {len(result.failures) - show} more")
+    raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command()
 def sample(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the files to.")] = Path("data/raw"),
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 20241,

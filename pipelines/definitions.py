@@ -12,6 +12,7 @@ import dagster as dg
 
 from pipelines import automation
 from pipelines.charts import assets as chart_assets
+from pipelines.disclosure import assets as disclosure_assets
 from pipelines.impact import assets as impact_assets
 from pipelines.indicators import assets as indicator_assets
 from pipelines.ingest import assets as ingest_assets
@@ -19,7 +20,8 @@ from pipelines.report import assets as report_assets
 from pipelines.validate import assets as validate_assets
 from pipelines.warehouse import Warehouse
 
-STAGES = (ingest_assets, validate_assets, indicator_assets, impact_assets, chart_assets, report_assets)
+STAGES = (ingest_assets, validate_assets, indicator_assets, impact_assets, chart_assets, report_assets,
+          disclosure_assets)
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules(STAGES),

@@ -20,6 +20,7 @@ The warehouse (``make_warehouse``) is shared with ``test_report.py``:
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -271,3 +272,17 @@ def test_latest_wave_ranks_follow_ups_by_number() -> None:
     assert latest_wave(pd.DataFrame({"wave": ["baseline", "followup9", "followup10", "followup2"]})) == "followup10"
     assert latest_wave(pd.DataFrame({"wave": ["followup2", "baseline"]})) == "followup2"
     assert latest_wave(pd.DataFrame(columns=["wave"])) is None
+
+
+def test_programme_ids_never_share_a_folder():
+    """`COL/1` and `COL 1` once both became the folder `COL-1`: one report replaced the other."""
+    from pipelines.charts.info import slug
+
+    ids = ["COL/1", "COL 1", "COL-1", "COL_1", "../COL-1", "Без ізоляції", "BRC-WWC"]
+    folders = [slug(i) for i in ids]
+    assert len(set(folders)) == len(ids)
+    assert slug("BRC-WWC") == "BRC-WWC" and slug("COL-1") == "COL-1"  # safe ids keep their folder
+    assert all(re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", f) for f in folders)
+    assert slug("COL/1") == slug("COL/1")  # stable across runs
+    with pytest.raises(ValueError, match="empty programme id"):
+        slug("  ")

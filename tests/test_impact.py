@@ -1,5 +1,6 @@
-"""Impact estimates: every method against an independent statsmodels/scipy computation,
-a planted-effect simulation, small-sample suppression and single-wave input."""
+"""Impact estimates: every method against an explicit CR2 computation (statsmodels OLS and
+scipy matrices), the refusals for few groups and single groups, a planted-effect
+simulation, small-sample suppression, what notes may print, and single-wave input."""
 
 from __future__ import annotations
 
@@ -12,17 +13,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from reference_cr2 import block_icc, explicit_cr2
 from scipy import stats
-from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats import proportion
 
 from pipelines.impact import build_impact
 from pipelines.impact.assets import impact_tables
-from pipelines.impact.did import fit_did
 from pipelines.impact.inputs import load_doses
 from pipelines.impact.sentences import change_sentence, did_sentence
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES
+from pipelines.impact.verdict import FEW_GROUPS, SINGLE_GROUP
 from pipelines.indicators.build import build_indicator_table
 from pipelines.warehouse import Warehouse, connect
 
@@ -63,17 +63,25 @@ def load_inputs(con: duckdb.DuckDBPyConnection, obs: pd.DataFrame, survey: pd.Da
 
 
 def warehouse(obs: list[dict] | pd.DataFrame, survey: pd.DataFrame | None = None,
-              attendance: pd.DataFrame | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory warehouse with the impact stage's inputs."""
+              attendance: pd.DataFrame | None = None, *, all_visible: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse with the impact stage's inputs. ``all_visible`` shows every
+    indicator cell, for tests of the estimators on a dozen people (whose shares the
+    disclosure rules would hide: tests/test_disclosure.py tests those)."""
     con = duckdb.connect()
     load_inputs(con, pd.DataFrame(obs, columns=OBS_COLUMNS), survey, attendance)
+    if all_visible:
+        con.execute("UPDATE indicators SET suppressed = false").fetchall()
     return con
 
 
-def panel(seed: int, effect: float, *, n_part=150, n_comp=150, groups=1, keep=0.85, kind="share") -> pd.DataFrame:
-    """indicator_observations-shaped rows with a planted DiD `effect` (proportion or score)."""
+def panel(seed: int, effect: float, *, n_part=150, n_comp=150, groups=1, keep=0.85, kind="share",
+          group_sd=0.0) -> pd.DataFrame:
+    """indicator_observations-shaped rows with a planted DiD `effect` (proportion or score);
+    participant i is in group i mod `groups`, whose answers share a shift of sd `group_sd`
+    (in proportion or score points) at each wave."""
     indicator = "3.1" if kind == "share" else "P.who5_mean"  # the catalogue's kinds
     rng = np.random.default_rng(seed)
+    shocks = rng.normal(0, group_sd, (groups, 2))
     rows = []
     for arm, n in (("participant", n_part), ("comparison", n_comp)):
         for i in range(n):
@@ -83,6 +91,7 @@ def panel(seed: int, effect: float, *, n_part=150, n_comp=150, groups=1, keep=0.
                 if post and rng.random() > keep:
                     continue
                 shift = 0.05 * post + (0.03 if arm == "participant" else 0) + effect * post * (arm == "participant")
+                shift += shocks[i % groups, post] if arm == "participant" else 0.0
                 if kind == "share":
                     value = float(rng.random() < np.clip(0.4 + person + shift, 0, 1))
                 else:
@@ -102,7 +111,8 @@ def total(est: pd.DataFrame, method: str, indicator: str | None = None) -> pd.Se
 
 @pytest.fixture
 def hand_made() -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame]:
-    """12 participants and 10 comparison respondents; a share (3.1) and a score (P.who5_mean).
+    """12 participants in 4 groups (G1–G4, 3 each) and 10 comparison respondents; a share
+    (3.1) and a score (P.who5_mean).
 
     Participant p11 misses follow-up; comparison c9 too. p10 and c8 are seen only at follow-up.
     """
@@ -119,8 +129,9 @@ def hand_made() -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame]:
                 continue
             s = share[i] if share[i] is not None else 1
             sc = score[i] if score[i] is not None else 60
-            rows.append(obs_row(pid, "participant", wave, "3.1", s, sex=sex))
-            rows.append(obs_row(pid, "participant", wave, "P.who5_mean", sc, sex=sex))
+            group = f"G{i % 4 + 1}"
+            rows.append(obs_row(pid, "participant", wave, "3.1", s, sex=sex, group=group))
+            rows.append(obs_row(pid, "participant", wave, "P.who5_mean", sc, sex=sex, group=group))
     comp_share_base = [0, 1, 0, 0, 1, 0, 0, 1, None, 0]
     comp_share_follow = [0, 1, 1, 0, 1, 0, 0, 1, 0, None]
     comp_score_base = [44, 52, 48, 60, 40, 56, 52, 48, None, 44]
@@ -134,7 +145,7 @@ def hand_made() -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame]:
             rows.append(obs_row(f"c{i}", "comparison", wave, "P.who5_mean", score[i],
                                 sex="female" if i % 2 else "male"))
     obs = pd.DataFrame(rows, columns=OBS_COLUMNS)
-    return warehouse(obs), obs
+    return warehouse(obs, all_visible=True), obs
 
 
 def values(obs, arm, wave, indicator) -> pd.Series:
@@ -142,131 +153,136 @@ def values(obs, arm, wave, indicator) -> pd.Series:
     return rows.set_index("participant_id")["value"]
 
 
-# --- each method against statsmodels / scipy ---------------------------------------
 
-def test_change_of_a_share_is_agresti_caffo(hand_made):
-    con, obs = hand_made
-    row = total(build_impact(con, 5).estimates, "change", "3.1")
-    b, f = values(obs, "participant", "baseline", "3.1"), values(obs, "participant", "followup1", "3.1")
-    low, high = proportion.confint_proportions_2indep(f.sum(), len(f), b.sum(), len(b), method="agresti-caffo")
-    p = proportion.test_proportions_2indep(f.sum(), len(f), b.sum(), len(b), method="agresti-caffo").pvalue
-    assert row["estimate"] == pytest.approx(100 * (8 / 11 - 4 / 11))
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * low, 100 * high))
-    assert row["p_value"] == pytest.approx(p)
-    assert row["n"] == 12 and row["unit"] == "percentage_points"
-
-
-def test_change_of_a_mean_is_welch(hand_made):
-    con, obs = hand_made
-    row = total(build_impact(con, 5).estimates, "change", "P.who5_mean")
-    b, f = values(obs, "participant", "baseline", "P.who5_mean"), values(obs, "participant", "followup1", "P.who5_mean")
-    res = stats.ttest_ind(f, b, equal_var=False)
-    ci = res.confidence_interval()
-    assert row["estimate"] == pytest.approx(f.mean() - b.mean())
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((ci.low, ci.high))
-    assert row["p_value"] == pytest.approx(res.pvalue)
-    assert row["unit"] == "score"
+def reference(obs: pd.DataFrame, indicator: str, method: str) -> dict:
+    """The row's statistics computed independently: explicit CR2 (statsmodels, scipy),
+    the ANOVA working correlation, t interval and test, Bloom's MDE."""
+    rows = obs[obs["indicator"] == indicator].copy()
+    rows["post"] = (rows["wave"] != "baseline").astype(int)
+    part = rows[rows["arm"] == "participant"]
+    if method == "change":
+        cluster, cell, y, weights, cells = part["group_id"], part["post"], part["value"], [-1.0, 1.0], 2
+    elif method == "paired_change":
+        wide = part.pivot(index="participant_id", columns="post", values="value").dropna()
+        groups = part.drop_duplicates("participant_id").set_index("participant_id")["group_id"]
+        cluster, cell, y, weights, cells = groups[wide.index], np.zeros(len(wide), int), wide[1] - wide[0], [1.0], 1
+    else:
+        cluster = rows["group_id"].fillna("person " + rows["participant_id"])
+        cell = (rows["arm"] == "participant").astype(int) + 2 * rows["post"]
+        y, weights, cells = rows["value"], [1.0, -1.0, -1.0, 1.0], 4
+    cluster, cell, y = np.asarray(cluster), np.asarray(cell), np.asarray(y, float)
+    est, se, df = explicit_cr2(cluster, cell, y, weights, cells, block_icc(cluster, cell, y))
+    t = stats.t.ppf(0.975, df)
+    return {"estimate": est, "se": se, "df": df, "ci_low": est - t * se, "ci_high": est + t * se,
+            "p_value": 2 * stats.t.sf(abs(est) / se, df), "mde": (t + stats.t.ppf(0.8, df)) * se}
 
 
-def test_paired_change_of_a_share_uses_mcnemar(hand_made):
-    con, obs = hand_made
-    row = total(build_impact(con, 5).estimates, "paired_change", "3.1")
-    b, f = values(obs, "participant", "baseline", "3.1"), values(obs, "participant", "followup1", "3.1")
-    both = b.index.intersection(f.index)
-    b, f = b[both], f[both]
-    table = pd.crosstab(b, f).reindex(index=[1.0, 0.0], columns=[1.0, 0.0], fill_value=0).to_numpy()
-    assert row["n"] == 10
-    assert row["estimate"] == pytest.approx(100 * (f.mean() - b.mean()))
-    assert row["p_value"] == pytest.approx(mcnemar(table, exact=True).pvalue)
-    # Agresti–Min: Wald on the table with 1/2 added to each cell, written out here.
-    a = table + 0.5
-    n = a.sum()
-    d = (a[1, 0] - a[0, 1]) / n
-    se = math.sqrt(((a[1, 0] + a[0, 1]) - (a[1, 0] - a[0, 1]) ** 2 / n) / n**2)
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * (d - 1.959964 * se), 100 * (d + 1.959964 * se)))
-    assert "not interviewed at followup1" in row["note"]
+# --- each method against an explicit computation ---------------------------------------
 
-
-def test_paired_change_of_a_mean_is_paired_t(hand_made):
-    con, obs = hand_made
-    row = total(build_impact(con, 5).estimates, "paired_change", "P.who5_mean")
-    b = values(obs, "participant", "baseline", "P.who5_mean")
-    f = values(obs, "participant", "followup1", "P.who5_mean")
-    both = b.index.intersection(f.index)
-    res = stats.ttest_rel(f[both], b[both])
-    ci = res.confidence_interval()
-    assert row["estimate"] == pytest.approx((f[both] - b[both]).mean())
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((ci.low, ci.high))
-    assert row["p_value"] == pytest.approx(res.pvalue)
-
-
+@pytest.mark.parametrize("method", ["change", "paired_change", "did"])
 @pytest.mark.parametrize("indicator, scale", [("3.1", 100.0), ("P.who5_mean", 1.0)])
-def test_did_is_the_clustered_interaction(hand_made, indicator, scale):
+def test_each_method_is_cr2_with_groups_as_clusters(hand_made, method, indicator, scale):
     con, obs = hand_made
-    row = total(build_impact(con, 5).estimates, "did", indicator)
-    data = obs[obs["indicator"] == indicator].assign(
-        treated=lambda d: (d["arm"] == "participant").astype(int),
-        post=lambda d: (d["wave"] == "followup1").astype(int),
-    ).reset_index(drop=True)
-    fit = smf.ols("value ~ treated * post", data=data).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["participant_id"])[0]}, use_t=True)
-    means = data.groupby(["treated", "post"])["value"].mean()
-    hand = (means[1, 1] - means[1, 0]) - (means[0, 1] - means[0, 0])
-    assert row["estimate"] == pytest.approx(scale * hand)
-    assert row["estimate"] == pytest.approx(scale * fit.params["treated:post"])
-    low, high = fit.conf_int().loc["treated:post"]
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((scale * low, scale * high))
-    assert row["p_value"] == pytest.approx(fit.pvalues["treated:post"])
-    assert "clustered by participant" in row["note"]
+    row = total(build_impact(con, 5).estimates, method, indicator)
+    expected = reference(obs, indicator, method)
+    for column in ("estimate", "se", "ci_low", "ci_high", "mde"):
+        assert row[column] == pytest.approx(scale * expected[column], rel=1e-9), column
+    assert (row["df"], row["p_value"]) == pytest.approx((expected["df"], expected["p_value"]), rel=1e-9)
+    assert row["clustering"] == "group" and row["n_clusters"] == 4
+    assert "clustered by group (CR2, 4 groups" in row["note"]
 
 
-def test_did_clusters_by_group_when_groups_are_many():
-    data = panel(3, 0.1, groups=24).assign(
-        treated=lambda d: (d["arm"] == "participant").astype(int),
-        post=lambda d: (d["wave"] == "followup1").astype(int))
-    got = fit_did(data)
-    key = data["group_id"].fillna("person:" + data["participant_id"])
-    fit = smf.ols("value ~ treated * post", data=data).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(key)[0]}, use_t=True)
-    assert got.cluster_by == "group"
-    assert got.result.ci_low == pytest.approx(fit.conf_int().loc["treated:post", 0])
-    assert got.result.p_value == pytest.approx(fit.pvalues["treated:post"])
-
-
-def test_breakdowns_carry_all_and_group_did_uses_the_whole_comparison_arm(hand_made):
+def test_sizes_in_a_row_are_the_published_cells(hand_made):
     con, obs = hand_made
-    est = build_impact(con, 3).estimates
-    women = est[(est["sex"] == "female") & (est["method"] == "did") & (est["indicator"] == "P.who5_mean")]
-    assert len(women) == 1 and women.iloc[0]["group_id"] == "all" and women.iloc[0]["age_band"] == "all"
-    group = est[(est["group_id"] == "G1") & (est["method"] == "did")]
-    assert len(group) == 2 and group["note"].str.contains("whole comparison group").all()
-    assert set(est["method"]) == {"change", "paired_change", "did"}
-    assert list(est.columns[:12]) == ["indicator", "programme_id", "group_id", "sex", "age_band", "method",
-                                      "estimate", "ci_low", "ci_high", "p_value", "n", "note"]
+    est = build_impact(con, 5).estimates
+    # change and DiD: observations used, the sum of the wave cells `indicators` publishes
+    assert total(est, "change", "3.1")["n"] == 11 + 11
+    assert total(est, "did", "3.1")["n"] == 11 + 11 + 9 + 9
+    assert "11 respondents at baseline and 11 at followup1" in total(est, "change", "3.1")["note"]
+    # 10 pairs: 11 − 10 = 1 seen only at baseline, so the pair count is withheld
+    paired = total(est, "paired_change", "3.1")
+    assert pd.isna(paired["n"]) and "how many is withheld" in paired["note"]
+    assert not re.search(r"\b10\b", paired["note"] + paired["sentence"])
+
+
+def test_an_interval_never_leaves_the_possible_range():
+    """Everyone at 0 at baseline and 1 at follow-up in 4 groups but one person: the
+    change can be at most 100 points, whatever the t quantile says."""
+    rows = []
+    for i in range(24):
+        group = f"G{i % 4}"
+        rows.append(obs_row(f"p{i}", "participant", "baseline", "3.1", 0, group=group))
+        rows.append(obs_row(f"p{i}", "participant", "followup1", "3.1", int(i != 0), group=group))
+    row = total(build_impact(warehouse(rows), 5).estimates, "change")
+    assert row["ci_high"] == 100.0 and row["ci_low"] < row["estimate"] < 100.0
+    assert row["ci_low"] > 0 and row["p_value"] < 0.05
+
+
+# --- refusals ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("groups", [1, 2, 3])
+def test_fewer_than_four_groups_are_described_not_tested(groups):
+    est = build_impact(warehouse(panel(5, 0.2, n_part=60, n_comp=40, groups=groups)), 5).estimates
+    for method in ("change", "paired_change", "did"):
+        row = total(est, method)
+        assert pd.notna(row["estimate"])
+        assert pd.isna(row["ci_low"]) and pd.isna(row["p_value"]) and pd.isna(row["mde"]) and pd.isna(row["se"])
+        assert pd.isna(row["bh_significant"]) and pd.isna(row["clustering"])
+        assert row["note"].startswith(FEW_GROUPS.note) and row["n_clusters"] == groups
+        assert "described, not tested: fewer than 4 groups" in row["sentence"]
+    assert "95% CI" not in " ".join(est["sentence"])
+
+
+def test_a_single_groups_change_is_never_tested():
+    est = build_impact(warehouse(panel(6, 0.2, n_part=120, n_comp=60, groups=5)), 5).estimates
+    groups = est[est["group_id"] != "all"]
+    assert set(groups["group_id"]) == {"G00", "G01", "G02", "G03", "G04"} and len(groups) == 15
+    assert groups["p_value"].isna().all() and groups["estimate"].notna().all()
+    assert groups["note"].str.startswith(SINGLE_GROUP.note).all()
+    assert groups.loc[groups["method"] == "did", "note"].str.contains("whole comparison group").all()
+    assert pd.notna(total(est, "did")["p_value"])
+
+
+def test_a_single_comparison_respondent_gives_no_did():
+    est = build_impact(warehouse(panel(7, 0.2, n_part=60, n_comp=1, groups=5)), 5).estimates
+    row = total(est, "did")
+    assert pd.isna(row["estimate"]) and pd.isna(row["n"])
+    assert "comparison group fewer than 5 and fewer than 5" in row["note"]
+    assert pd.notna(total(est, "change")["p_value"])
+
+
+def test_one_group_holding_a_whole_wave_is_described():
+    rows = [obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 40 + i, group=f"G{i % 4}")
+            for i in range(20)]
+    rows += [obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 50 + i, group="G0") for i in range(0, 20, 4)]
+    row = total(build_impact(warehouse(rows), 5).estimates, "change")
+    assert pd.notna(row["estimate"]) and pd.isna(row["p_value"])
+    assert "every answer of one wave comes from a single group" in row["note"]
 
 
 # --- planted effect -------------------------------------------------------------------
 
-def _did_total(obs: pd.DataFrame) -> pd.Series:
-    return total(build_impact(warehouse(obs), 5).estimates, "did")
-
-
-@pytest.mark.parametrize("kind, effect, scale", [("share", 0.20, 100.0), ("mean", 5.0, 1.0)])
-def test_planted_did_effect_is_inside_the_interval(kind, effect, scale):
-    row = _did_total(panel(11, effect, n_part=400, n_comp=400, kind=kind))
+@pytest.mark.parametrize("kind, effect, scale, group_sd", [("share", 0.20, 100.0, 0.03), ("mean", 5.0, 1.0, 1.0)])
+def test_planted_did_effect_is_inside_the_interval(kind, effect, scale, group_sd):
+    est = build_impact(warehouse(panel(11, effect, n_part=400, n_comp=400, groups=20, kind=kind,
+                                       group_sd=group_sd)), 5).estimates
+    row = total(est, "did")
     assert row["ci_low"] <= effect * scale <= row["ci_high"]
-    assert row["ci_low"] > 0 and row["bh_significant"]
+    assert row["ci_low"] > 0 and row["bh_significant"] and row["n_clusters"] == 20
     assert "more among participants than in the comparison group" in row["sentence"]
 
 
-def test_without_effect_the_interval_covers_zero_in_most_seeds():
-    covered = 0
-    for seed in range(40):
-        data = panel(100 + seed, 0.0, n_part=80, n_comp=80).assign(
-            treated=lambda d: (d["arm"] == "participant").astype(int),
-            post=lambda d: (d["wave"] == "followup1").astype(int))
-        fit = fit_did(data).result
-        covered += fit.ci_low <= 0 <= fit.ci_high
+def test_without_effect_the_interval_covers_zero_in_most_programmes():
+    """40 programmes with no effect and group shocks, in one warehouse."""
+    obs = pd.concat([panel(100 + seed, 0.0, n_part=80, n_comp=60, groups=8, group_sd=0.08).assign(
+        programme_id=f"P{seed:02d}", participant_id=lambda d, s=seed: f"{s}-" + d["participant_id"],
+        group_id=lambda d, s=seed: np.where(d["group_id"].isna(), None, f"{s}-" + d["group_id"].astype(str)))
+        for seed in range(40)])
+    est = build_impact(warehouse(obs), 5).estimates
+    did = est[(est["method"] == "did") & (est["group_id"] == "all") & (est["sex"] == "all")
+              & (est["age_band"] == "all")]
+    assert len(did) == 40 and did["p_value"].notna().all()
+    covered = ((did["ci_low"] <= 0) & (0 <= did["ci_high"])).sum()
     assert covered >= 34
 
 
@@ -282,7 +298,7 @@ def test_small_cells_give_no_estimate_but_a_reason_and_an_mde():
         assert pd.isna(row["estimate"]) and pd.isna(row["ci_low"]) and pd.isna(row["p_value"])
         assert row["note"].startswith("Not estimated:") and "5" in row["note"]
         assert "not estimated" in row["sentence"]
-        assert pd.isna(row["bh_significant"])
+        assert pd.isna(row["bh_significant"]) and pd.isna(row["n"]) and pd.isna(row["mde"])
     # 4 follow-up respondents and 4 pairs: never published as a number, not even through the MDE
     change_row = total(est, "change")
     assert "8 respondents at baseline and fewer than 5 respondents at followup1" in change_row["note"]
@@ -291,17 +307,15 @@ def test_small_cells_give_no_estimate_but_a_reason_and_an_mde():
     for method in ("change", "paired_change", "did"):
         row = total(est, method)
         assert not re.search(r"\b[1-4]\b", row["note"] + row["sentence"]), row["note"]
-        assert pd.isna(row["mde"])
-    assert pd.isna(total(est, "paired_change")["n"])  # 4 pairs
-    assert total(est, "change")["n"] == 8
     assert "Even with 5 in each small cell, only a change of more than" in change_row["note"]
 
 
 def test_min_cell_is_a_parameter():
+    # the impact stage's own rule (each wave needs min_cell people), with every cell shown
     rows = [obs_row(f"p{i}", "participant", w, "3.1", (i + (w == "followup1")) % 2)
             for i in range(7) for w in ("baseline", "followup1")]
-    assert pd.isna(total(build_impact(warehouse(rows), 10).estimates, "change")["estimate"])
-    assert pd.notna(total(build_impact(warehouse(rows), 5).estimates, "change")["estimate"])
+    assert pd.isna(total(build_impact(warehouse(rows, all_visible=True), 10).estimates, "change")["estimate"])
+    assert pd.notna(total(build_impact(warehouse(rows, all_visible=True), 5).estimates, "change")["estimate"])
 
 
 def test_single_wave_gives_empty_tables_with_the_right_columns():
@@ -323,54 +337,72 @@ def test_an_indicator_missing_from_the_catalogue_fails_loudly():
 
 def test_no_comparison_arm_means_no_did(hand_made):
     _, obs = hand_made
-    est = build_impact(warehouse(obs[obs["arm"] == "participant"]), 5).estimates
-    assert "did" not in set(est["method"])
+    tables = build_impact(warehouse(obs[obs["arm"] == "participant"]), 5)
+    assert "did" not in set(tables.estimates["method"])
+    assert any("no comparison group" in n for n in tables.notes)
 
 
 # --- attrition, dose-response, multiplicity -----------------------------------------
 
-def test_attrition_counts_and_baseline_difference():
+def test_attrition_counts_and_the_baseline_difference_is_cr2():
     rows = []
     for i in range(30):
-        lost = i >= 20
-        rows.append(obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 40 + i))
-        if not lost:
-            rows.append(obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 45 + i))
-    att = build_impact(warehouse(rows), 5).attrition
+        rows.append(obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 40 + i + (7 * i) % 11,
+                            group=f"G{i % 5}"))
+        if i < 20:
+            rows.append(obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 45 + i, group=f"G{i % 5}"))
+    tables = build_impact(warehouse(rows), 5)
+    att = tables.attrition
     people = att[(att["indicator"] == "all") & (att["arm"] == "participant")].iloc[0]
     assert (people["n_baseline"], people["n_retained"], people["n_lost"]) == (30, 20, 10)
     row = att[att["indicator"] == "P.who5_mean"].iloc[0]
-    lost, kept = np.arange(60, 70), np.arange(40, 60)
-    res = stats.ttest_ind(lost, kept, equal_var=False)
-    assert row["difference"] == pytest.approx(lost.mean() - kept.mean())
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx(tuple(res.confidence_interval()))
-    assert row["p_value"] == pytest.approx(res.pvalue)
-    assert "Those lost started 15.0 points higher" in row["note"]
-    paired = total(build_impact(warehouse(rows), 5).estimates, "paired_change")
+    base = pd.DataFrame(rows).query("wave == 'baseline'")
+    lost = (base["participant_id"].str[1:].astype(int) >= 20).astype(int).to_numpy()
+    y = base["value"].to_numpy()
+    cluster = base["group_id"].to_numpy()
+    est, se, df = explicit_cr2(cluster, lost, y, [-1.0, 1.0], 2, block_icc(cluster, lost, y))
+    t = stats.t.ppf(0.975, df)
+    assert row["difference"] == pytest.approx(est) and row["se"] == pytest.approx(se) and row["df"] == pytest.approx(df)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((est - t * se, est + t * se))
+    assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(est) / se, df))
+    assert row["clustering"] == "group" and row["n_clusters"] == 5
+    paired = total(tables.estimates, "paired_change")
     assert "10 of 30 baseline respondents (33%) were not interviewed at followup1" in paired["note"]
-    assert "Those lost started" in paired["note"]
+    assert "Those lost started" in paired["note"] or "No clear baseline difference" in paired["note"]
 
 
-def test_dose_response_tertiles_and_trend():
+def test_dose_response_thirds_and_trend_are_cr2():
     rows, att = [], []
     for i in range(30):
         sessions = i  # 0…29: thirds 0–9, 10–19, 20–29
-        rows.append(obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 50))
-        rows.append(obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 50 + sessions / 5 + (i % 3)))
-        att += [("G1", pd.Timestamp("2024-02-01") + pd.Timedelta(days=k), f"p{i}", True) for k in range(sessions)]
+        group = f"G{i % 5}"
+        rows.append(obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 50, group=group))
+        rows.append(obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 50 + sessions / 5 + (i % 3),
+                            group=group))
+        att += [(group, pd.Timestamp("2024-02-01") + pd.Timedelta(days=k), f"p{i}", True) for k in range(sessions)]
         # after the follow-up interview (2024-12-31): must not count
-        att.append(("G1", pd.Timestamp("2025-03-01"), f"p{i}", True))
-        att.append(("G1", pd.Timestamp("2024-01-15"), f"p{i}", False))
+        att.append((group, pd.Timestamp("2025-03-01"), f"p{i}", True))
+        att.append((group, pd.Timestamp("2024-01-15"), f"p{i}", False))
     attendance = pd.DataFrame(att, columns=["group_id", "session_date", "participant_id", "attended"])
     dose = build_impact(warehouse(rows, attendance=attendance), 5).dose_response
     assert list(dose["tertile"]) == [1, 2, 3]
     assert list(dose["sessions_min"]) == [0, 10, 20] and list(dose["sessions_max"]) == [9, 19, 29]
-    change = pd.Series([i / 5 + (i % 3) for i in range(30)])
-    tertile = pd.Series(np.repeat([1, 2, 3], 10))
-    assert list(dose["change"]) == pytest.approx(list(change.groupby(tertile).mean()))
-    fit = smf.ols("change ~ tertile", data=pd.DataFrame({"change": change, "tertile": tertile})).fit(cov_type="HC1")
+    change = np.array([i / 5 + (i % 3) for i in range(30)])
+    tertile = np.repeat([1, 2, 3], 10)
+    cluster = np.array([f"G{i % 5}" for i in range(30)])
+    assert list(dose["change"]) == pytest.approx(list(pd.Series(change).groupby(tertile).mean()))
+    fit = smf.ols("change ~ tertile", data=pd.DataFrame({"change": change, "tertile": tertile})).fit()
     assert dose["trend_slope"].iloc[0] == pytest.approx(fit.params["tertile"])
-    assert dose["trend_p"].iloc[0] == pytest.approx(fit.pvalues["tertile"])
+    # the slope is the contrast (r − r̄)/Σ(r − r̄)² of the thirds' means, 10 people each
+    est, se, df = explicit_cr2(cluster, tertile - 1, change, [-0.5, 0.0, 0.5], 3,
+                               block_icc(cluster, tertile - 1, change))
+    assert dose["trend_slope"].iloc[0] == pytest.approx(est)
+    assert dose["trend_df"].iloc[0] == pytest.approx(df)
+    assert dose["trend_p"].iloc[0] == pytest.approx(2 * stats.t.sf(abs(est) / se, df))
+    first = explicit_cr2(cluster[:10], np.zeros(10, int), change[:10], [1.0], 1,
+                         block_icc(cluster[:10], np.zeros(10, int), change[:10]))
+    half = stats.t.ppf(0.975, first[2]) * first[1]
+    assert (dose["ci_low"].iloc[0], dose["ci_high"].iloc[0]) == pytest.approx((first[0] - half, first[0] + half))
 
 
 def test_benjamini_hochberg_over_the_outcomes_of_each_comparison(hand_made):
@@ -401,6 +433,18 @@ def test_sentences_say_rose_fell_or_no_clear_change():
     # Both arms fell, participants less: never "rose".
     assert "fell by 5 percentage points less" in did_sentence("Daily exercise", "share", 5.0, 1.0, 9.0, "followup1",
                                                              "participants", -2.0, -7.0)
+
+
+def test_breakdowns_carry_all_and_group_did_uses_the_whole_comparison_arm(hand_made):
+    con, obs = hand_made
+    est = build_impact(con, 3).estimates
+    women = est[(est["sex"] == "female") & (est["method"] == "did") & (est["indicator"] == "P.who5_mean")]
+    assert len(women) == 1 and women.iloc[0]["group_id"] == "all" and women.iloc[0]["age_band"] == "all"
+    group = est[(est["group_id"] == "G1") & (est["method"] == "did")]  # 3 people: suppressed in indicators
+    assert len(group) == 2 and group["note"].str.contains("suppressed in the indicators table").all()
+    assert set(est["method"]) == {"change", "paired_change", "did"}
+    assert list(est.columns[:12]) == ["indicator", "programme_id", "group_id", "sex", "age_band", "method",
+                                      "estimate", "ci_low", "ci_high", "p_value", "n", "note"]
 
 
 # --- the Dagster asset ------------------------------------------------------------------
@@ -465,17 +509,25 @@ def test_paired_breakdown_withheld_when_a_part_has_few_pairs():
     assert pd.notna(est[(est["sex"] == "female") & (est["method"] == "change")].iloc[0]["estimate"])
 
 
-def test_attrition_hides_a_small_number_lost():
-    rows = [obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 40 + i) for i in range(20)]
-    rows += [obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 45 + i) for i in range(17)]
+def test_attrition_hides_a_small_number_lost_everywhere():
+    """20 at baseline, 17 again: the 3 lost are never printed, nor the 17 pairs that the
+    published baseline total would turn into them."""
+    rows = [obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 40 + i, group=f"G{i % 4}") for i in range(20)]
+    rows += [obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 45 + i, group=f"G{i % 4}")
+             for i in range(17)]
     tables = build_impact(warehouse(rows), 5)
     people = tables.attrition[tables.attrition["indicator"] == "all"].iloc[0]
     assert people["n_baseline"] == 20
     assert pd.isna(people["n_lost"]) and pd.isna(people["n_retained"]) and pd.isna(people["lost_pct"])
     assert people["note"] == "Fewer than 5 of 20 baseline respondents were not interviewed at followup1."
+    indicator = tables.attrition[tables.attrition["indicator"] == "P.who5_mean"].iloc[0]
+    assert pd.isna(indicator["n_lost"]) and pd.isna(indicator["n_retained"])
+    assert indicator["note"] == "Lost and retained not compared at baseline: each needs at least 5 people."
     paired = total(tables.estimates, "paired_change")
+    assert pd.isna(paired["n"])
     assert "Fewer than 5 of 20 baseline respondents were not interviewed" in paired["note"]
-    assert not re.search(r"\b3\b", paired["note"] + " " + tables.attrition["note"].str.cat(sep=" "))
+    text = paired["note"] + paired["sentence"] + " " + tables.attrition["note"].str.cat(sep=" ")
+    assert not re.search(r"\b(3|17)\b", text)
 
 
 def test_dose_is_withheld_whole_when_a_third_is_small():
@@ -509,3 +561,18 @@ def test_dose_counts_sessions_in_every_group_of_the_programme():
     con.execute("insert into groups values ('G2', 'P1', 'BY', 'Grodno', null, 'staff_led')").fetchall()
     doses = load_doses(con).set_index("participant_id")["sessions"]
     assert doses["p0"] == 4 and doses["p1"] == 0  # G1 keeps a register: p1 attended none
+
+
+def test_dose_with_fewer_than_four_groups_is_described():
+    rows, att = [], []
+    for i in range(30):
+        group = f"G{i % 3}"
+        rows.append(obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 50, group=group))
+        rows.append(obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 50 + i / 5 + (i % 4), group=group))
+        att += [(group, pd.Timestamp("2024-02-01") + pd.Timedelta(days=k), f"p{i}", True) for k in range(i)]
+    attendance = pd.DataFrame(att, columns=["group_id", "session_date", "participant_id", "attended"])
+    dose = build_impact(warehouse(rows, attendance=attendance), 5).dose_response
+    assert list(dose["n"]) == [10, 10, 10] and dose["change"].notna().all()
+    assert dose["ci_low"].isna().all() and dose["trend_slope"].isna().all() and dose["trend_p"].isna().all()
+    assert (dose["note"] == "No interval for this third: its people are in fewer than 4 groups. "
+                            "No trend test: fewer than 4 groups.").all()

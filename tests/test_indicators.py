@@ -11,14 +11,20 @@ from datetime import date
 
 import dagster as dg
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
+from reference_cr2 import block_icc, explicit_cr2
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from pipelines import catalogue
+from pipelines.disclosure import domains
+from pipelines.disclosure.audit import AuditResult, audit_indicators
+from pipelines.disclosure.model import primary_cells, register_rules
 from pipelines.indicators import assets
 from pipelines.indicators.build import build_indicators, sql
+from pipelines.indicators.intervals import FEW_GROUPS_NOTE
 from pipelines.warehouse import Warehouse
 
 GROUP_COLUMNS = [
@@ -179,7 +185,7 @@ def cell(con, indicator, **breakdown) -> dict:
             "arm": "participant", "wave": "baseline", "sex": "all", "age_band": "all", "disability": "all"}
     keys |= breakdown
     where = " AND ".join(f"{k} = ${k}" for k in keys)
-    rows = con.execute(f"SELECT * FROM indicators WHERE indicator = $indicator AND {where}",
+    rows = con.execute(f"SELECT rowid AS row, * FROM indicators WHERE indicator = $indicator AND {where}",
                        keys | {"indicator": indicator}).fetchdf()
     assert len(rows) == 1, f"{indicator} {breakdown}: {len(rows)} rows"
     return rows.iloc[0].to_dict()
@@ -194,7 +200,9 @@ def test_share_indicators_match_hand_counts(con, indicator):
     assert row["numerator"] == numerator
     assert row["denominator"] == denominator
     assert row["value"] == pytest.approx(100 * numerator / denominator)
-    assert row["suppressed"] == (denominator < 5)
+    # a share of fewer than 2m = 10 people, or with 1-4 on either side, is hidden
+    if denominator < 10 or 1 <= numerator <= 4 or 1 <= denominator - numerator <= 4:
+        assert row["suppressed"]
 
 
 @pytest.mark.parametrize("indicator", sorted(EXPECTED_MEANS))
@@ -301,9 +309,9 @@ def test_every_programme_output_is_tested():
 def test_programme_outputs_per_group_and_empty_group(con):
     g1 = cell(con, "P.sessions", wave="all", group_id="G1", country="BY", region="Grodno")
     g2 = cell(con, "P.sessions", wave="all", group_id="G2", country="BY", region="Minsk")
-    # G2's 2 sessions are a small cell; G1's 6 would give them away from PRG's 8
+    # sessions are not people: no threshold rule hides a group's 2 sessions (docs/disclosure.md)
     assert (g1["value"], g2["value"]) == (6, 2)
-    assert g1["suppressed"] and g2["suppressed"]
+    assert not g1["suppressed"] and not g2["suppressed"]
     assert not cell(con, "P.sessions", wave="all")["suppressed"]
     led = cell(con, "P.led_by_participants", wave="all", group_id="G1", country="BY", region="Grodno")
     assert (led["numerator"], led["denominator"]) == (2, 5)
@@ -317,54 +325,112 @@ def test_programme_outputs_per_group_and_empty_group(con):
 
 # ---------------------------------------------------------------- intervals
 
-def test_wilson_intervals_match_statsmodels(con):
-    shares = con.execute(
-        "SELECT i.numerator, i.denominator, i.ci_low, i.ci_high FROM indicators AS i "
-        "JOIN (SELECT * FROM (VALUES ('1.4'), ('2.1'), ('3.2'), ('P.lonely'), ('P.groups_meeting'))) AS k(code) "
-        "ON k.code = i.indicator"
-    ).fetchall()
-    assert len(shares) > 10
-    for numerator, denominator, low, high in shares:
-        expected = proportion_confint(numerator, denominator, alpha=0.05, method="wilson")
-        assert (low, high) == pytest.approx((100 * expected[0], 100 * expected[1]), abs=1e-9)
+def test_programme_cells_of_two_groups_have_no_interval_and_say_why(con):
+    for indicator, wave in (("2.1", "baseline"), ("P.who5_mean", "baseline"), ("P.attendance_rate", "all")):
+        row = cell(con, indicator, wave=wave)
+        assert pd.isna(row["ci_low"]) and pd.isna(row["ci_high"]) and row["interval_method"] is None
+        assert row["interval_note"] == FEW_GROUPS_NOTE and row["n_clusters"] == 2
+        assert "fewer than 4 groups" in row["interval_note"]
 
 
-def test_t_intervals_match_scipy(con):
-    values = con.execute(
-        "SELECT value FROM indicator_observations WHERE indicator = 'P.who5_mean' AND arm = 'participant'"
-    ).fetchall()
-    sample = [v[0] for v in values]
-    low, high = stats.t.interval(0.95, len(sample) - 1, loc=sum(sample) / len(sample), scale=stats.sem(sample))
-    row = cell(con, "P.who5_mean")
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), abs=1e-9)
+def test_group_and_comparison_cells_treat_people_as_independent(con):
+    # shares: the plain Wilson interval of statsmodels
+    for indicator in ("2.1", "3.2", "P.lonely", "P.srh_good"):
+        row = cell(con, indicator, group_id="G2", country="BY", region="Minsk")
+        expected = proportion_confint(row["numerator"], row["denominator"], alpha=0.05, method="wilson")
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * expected[0], 100 * expected[1]), abs=1e-9)
+        assert row["interval_method"] == "wilson" and pd.isna(row["df"]) and pd.isna(row["n_clusters"])
+    lone = cell(con, "P.srh_good", arm="comparison")  # c1, in good health
+    assert (lone["ci_low"], lone["ci_high"]) == pytest.approx(
+        tuple(100 * x for x in proportion_confint(1, 1, method="wilson")))
+    # a bounded score: Wilson on the effective n of the rescaled mean, s²/n with n − 1 df, by hand
+    values = [v[0] for v in con.execute(
+        "SELECT value FROM indicator_observations WHERE indicator = 'P.who5_mean' AND group_id = 'G1'").fetchall()]
+    n, mean, var = len(values), sum(values) / len(values), stats.tvar(values)
+    p = mean / 100
+    n_star = p * (1 - p) / (var / n / 100**2) * (1.959963984540054 / stats.t.ppf(0.975, n - 1)) ** 2
+    low, high = proportion_confint(p * n_star, n_star, alpha=0.05, method="wilson")
+    row = cell(con, "P.who5_mean", group_id="G1", country="BY", region="Grodno")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * low, 100 * high), abs=1e-9)
+    assert row["interval_method"] == "bounded_wilson" and row["df"] == n - 1
 
 
-def test_counts_have_no_interval_and_a_single_value_no_t_interval(con):
+def test_counts_have_no_interval_and_a_single_value_no_mean_interval(con):
     reached = cell(con, "P.reached", wave="all")
-    assert pd.isna(reached["ci_low"]) and pd.isna(reached["ci_high"])
+    assert pd.isna(reached["ci_low"]) and pd.isna(reached["ci_high"]) and reached["interval_note"] is None
     lone = con.execute(
-        "SELECT ci_low, ci_high FROM indicators WHERE indicator = 'P.ucla_mean' AND denominator = 1"
-    ).fetchall()
-    assert lone and all(low is None and high is None for low, high in lone)
+        "SELECT ci_low, ci_high, interval_note FROM indicators WHERE indicator = 'P.ucla_mean' AND denominator = 1 "
+        "AND group_id <> 'all'").fetchall()
+    assert lone and all(low is None and high is None for low, high, _ in lone)
+    assert {note for _, _, note in lone} == {"No interval: a single respondent."}
+
+
+def test_every_share_and_mean_cell_has_an_interval_or_says_why(con):
+    missing = con.execute(
+        "SELECT count(*) FROM indicators AS i JOIN indicator_catalogue AS k ON k.code = i.indicator "
+        "WHERE k.kind IN ('share', 'mean') AND i.ci_low IS NULL AND i.interval_note IS NULL").fetchall()[0][0]
+    assert missing == 0
+
+
+# Five groups: the programme's cells are clustered, CR2 with groups as clusters.
+FIVE_GROUPS = {"r1": "G1", "r2": "G1", "r3": "G2", "r4": "G2", "r5": "G3", "r6": "G3", "r7": "G3",
+               "r8": "G4", "r9": "G4", "r10": "G5", "r11": "G5", "r12": "G5"}
+
+
+@pytest.fixture(scope="module")
+def five_groups_con():
+    connection = duckdb.connect()
+    survey = survey_frame(SURVEY)
+    survey["group_id"] = survey["participant_id"].map(FIVE_GROUPS)
+    extra = [(g, "PRG", g, "BY", "Brest", "urban", "older_people", date(2024, 1, 1), None, "staff_led")
+             for g in ("G4", "G5")]
+    load(connection, survey, GROUPS + extra, SESSIONS)
+    build_indicators(connection, min_cell=5)
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize("indicator, low, high", [("2.1", 0, 1), ("P.srh_good", 0, 1), ("P.ucla_mean", 3, 9)])
+def test_clustered_cells_are_cr2_with_korn_graubard_wilson(five_groups_con, indicator, low, high):
+    obs = five_groups_con.execute(
+        "SELECT group_id, value FROM indicator_observations WHERE indicator = $i AND arm = 'participant'",
+        {"i": indicator}).fetchdf()
+    cluster, y = obs["group_id"].to_numpy(), obs["value"].to_numpy()
+    zeros = np.zeros(len(y), int)
+    est, se, df = explicit_cr2(cluster, zeros, y, [1.0], 1, block_icc(cluster, zeros, y))
+    width = high - low
+    p = (est - low) / width
+    n_star = p * (1 - p) / (se / width) ** 2 * (1.959963984540054 / stats.t.ppf(0.975, df)) ** 2
+    ci = proportion_confint(p * n_star, n_star, alpha=0.05, method="wilson")
+    factor = 100 if indicator != "P.ucla_mean" else 1
+    row = cell(five_groups_con, indicator)
+    expected = tuple(factor * (low + width * x) for x in ci)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(expected, abs=1e-9)
+    assert row["df"] == pytest.approx(df, abs=0.005) and row["n_clusters"] == 5
+    assert row["interval_method"] == ("cluster_kg_wilson" if factor == 100 else "cluster_kg_bounded_wilson")
 
 
 # ---------------------------------------------------------------- suppression
 
 def test_small_cells_are_suppressed_and_blank_in_public_view(con):
-    assert con.execute("SELECT count(*) FROM indicators WHERE denominator < 5 AND NOT suppressed").fetchall()[0][0] == 0
+    people = [c for c, n in catalogue.indicators()[["code", "counts"]].itertuples(index=False)
+              if n in ("respondents", "participants", "memberships")]
+    assert con.execute("SELECT count(*) FROM indicators WHERE denominator < 5 AND NOT suppressed "
+                       "AND list_contains($people, indicator)", {"people": people}).fetchall()[0][0] == 0
     public = con.execute(
         "SELECT * FROM indicators_public WHERE indicator = '1.1' AND programme_id = 'PRG' AND group_id = 'all' "
         "AND sex = 'all' AND age_band = 'all' AND disability = 'all' AND arm = 'participant'"
     ).fetchdf().iloc[0]
     assert public["suppressed"]
-    assert all(pd.isna(public[c]) for c in ["numerator", "denominator", "value", "ci_low", "ci_high"])
+    assert all(pd.isna(public[c]) for c in ["numerator", "denominator", "value", "ci_low", "ci_high",
+                                            "interval_method", "n_clusters", "df", "interval_note"])
 
 
-def test_secondary_suppression_of_the_next_smallest_sibling(con):
-    # 4.5 by sex in PRG: women 6 (visible), men 3 (suppressed) -> women hidden too
+def test_a_share_of_fewer_than_twice_the_minimum_is_hidden(con):
+    # 4.5 in PRG: 6 of 9 (9 < 2m), women 4 of 6, men 2 of 3: every cell hidden
     assert cell(con, "4.5", sex="male")["suppressed"]
     assert cell(con, "4.5", sex="female")["suppressed"]
-    assert not cell(con, "4.5")["suppressed"]
+    assert cell(con, "4.5")["suppressed"]
 
 
 
@@ -375,18 +441,17 @@ def test_suppressed_cells_never_feed_domain_scores(con):
         "AND group_id = 'all' AND country = 'all' AND arm = 'participant' AND wave = 'baseline' AND sex = 'all'"
     ).fetchall()
     by_item = {item: (value, used, note) for item, value, used, note in rows}
-    assert "D1" not in by_item
-    assert by_item["AAI"][0] is None and by_item["AAI"][2].startswith("not computed: no score for D1")
-    # D2 from 2.1 (5/9), 2.2 (4/9), 2.3 (4/8), 2.4 (3/8): all visible
-    d2 = (25 * 500 / 9 + 25 * 400 / 9 + 30 * 50 + 20 * 37.5) / 100
-    assert by_item["D2"][:2] == (pytest.approx(d2), 4)
-    # D4: 4.3, 4.4, 4.5, 4.6 visible; 4.1, 4.2 national-only and not supplied
-    assert by_item["D4"][1] == 4 and by_item["D4"][2] == "partial (4 of 6 indicators)"
+    # every AAI indicator of PRG rests on fewer than 2m = 10 respondents and is hidden,
+    # so no domain of PRG has a score, and no AAI row is made from nothing
+    assert by_item == {}
+    assert domains.unreproducible(con, catalogue.national_indicators()).empty
 
 
 def test_national_figures_complete_a_domain_and_are_named():
     connection = duckdb.connect()
-    load(connection, survey_frame(SURVEY), GROUPS, SESSIONS)
+    # three respondents for each of SURVEY's: the same shares, over enough people to be shown
+    tripled = [(f"{pid}{copy}", *rest) for copy in "abc" for pid, *rest in SURVEY]
+    load(connection, survey_frame(tripled), GROUPS, SESSIONS)
     national = pd.DataFrame({
         "country": ["BY", "BY", "PL"], "sex": ["all", "all", "all"], "indicator": ["4.1", "4.2", "4.1"],
         "value": [40.0, 60.0, 99.0], "year": ["2019"] * 3, "source": ["Belstat"] * 3,
@@ -409,9 +474,10 @@ def test_comparable_scores_use_the_indicators_every_arm_and_wave_share():
     2.1-2.4, at follow-up on 2.1-2.3, so only the comparable score (2.1-2.3 in both
     waves) may be set side by side; national figures never enter it."""
     connection = duckdb.connect()
-    followup = survey_frame(SURVEY, wave="followup1")
+    tripled = [(f"{pid}{copy}", *rest) for copy in "abc" for pid, *rest in SURVEY]  # enough people to be shown
+    followup = survey_frame(tripled, wave="followup1")
     followup["political_activity_12m"] = None
-    load(connection, pd.concat([survey_frame(SURVEY), followup], ignore_index=True), GROUPS, SESSIONS)
+    load(connection, pd.concat([survey_frame(tripled), followup], ignore_index=True), GROUPS, SESSIONS)
     national = pd.DataFrame({"country": ["BY", "BY"], "sex": ["all", "all"], "indicator": ["4.1", "4.2"],
                              "value": [40.0, 60.0], "year": ["2019"] * 2, "source": ["Belstat"] * 2})
     build_indicators(connection, min_cell=5, national=national)
@@ -467,26 +533,21 @@ def suppression_con():
 
 
 def test_secondary_suppression(suppression_con):
+    """All in good health: PRG 17 of 17 (100 % of 2m or more: shown), women 15 of 15 (shown
+    by the threshold rules), men 2 of 2. Women and the total would give the men away, so
+    the planner hides one more cell; after it the attacker pins nothing."""
     c = suppression_con
 
     def hidden(**breakdown):
         return bool(cell(c, "P.srh_good", **breakdown)["suppressed"])
 
-    a, b, cc = ({"group_id": g, "country": "BY", "region": r} for g, r in [("A", "Grodno"), ("B", "Grodno"), ("C", "Minsk")])
-    assert hidden(**a)                      # 3 < 5
-    assert hidden(**b)                      # PRG (17) - C (8) would give A + B only; B is next smallest
-    assert not hidden(**cc)
-    assert hidden(**b, sex="female")        # B's only sex cell equals B: hidden with it
-    assert hidden(**cc, sex="male")         # 2 < 5
-    assert hidden(**cc, sex="female")       # C (8) - men would give it away
-    assert hidden(sex="male")               # PRG men: 2
-    assert hidden(sex="female")             # PRG women 15 = 17 - 2
-    assert not hidden()
-    # region Grodno = A + B: both hidden, region total visible; Minsk = C alone
-    assert not hidden(programme_id="all", country="BY", region="Grodno")
-    # the view hides what the table flags, and a further round would change nothing
-    c.execute(sql("recoverable")).fetchall()
-    assert c.execute("SELECT count(*) FROM recoverable_cells").fetchall()[0][0] == 0
+    for g, r in [("A", "Grodno"), ("B", "Grodno"), ("C", "Minsk")]:
+        assert hidden(group_id=g, country="BY", region=r)  # 3, 6, 8 < 2m
+    assert hidden(sex="male")
+    assert hidden(sex="female") or hidden()  # 17 − 15 = 2 men otherwise
+    result = AuditResult()
+    audit_indicators(c, 5, result)
+    assert result.passed and result.targets > 0
     leaked = c.execute(
         "SELECT count(*) FROM indicators_public WHERE suppressed AND (value IS NOT NULL OR denominator IS NOT NULL)"
     ).fetchall()[0][0]
@@ -497,9 +558,10 @@ def test_min_cell_ten_and_never_below_five():
     connection = duckdb.connect()
     load(connection, survey_frame(SURVEY), GROUPS, SESSIONS)
     build_indicators(connection, min_cell=10)
-    row = cell(connection, "P.who5_mean")  # 10 respondents: visible at 10
-    assert not row["suppressed"]
-    assert cell(connection, "2.1")["suppressed"]  # 9 < 10
+    register_rules(connection)
+    caught = primary_cells(connection, 10)
+    assert cell(connection, "P.who5_mean")["row"] not in caught  # a mean of 10 respondents: m = 10
+    assert cell(connection, "2.1")["row"] in caught  # 9 < 10
     with pytest.raises(ValueError, match="from 5 to 10"):
         build_indicators(connection, min_cell=3)
     connection.close()

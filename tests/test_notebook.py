@@ -1,4 +1,4 @@
-"""The exploration notebook runs top to bottom against a real warehouse."""
+"""The exploration notebook runs top to bottom against a real warehouse and shows its chart."""
 
 import os
 from pathlib import Path
@@ -18,3 +18,6 @@ def test_exploration_notebook_executes(demo_root: Path, monkeypatch) -> None:
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert str(demo_root / "processed" / "warehouse.duckdb") in text
     assert "programme-level cells" in text
+    # the chart is drawn inline, not closed or written to an unseen backend
+    images = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.get("data", {})]
+    assert len(images) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -188,6 +189,24 @@ def test_same_inputs_give_byte_identical_figures_and_pdf(warehouse: Path, report
         assert first.content_hash == second.content_hash
         assert first.pdf.read_bytes() == second.pdf.read_bytes()
         assert first.html.read_bytes() == second.html.read_bytes()
+
+
+def test_pdf_bytes_do_not_depend_on_the_clock_and_honour_source_date_epoch(tmp_path: Path, monkeypatch) -> None:
+    """Font subsets carry a timestamp of their own: two renderings a second apart (or in
+    two processes) once differed there. SOURCE_DATE_EPOCH, when given, dates the PDF."""
+    from pipelines.report.render import write_pdf
+
+    html = "<html><body><h1>Звіт 2024</h1><p>Zażółć gęślą jaźń</p></body></html>"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    write_pdf(html, tmp_path / "a.pdf", identifier="0" * 64)
+    monkeypatch.setattr("time.time", lambda: 2_000_000_000.0)  # the clock fontTools would read
+    write_pdf(html, tmp_path / "b.pdf", identifier="0" * 64)
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # restored
+    assert "/CreationDate" not in PdfReader(tmp_path / "a.pdf").trailer["/Info"]
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
+    write_pdf(html, tmp_path / "c.pdf", identifier="0" * 64)
+    assert PdfReader(tmp_path / "c.pdf").metadata.creation_date.year == 2025
 
 
 # -- acceptance: no small cell anywhere ----------------------------------------------------------

@@ -19,18 +19,20 @@ DESCRIPTIONS = {
         "participants (`change`), among people seen in both waves (`paired_change`) and against the "
         "comparison group (`did`), in percentage points for shares and score points for means, with "
         "95% intervals, p-values, a Benjamini–Hochberg flag over the programme's tests, the minimum "
-        "detectable effect and a plain-language sentence. No estimate from an arm-wave cell under the "
-        "minimum cell size: the note says why. Methods: docs/impact.md."
+        "detectable effect and a plain-language sentence. Intervals and tests count groups, not only people "
+        "(CR2 with groups as clusters); a single group's change, or a programme with fewer than 4 groups, is "
+        "described but not tested. No estimate from an arm-wave cell under the minimum cell size: the note says "
+        "why. Methods: docs/impact.md."
     ),
     "attrition": (
         "Who was lost between waves: per programme, arm and follow-up wave, baseline respondents not "
         "interviewed again (indicator `all`), and per indicator whether those lost differed at baseline "
-        "from those retained (lost minus retained, with a 95% interval)."
+        "from those retained (lost minus retained, with a 95% interval; groups as clusters)."
     ),
     "dose_response": (
         "Change by attendance: participants seen in both waves split into thirds by sessions attended "
         "before their follow-up interview; mean change per third with a 95% interval and a trend test "
-        "(OLS of change on the third's rank, robust errors)."
+        "(the OLS slope of change on the third's rank), with groups as clusters."
     ),
 }
 

@@ -3,39 +3,42 @@
 A baseline respondent is *lost* at a follow-up wave when the survey has no interview
 of them in that wave (whether or not they answered every item). Per programme, arm
 and follow-up wave: how many were lost, and for each indicator the baseline value of
-those lost minus that of those retained, with the same interval and test as `change`
-(Agresti–Caffo for shares, Welch for means). A clear difference means paired
-estimates describe a selected group: the note beside each paired estimate says so.
+those lost minus that of those retained — a contrast of two cell means with the same
+engine as every other estimate (CR2, groups as clusters for participants; comparison
+respondents are clusters of one), tested only when the participants span at least
+``MIN_CLUSTERS`` named groups. A clear difference means paired estimates describe a
+selected group: the note beside the programme's paired estimate says so.
 
 Counts follow the suppression rule: lost and retained add up to the baseline count,
-so when either is under `min_cell` (and not 0) both are withheld (NULL, "fewer than
-N" in words) and so is the percentage lost; a baseline count under `min_cell` is
-withheld too. An indicator row whose programme baseline cell is suppressed in
-`indicators` gives nothing at all, since its counts and means would undo that.
+so when either is under `min_cell` (and not 0) both are withheld (NULL, and no number
+in words) and so is the percentage lost; a baseline count under `min_cell` is withheld
+too. Lost and retained are counted per programme, arm and wave only: an indicator's
+row carries its baseline count (its visible cell) and no split, since with the paired
+size beside it the split would give away the few people interviewed again without a
+value. An indicator row whose programme baseline cell is suppressed in `indicators`
+gives nothing at all, since its counts and means would undo that.
 """
 
 from __future__ import annotations
 
 import math
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.impact import change
-from pipelines.impact.inputs import visible_key
-from pipelines.impact.rules import ALL, scale, shown, unit
+from pipelines.impact.inputs import ATTRITION_BLOCKS_SQL, ATTRITION_COUNTS_SQL, read, visible_key
+from pipelines.impact.fits import bounds
+from pipelines.impact.rules import ALL, PARTICIPANT, scale, shown, unit
 from pipelines.impact.sentences import count, digits, number, unit_word
+from pipelines.impact.verdict import untested
+from pipelines.inference import Singletons
+from pipelines.inference.frames import estimate_codes, estimate_index, fit_contrasts
 
+KEYS = ["programme_id", "arm", "wave", "indicator"]
+LOST_MINUS_RETAINED = np.array([-1.0, 1.0])  # cell 0 retained, cell 1 lost
 SUPPRESSED_NOTE = ("Not compared: the programme's baseline cell is suppressed in the indicators table to "
                    "protect a small neighbouring cell.")
-
-
-def seen_sets(interviews: pd.DataFrame) -> dict[tuple[str, str], set[str]]:
-    """(programme_id, wave) → participant_ids interviewed then."""
-    return {
-        key: set(ids)
-        for key, ids in interviews.groupby(["programme_id", "wave"])["participant_id"]
-    }
 
 
 def split_counts(n_baseline: int, n_lost: int, min_cell: int) -> dict:
@@ -63,90 +66,91 @@ def lost_sentence(n_baseline: int, n_lost: int, wave: str, min_cell: int) -> str
     return f"{n_lost} of {whole} ({counts['lost_pct']:.0f}%) {verb} not interviewed at {wave}."
 
 
-def compare_lost(kind: str, baseline: pd.DataFrame, seen: set[str], min_cell: int) -> dict:
-    """Baseline values of the lost against the retained; values NULL below min_cell."""
-    lost_mask = ~baseline["participant_id"].isin(seen)
-    lost = baseline.loc[lost_mask, "value"].to_numpy()
-    kept = baseline.loc[~lost_mask, "value"].to_numpy()
-    out = {
-        **split_counts(len(baseline), len(lost), min_cell),
-        "baseline_retained": math.nan,
-        "baseline_lost": math.nan,
-        "difference": math.nan,
-        "ci_low": math.nan,
-        "ci_high": math.nan,
-        "p_value": math.nan,
-    }
-    if len(lost) == 0:
-        out["note"] = "Nobody was lost."
-        return out
-    if min(len(lost), len(kept)) < min_cell:
-        out["note"] = (f"Lost and retained not compared at baseline: each needs at least {min_cell} people "
-                       f"({count(len(lost), 'lost', 'lost', min_cell=min_cell)}, "
-                       f"{count(len(kept), 'retained', 'retained', min_cell=min_cell)}).")
-        return out
+def _singletons(frame: pd.DataFrame, codes: np.ndarray) -> Singletons:
+    """Comparison respondents (no group): one pattern per cell, lost or retained."""
+    rows, cell = len(frame), frame["cell"].to_numpy(int)
+    members = np.zeros((rows, 2), bool)
+    members[np.arange(rows), cell] = True
+    total = np.zeros((rows, 2))
+    total[np.arange(rows), cell] = frame["total"]
+    cross = np.zeros((rows, 2, 2))
+    cross[np.arange(rows), cell, cell] = frame["sumsq"]
+    return Singletons(codes, members, frame["n"].to_numpy(float), total, cross)
+
+
+def fit_attrition(blocks: pd.DataFrame, kinds: pd.DataFrame) -> pd.DataFrame:
+    """Lost minus retained per KEYS, from attrition_blocks."""
+    index = estimate_index(KEYS, blocks)
+    grouped = blocks["cluster"].notna()
+    singles = blocks[~grouped]
+    return fit_contrasts(index, blocks[grouped], 2, LOST_MINUS_RETAINED, *bounds(index, kinds),
+                         singles=_singletons(singles, estimate_codes(index, singles)))
+
+
+def compare(kind: str, fit, min_cell: int) -> dict:
+    """Baseline values of the lost against the retained, and the note; values NULL below min_cell."""
+    lost, kept = int(fit.n1), int(fit.n0)
+    out = {"baseline_retained": math.nan, "baseline_lost": math.nan, "difference": math.nan, "ci_low": math.nan,
+           "ci_high": math.nan, "p_value": math.nan, "se": math.nan, "df": math.nan, "n_clusters": None,
+           "clustering": None}
+    if lost == 0:
+        return {**out, "note": "Nobody was lost."}
+    if min(lost, kept) < min_cell:
+        return {**out, "note": f"Lost and retained not compared at baseline: each needs at least {min_cell} people."}
     factor = scale(kind)
-    est = change.independent(kind, kept, lost).scaled(factor)
-    out.update(
-        baseline_retained=float(np.mean(kept)) * factor,
-        baseline_lost=float(np.mean(lost)) * factor,
-        difference=est.estimate,
-        ci_low=est.ci_low,
-        ci_high=est.ci_high,
-        p_value=est.p_value,
-    )
-    d = digits(kind, est.estimate, est.ci_low, est.ci_high)
-    if not (math.isfinite(est.ci_low) and est.ci_low > 0 or math.isfinite(est.ci_high) and est.ci_high < 0):
+    out.update(baseline_retained=fit.mean0 * factor, baseline_lost=fit.mean1 * factor,
+               difference=fit.estimate * factor)
+    participants = fit.arm == PARTICIPANT
+    why = untested(single_group=False, n_groups=fit.n_groups if participants else math.inf, se=fit.se)
+    d = digits(kind, out["difference"])
+    direction = "higher" if out["difference"] > 0 else "lower"
+    if why:
+        out["note"] = (f"Those lost started {number(abs(out['difference']), d)} {unit_word(kind)} {direction} than "
+                       f"those retained. {why.note}")
+        return out
+    out.update(ci_low=fit.ci_low * factor, ci_high=fit.ci_high * factor, p_value=fit.p_value, se=fit.se * factor,
+               df=fit.df, n_clusters=int(fit.n_group_clusters if participants else fit.n_clusters),
+               clustering="group" if participants else "person")
+    d = digits(kind, out["difference"], out["ci_low"], out["ci_high"])
+    ci = f"95% CI {number(out['ci_low'], d)} to {number(out['ci_high'], d)}"
+    if out["ci_low"] <= 0 <= out["ci_high"]:
         out["note"] = (f"No clear baseline difference between those lost and those retained "
-                       f"({number(est.estimate, d, signed=True)} {unit_word(kind)}, 95% CI "
-                       f"{number(est.ci_low, d)} to {number(est.ci_high, d)}).")
+                       f"({number(out['difference'], d, signed=True)} {unit_word(kind)}, {ci}).")
     else:
-        direction = "higher" if est.estimate > 0 else "lower"
-        out["note"] = (f"Those lost started {number(abs(est.estimate), d)} {unit_word(kind)} {direction} than "
-                       f"those retained (95% CI {number(est.ci_low, d)} to {number(est.ci_high, d)}).")
+        out["note"] = (f"Those lost started {number(abs(out['difference']), d)} {unit_word(kind)} {direction} than "
+                       f"those retained ({ci}).")
     return out
 
 
-def paired_note(kind: str, baseline: pd.DataFrame, seen: set[str], wave: str, n_pairs: int,
-                min_cell: int) -> str:
-    """The attrition sentence placed beside a paired estimate (n_pairs ≥ min_cell)."""
-    n_lost = int((~baseline["participant_id"].isin(seen)).sum())
-    parts = [f"Paired on {count(n_pairs, 'person', 'people')} with this indicator in both waves.",
-             lost_sentence(len(baseline), n_lost, wave, min_cell)]
-    unanswered = len(baseline) - n_lost - n_pairs
-    if unanswered > 0:
-        how_many = count(unanswered, "more", "more", min_cell=min_cell)
-        parts.append(f"{how_many.capitalize()} were interviewed but have no value at {wave} "
-                     f"(item not answered, or outside the indicator's age band).")
-    if n_lost:
-        parts.append(compare_lost(kind, baseline, seen, min_cell)["note"])
-    return " ".join(parts)
-
-
-def attrition_rows(obs: pd.DataFrame, interviews: pd.DataFrame, kinds: pd.DataFrame,
-                   visible: frozenset, min_cell: int) -> list[dict]:
+def attrition_rows(con: duckdb.DuckDBPyConnection, kinds: pd.DataFrame, visible: frozenset,
+                   min_cell: int) -> tuple[list[dict], dict]:
+    """The attrition table's rows, and per (programme, wave, indicator) what the note beside
+    the participants' paired estimate needs (``change.paired_row``)."""
+    counts = read(con, ATTRITION_COUNTS_SQL)
+    blocks = read(con, ATTRITION_BLOCKS_SQL)
+    fits = fit_attrition(blocks, kinds) if len(blocks) else pd.DataFrame(columns=KEYS)
+    by_wave = {key: part for key, part in fits.groupby(["programme_id", "arm", "wave"], sort=False)}
     rows: list[dict] = []
-    seen = seen_sets(interviews)
-    for (programme, arm), people in interviews.groupby(["programme_id", "arm"], sort=True):
-        base_ids = set(people.loc[people["wave_rank"] == 0, "participant_id"])
-        if not base_ids:
-            continue
-        followups = people.loc[people["wave_rank"] > 0, ["wave", "wave_rank"]].drop_duplicates()
-        for wave in followups.sort_values("wave_rank")["wave"]:
-            at_wave = seen.get((programme, wave), set())
-            n_lost = len(base_ids - at_wave)
-            rows.append({
-                "programme_id": programme, "arm": arm, "wave": wave, "indicator": ALL, "unit": None,
-                **split_counts(len(base_ids), n_lost, min_cell),
-                "note": lost_sentence(len(base_ids), n_lost, wave, min_cell),
-            })
-            base_obs = obs[(obs["programme_id"] == programme) & (obs["arm"] == arm) & (obs["wave_rank"] == 0)]
-            for indicator, baseline in base_obs.groupby("indicator", sort=True):
-                kind = kinds.loc[indicator, "kind"]
-                row = {"programme_id": programme, "arm": arm, "wave": wave, "indicator": indicator,
-                       "unit": unit(kind)}
-                if visible_key(indicator, programme, arm, "baseline") not in visible:
-                    rows.append({**row, "note": SUPPRESSED_NOTE})
-                    continue
-                rows.append({**row, **compare_lost(kind, baseline, at_wave, min_cell)})
-    return rows
+    for_paired: dict = {}
+    for c in counts.itertuples(index=False):
+        rows.append({"programme_id": c.programme_id, "arm": c.arm, "wave": c.wave, "indicator": ALL, "unit": None,
+                     **split_counts(c.n_baseline, c.n_lost, min_cell),
+                     "note": lost_sentence(c.n_baseline, c.n_lost, c.wave, min_cell)})
+        for fit in by_wave.get((c.programme_id, c.arm, c.wave), pd.DataFrame(columns=KEYS)).itertuples(index=False):
+            kind = kinds.loc[fit.indicator, "kind"]
+            row = {"programme_id": c.programme_id, "arm": c.arm, "wave": c.wave, "indicator": fit.indicator,
+                   "unit": unit(kind)}
+            if visible_key(fit.indicator, c.programme_id, c.arm, "baseline") not in visible:
+                rows.append({**row, "note": SUPPRESSED_NOTE})
+                continue
+            n_baseline, n_lost = int(fit.n0 + fit.n1), int(fit.n1)
+            # An indicator's own lost and retained counts are not published: with its paired
+            # size and the visible wave cells they difference to the people interviewed again
+            # without a value, often a handful. Its baseline count is the visible cell's.
+            row.update(n_baseline=shown(n_baseline, min_cell), **compare(kind, fit, min_cell))
+            rows.append(row)
+            if c.arm == PARTICIPANT:
+                for_paired[(c.programme_id, c.wave, fit.indicator)] = {
+                    "lost_sentence": lost_sentence(c.n_baseline, c.n_lost, c.wave, min_cell), "note": row["note"],
+                    "retained_raw": int(fit.n0), "n_lost_raw": n_lost}
+    return rows, for_paired

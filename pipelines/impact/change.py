@@ -1,118 +1,118 @@
-"""Follow-up minus baseline: all respondents of each wave, or the people seen in both.
+"""Follow-up minus baseline among participants: everyone of each wave, or the people seen in both.
 
-Every function takes raw values (1/0 for shares, the score for means) and returns the
-difference in the same unit; the caller scales shares to percentage points.
+- ``change``: the difference of the two waves' means over everyone interviewed in
+  each, people classed at each interview as in `indicators`. Its variance treats the
+  groups as clusters across both waves (CR2, ``fits.py``), so a person seen twice is
+  not counted as two independent answers, and neither is a group.
+- ``paired_change``: the mean of each person's own change, over the people with the
+  indicator in both waves, classed at their first interview; groups are the clusters.
 
-- Shares, independent waves: Agresti–Caffo interval (Wald after adding one success and
-  one failure to each wave) with the matching Wald test, so "the interval excludes 0"
-  and "p < 0.05" never disagree. Newcombe's hybrid score interval is as good; it has
-  no matching test, and statsmodels' Miettinen–Nurminen score interval fails to
-  converge on ordinary tables in the version we pin.
-- Shares, paired: Agresti–Min interval (Wald on the 2×2 table of baseline × follow-up
-  after adding ½ to each cell) and McNemar's test (exact binomial when fewer than 25
-  people changed, χ² with continuity correction otherwise).
-- Means: Welch's t (independent waves) and the paired t test (people in both waves).
+Both are tested only when the participants span at least ``MIN_CLUSTERS`` named groups
+and the row is not a single group's (``verdict.py``); otherwise they are described.
+The pair count is published only when it cannot be subtracted from a published wave
+total to show a small number of people seen only once.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
-from dataclasses import dataclass
+from pipelines.impact import sentences
+from pipelines.impact.rows import (
+    Cell,
+    cr2_clause,
+    described,
+    not_estimated,
+    small_cell_mde,
+    suppressed,
+    tested,
+)
+from pipelines.impact.rules import PARTICIPANT
+from pipelines.impact.verdict import untested
 
-import numpy as np
-from scipy import stats
-from statsmodels.stats.contingency_tables import mcnemar
-from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
-
-from pipelines.impact.rules import ALPHA
-
-MCNEMAR_EXACT_BELOW = 25
-
-
-@dataclass(frozen=True)
-class Estimate:
-    estimate: float
-    ci_low: float
-    ci_high: float
-    p_value: float
-
-    def scaled(self, factor: float) -> "Estimate":
-        return Estimate(self.estimate * factor, self.ci_low * factor, self.ci_high * factor, self.p_value)
+UNANSWERED = ("Some were interviewed at {wave} but have no value for this indicator (item not answered, or "
+              "outside its age band).")
+ELSEWHERE = "Attrition is reported for the whole programme, in the attrition table."
 
 
-def _f(x) -> float:
-    return float(x) if x is not None and np.isfinite(x) else math.nan
+def change_row(cell: Cell, fit, min_cell: int) -> dict:
+    """``fit``: the change fit of this breakdown (n0, n1, mean0, mean1, se, …)."""
+    row = cell.base("change")
+    nb, nf = int(fit.n0), int(fit.n1)
+    if min(nb, nf) < min_cell:
+        shows = [cell.shows(PARTICIPANT, "baseline"), cell.shows(PARTICIPANT, cell.wave)]
+        words = [sentences.cell_size(n, s, min_cell) for n, s in zip((nb, nf), shows, strict=True)]
+        reason = (f"{words[0]} respondents at baseline and {words[1]} respondents at {cell.wave}; each wave "
+                  f"needs at least {min_cell}.")
+        sizes = [n if s else 0 for n, s in zip((nb, nf), shows, strict=True)]
+        return not_estimated(cell, row, reason, small_cell_mde(cell, "change", sizes, min_cell), min_cell)
+    if cell.hidden(PARTICIPANT):
+        return suppressed(cell, row)
+    row["n"] = nb + nf
+    estimate = (fit.mean1 - fit.mean0) * cell.scale
+    why = untested(single_group=cell.single_group, n_groups=fit.n_groups, se=fit.se)
+    if why:
+        described(row, why, estimate, int(fit.n_group_clusters))
+        row["sentence"] = sentences.described_change_sentence(cell.name, cell.kind, estimate, cell.wave, cell.who,
+                                                              why.reason)
+        return row
+    tested(row, fit, cell.scale, int(fit.n_group_clusters))
+    row["note"] = (f"{nb} respondents at baseline and {nf} at {cell.wave}; "
+                   f"{cr2_clause(int(fit.n_group_clusters), fit.df)}.")
+    row["sentence"] = sentences.change_sentence(cell.name, cell.kind, row["estimate"], row["ci_low"],
+                                                row["ci_high"], cell.wave, cell.who)
+    return row
 
 
-def change_share(baseline: np.ndarray, followup: np.ndarray) -> Estimate:
-    """Difference of two independent proportions, follow-up minus baseline."""
-    c1, n1 = int(np.sum(followup)), len(followup)
-    c0, n0 = int(np.sum(baseline)), len(baseline)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        # statsmodels also computes ratio and odds ratio, which divide by zero at 0 %.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = confint_proportions_2indep(c1, n1, c0, n0, method="agresti-caffo", compare="diff", alpha=ALPHA)
-        test = test_proportions_2indep(c1, n1, c0, n0, method="agresti-caffo", compare="diff")
-    return Estimate(c1 / n1 - c0 / n0, _f(low), _f(high), _f(test.pvalue))
+def pair_count_shown(pairs: int, nb: int, nf: int, min_cell: int) -> int | None:
+    """The pair count, unless a published wave total minus it is a small number of people."""
+    only_once = (abs(nb - pairs), abs(nf - pairs))
+    if all(n == 0 or n >= min_cell for n in only_once):
+        return pairs
+    return None
 
 
-def change_mean(baseline: np.ndarray, followup: np.ndarray) -> Estimate:
-    """Difference of two independent means (Welch), follow-up minus baseline."""
-    diff = float(np.mean(followup) - np.mean(baseline))
-    if np.var(followup) == 0 and np.var(baseline) == 0:
-        return Estimate(diff, math.nan, math.nan, math.nan)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        # scipy warns of precision loss when one wave has no spread; the result stands.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        res = stats.ttest_ind(followup, baseline, equal_var=False)
-        ci = res.confidence_interval(confidence_level=1 - ALPHA)
-    return Estimate(diff, _f(ci.low), _f(ci.high), _f(res.pvalue))
+def pairing_sentence(n: int | None) -> str:
+    if n is None:
+        return ("Paired on the people with this indicator in both waves; how many is withheld, since the published "
+                "wave totals would then show how few were seen only once.")
+    return f"Paired on {sentences.count(n, 'person', 'people')} with this indicator in both waves."
 
 
-def paired_table(baseline: np.ndarray, followup: np.ndarray) -> np.ndarray:
-    """2×2 counts, rows = baseline 1/0, columns = follow-up 1/0."""
-    b = np.asarray(baseline, dtype=bool)
-    f = np.asarray(followup, dtype=bool)
-    return np.array([[np.sum(b & f), np.sum(b & ~f)], [np.sum(~b & f), np.sum(~b & ~f)]])
-
-
-def paired_share(baseline: np.ndarray, followup: np.ndarray) -> Estimate:
-    """Difference of paired proportions (same people), follow-up minus baseline."""
-    table = paired_table(baseline, followup)
-    n = table.sum()
-    lost_it, gained_it = table[0, 1], table[1, 0]
-    diff = (gained_it - lost_it) / n
-    # Agresti & Min (2005): add 1/2 to every cell, then Wald. Keeps the interval
-    # from collapsing to [0, 0] when nobody changed.
-    a = table + 0.5
-    na = a.sum()
-    d = (a[1, 0] - a[0, 1]) / na
-    var = ((a[1, 0] + a[0, 1]) - (a[1, 0] - a[0, 1]) ** 2 / na) / na**2
-    z = stats.norm.ppf(1 - ALPHA / 2)
-    half = z * math.sqrt(var)
-    discordant = lost_it + gained_it
-    if discordant == 0:
-        p = 1.0
+def paired_row(cell: Cell, fit, waves, attrition: dict | None, min_cell: int) -> dict:
+    """``fit``: the paired fit (n0 pairs, mean0 mean change, …); ``waves``: the change fit
+    (the published wave cells); ``attrition``: the attrition row of the programme total
+    for this indicator (None for a breakdown)."""
+    row = cell.base("paired_change")
+    pairs = int(fit.n0)
+    if pairs < min_cell:
+        reason = (f"{sentences.count(pairs, 'person', 'people', min_cell=min_cell)} with this indicator in "
+                  f"both waves (fewer than {min_cell}).")
+        return not_estimated(cell, row, reason, small_cell_mde(cell, "paired", [0], min_cell), min_cell)
+    if cell.hidden(PARTICIPANT):
+        return suppressed(cell, row)
+    if cell.paired_blocked:
+        return suppressed(cell, row, cell.paired_blocked)
+    row["n"] = shown_pairs = pair_count_shown(pairs, int(waves.n0), int(waves.n1), min_cell)
+    note = [pairing_sentence(shown_pairs)]
+    if attrition is not None:
+        note.append(attrition["lost_sentence"])
+        if attrition["retained_raw"] > pairs:
+            note.append(UNANSWERED.format(wave=cell.wave))
+        if attrition["n_lost_raw"]:
+            note.append(attrition["note"])
     else:
-        exact = discordant < MCNEMAR_EXACT_BELOW
-        p = mcnemar(table, exact=exact, correction=True).pvalue
-    return Estimate(float(diff), max(d - half, -1.0), min(d + half, 1.0), _f(p))
+        note.append(ELSEWHERE)
+    estimate = fit.mean0 * cell.scale
+    people = shown_pairs if shown_pairs is not None else True
+    why = untested(single_group=cell.single_group, n_groups=fit.n_groups, se=fit.se)
+    if why:
+        described(row, why, estimate, int(fit.n_group_clusters))
+        row["note"] = " ".join([why.note, *note])
+        row["sentence"] = sentences.described_change_sentence(cell.name, cell.kind, estimate, cell.wave, cell.who,
+                                                              why.reason, n_pairs=people)
+        return row
+    tested(row, fit, cell.scale, int(fit.n_group_clusters))
+    row["note"] = " ".join([*note, f"{sentences.capital(cr2_clause(int(fit.n_group_clusters), fit.df))}."])
+    row["sentence"] = sentences.change_sentence(cell.name, cell.kind, row["estimate"], row["ci_low"],
+                                                row["ci_high"], cell.wave, cell.who, n_pairs=people)
+    return row
 
-
-def paired_mean(baseline: np.ndarray, followup: np.ndarray) -> Estimate:
-    """Mean within-person change (paired t), follow-up minus baseline."""
-    d = np.asarray(followup, dtype=float) - np.asarray(baseline, dtype=float)
-    if np.var(d) == 0:
-        return Estimate(float(np.mean(d)), math.nan, math.nan, math.nan)
-    res = stats.ttest_rel(followup, baseline)
-    ci = res.confidence_interval(confidence_level=1 - ALPHA)
-    return Estimate(float(np.mean(d)), _f(ci.low), _f(ci.high), _f(res.pvalue))
-
-
-def independent(kind: str, baseline: np.ndarray, followup: np.ndarray) -> Estimate:
-    return change_share(baseline, followup) if kind == "share" else change_mean(baseline, followup)
-
-
-def paired(kind: str, baseline: np.ndarray, followup: np.ndarray) -> Estimate:
-    return paired_share(baseline, followup) if kind == "share" else paired_mean(baseline, followup)

@@ -1,76 +1,58 @@
 """Difference-in-differences: participants' change against the comparison group's.
 
-A linear model of the value on arm × wave, fitted by OLS on every observation of both
-arms at baseline and one follow-up wave; the interaction is the DiD estimate (a linear
-probability model for shares). People seen in both waves make their two rows
-correlated, so standard errors are clustered: by person, or by group once there are
-enough participant groups for the cluster-robust variance to be trusted. A comparison
-respondent has no group and is a cluster of their own, which nests each person inside
-one cluster either way. Intervals use the t distribution with (clusters − 1) degrees
-of freedom, statsmodels' small-sample choice for clustered errors.
+The contrast of the four arm × wave cell means, (participants' follow-up − baseline) −
+(comparison follow-up − baseline), equal to the interaction of an OLS of the value on
+arm × wave (a linear probability model for shares). Its variance is CR2 with the
+participants' groups as clusters and each comparison respondent a cluster of their own
+(they have no group: the assumption docs/impact.md states), with Satterthwaite degrees
+of freedom (``fits.py``). Tested only when the participants span at least
+``MIN_CLUSTERS`` named groups; a group's own DiD, against the programme's whole
+comparison arm, is described. Assumption: without the programme, both arms would have
+changed alike (parallel trends); two waves cannot test it.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
-import statsmodels.api as sm
-
-from pipelines.impact.change import Estimate
-from pipelines.impact.rules import ALPHA
-
-# Cluster-robust variances need many clusters; below about 20 they are too small
-# (Cameron & Miller 2015), so with fewer participant groups we cluster by person.
-MIN_GROUP_CLUSTERS = 20
-TERM = "treated:post"  # the column names of `value ~ treated * post`
+from pipelines.impact import sentences
+from pipelines.impact.rows import Cell, cr2_clause, described, not_estimated, small_cell_mde, suppressed, tested
+from pipelines.impact.rules import COMPARISON, PARTICIPANT
+from pipelines.impact.verdict import untested
 
 
-@dataclass(frozen=True)
-class DidFit:
-    result: Estimate
-    cluster_by: str  # "group" or "participant"
-    n_clusters: int
-    change_treated: float  # raw follow-up minus baseline means, for the sentence
-    change_control: float
-
-
-def cluster_ids(frame: pd.DataFrame) -> tuple[np.ndarray, str]:
-    """Cluster codes: participant groups when there are enough, else people."""
-    treated_groups = frame.loc[frame["treated"] == 1, "group_id"].dropna().nunique()
-    if treated_groups >= MIN_GROUP_CLUSTERS:
-        # Respondents without a group (the comparison arm) each form their own cluster.
-        key = frame["group_id"].astype("string").fillna("person:" + frame["participant_id"].astype("string"))
-        return pd.factorize(key)[0], "group"
-    return pd.factorize(frame["participant_id"])[0], "participant"
-
-
-def fit_did(frame: pd.DataFrame) -> DidFit:
-    """frame: participant_id, group_id, value, treated (0/1), post (0/1)."""
-    data = frame[["participant_id", "group_id", "value", "treated", "post"]].reset_index(drop=True)
-    groups, cluster_by = cluster_ids(data)
-    means = data.groupby(["treated", "post"])["value"].mean()
-    change_treated = float(means.loc[(1, 1)] - means.loc[(1, 0)])
-    change_control = float(means.loc[(0, 1)] - means.loc[(0, 0)])
-    estimate = change_treated - change_control
-    n_clusters = int(len(np.unique(groups)))
-    if data["value"].nunique() < 2:
-        return DidFit(Estimate(estimate, math.nan, math.nan, math.nan), cluster_by, n_clusters,
-                      change_treated, change_control)
-    with np.errstate(all="ignore"):
-        # The design of `value ~ treated * post`, built directly: patsy costs more than the fit.
-        design = pd.DataFrame({"Intercept": 1.0, "treated": data["treated"], "post": data["post"],
-                               TERM: data["treated"] * data["post"]}, dtype=float)
-        fit = sm.OLS(data["value"].astype(float), design).fit(
-            cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-        low, high = fit.conf_int(alpha=ALPHA).loc[TERM]
-        p = fit.pvalues[TERM]
-    return DidFit(
-        Estimate(float(fit.params[TERM]), float(low), float(high), float(p) if np.isfinite(p) else math.nan),
-        cluster_by,
-        n_clusters,
-        change_treated,
-        change_control,
-    )
+def did_row(cell: Cell, waves, comparison, fit, min_cell: int) -> dict:
+    """``waves``: the participants' change fit (n0, n1, mean0, mean1); ``comparison``: the
+    comparison cells (n0, n2, mean0, mean2); ``fit``: the DiD fit, None for a group."""
+    row = cell.base("did")
+    sizes = [int(waves.n0), int(waves.n1), int(comparison.n0), int(comparison.n2)]
+    whole = cell.single_group  # a group is set against the whole comparison arm
+    shows = [cell.shows(PARTICIPANT, "baseline"), cell.shows(PARTICIPANT, cell.wave),
+             cell.shows(COMPARISON, "baseline", whole_arm=whole), cell.shows(COMPARISON, cell.wave, whole_arm=whole)]
+    if min(sizes) < min_cell:
+        c = [sentences.cell_size(n, s, min_cell) for n, s in zip(sizes, shows, strict=True)]
+        reason = (f"participants {c[0]} at baseline and {c[1]} at {cell.wave}, comparison group {c[2]} and {c[3]}; "
+                  f"each needs at least {min_cell}.")
+        known = [n if s else 0 for n, s in zip(sizes, shows, strict=True)]
+        return not_estimated(cell, row, reason, small_cell_mde(cell, "did", known, min_cell), min_cell)
+    if cell.hidden(PARTICIPANT) or cell.hidden(COMPARISON, whole_arm=whole):
+        return suppressed(cell, row)
+    row["n"] = sum(sizes)
+    treated = (waves.mean1 - waves.mean0) * cell.scale
+    control = (comparison.mean2 - comparison.mean0) * cell.scale
+    counts = (f"Participants {sizes[0]} at baseline and {sizes[1]} at {cell.wave}, comparison group {sizes[2]} "
+              f"and {sizes[3]}")
+    why = untested(single_group=whole, n_groups=0 if fit is None else fit.n_groups,
+                   se=float("nan") if fit is None else fit.se)
+    if why:
+        described(row, why, treated - control, int(waves.n_group_clusters))
+        row["note"] = f"{why.note} {counts}."
+        if whole:
+            row["note"] += f" Group {cell.group_id} against the programme's whole comparison group."
+        row["sentence"] = sentences.described_did_sentence(cell.name, cell.kind, treated - control, cell.wave,
+                                                           cell.who, treated, control, why.reason)
+        return row
+    tested(row, fit, cell.scale, int(fit.n_group_clusters))
+    row["note"] = (f"{counts}; {cr2_clause(int(fit.n_group_clusters), fit.df)}, each comparison respondent a "
+                   f"cluster of their own.")
+    row["sentence"] = sentences.did_sentence(cell.name, cell.kind, row["estimate"], row["ci_low"], row["ci_high"],
+                                             cell.wave, cell.who, treated, control)
+    return row

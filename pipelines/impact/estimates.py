@@ -11,42 +11,48 @@ and for the total and each group, sex and age band of the participant arm:
   comparison arm at baseline and at that wave. A group's DiD sets its participants
   against the programme's whole comparison arm (comparison respondents have no group).
 
-A cell (arm × wave) under `min_cell` respondents gives a row without an estimate whose
-note says why (a small count reads "fewer than N"); so does a breakdown whose cells
-are suppressed in `indicators`, since the estimate would undo that suppression
-(`breakdowns.Visibility`). Benjamini–Hochberg runs over the outcomes tested in each
-comparison (see `apply_bh`).
+The statistics are computed once for all estimates from SQL aggregates (``fits.py``);
+this module only words the rows. A cell (arm × wave) under `min_cell` respondents gives
+a row without an estimate whose note says why (a small count reads "fewer than N"); so
+does a breakdown whose cells are suppressed in `indicators`, since the estimate would
+undo that suppression (`breakdowns.Visibility`). Benjamini–Hochberg runs over the
+outcomes tested in each comparison (see `apply_bh`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import duckdb
-import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from pipelines.impact import change, power, sentences
-from pipelines.impact.attrition import attrition_rows, paired_note, seen_sets
-from pipelines.impact.breakdowns import Visibility, breakdowns, split_waves, subset
-from pipelines.impact.did import fit_did
-from pipelines.impact.dose import doses_for, dose_rows, tertiles
+from pipelines.impact import power
+from pipelines.impact.attrition import attrition_rows
+from pipelines.impact.breakdowns import BREAKDOWNS, Visibility, paired_blocked
+from pipelines.impact.change import change_row, paired_row
+from pipelines.impact.did import did_row
+from pipelines.impact.dose import dose_rows
+from pipelines.impact.fits import KEYS, fit_change, fit_did, fit_paired
 from pipelines.impact.inputs import (
     indicator_kinds,
-    load_doses,
-    load_interviews,
-    load_observations,
+    load_presence,
+    load_spread,
     load_visible,
-    visible_key,
+    prepare,
+    read,
+    sql,
 )
-from pipelines.impact.rules import ALL, COMPARISON, PARTICIPANT, scale, shown, unit
+from pipelines.impact.rows import Cell
+from pipelines.impact.rules import ALL, COMPARISON, PARTICIPANT
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, frame
 from pipelines.settings import min_cell_size
 
 FDR_ALPHA = 0.05
-SUPPRESSED_REASON = ("the cell is suppressed in the indicators table to protect a small neighbouring cell.")
+PROGRAMME_WAVE = ["programme_id", "wave"]
+INDICATOR = ["programme_id", "wave", "indicator"]
+INDICATORS_SQL = "SELECT DISTINCT indicator FROM indicator_observations WHERE value IS NOT NULL"
+KNOWN_DOSES_SQL = "SELECT count(*) AS n FROM dose_thirds"
 
 
 @dataclass
@@ -55,165 +61,6 @@ class ImpactTables:
     attrition: pd.DataFrame
     dose_response: pd.DataFrame
     notes: list[str] = field(default_factory=list)  # what could not be estimated, and why
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One indicator × programme × follow-up wave × breakdown, ready to estimate."""
-
-    programme: str
-    wave: str
-    rank: int
-    indicator: str
-    kind: str
-    name: str
-    sd: float  # spread assumed by the MDE (see power.py), raw units
-    group_id: str
-    sex: str
-    age_band: str
-    participants: pd.DataFrame  # participant rows at baseline and the wave, classed at each wave
-    paired: pd.DataFrame  # the same rows classed at the first interview (paired change)
-    comparison: pd.DataFrame | None  # comparison-arm rows, None when no DiD is possible
-    hidden: bool  # a participant wave cell is suppressed in `indicators`
-    comparison_hidden: bool  # a comparison wave cell is suppressed in `indicators`
-    paired_blocked: str | None  # why paired change is withheld for this breakdown, if it is
-
-    @property
-    def scale(self) -> float:
-        return scale(self.kind)
-
-    @property
-    def who(self) -> str:
-        return sentences.who("participants", self.group_id, self.sex, self.age_band)
-
-    def base(self, method: str) -> dict:
-        return {
-            "indicator": self.indicator, "programme_id": self.programme, "group_id": self.group_id,
-            "sex": self.sex, "age_band": self.age_band, "method": method, "wave": self.wave,
-            "unit": unit(self.kind),
-        }
-
-
-def _power_note(cell: Cell, mde: float, small: bool, min_cell: int) -> str:
-    units = sentences.unit_word(cell.kind)
-    if not math.isfinite(mde):
-        return "Too few respondents to compute a minimum detectable effect."
-    if cell.kind == "share" and mde >= 100:
-        return "With these numbers no change, however large, could be detected reliably."
-    d = sentences.digits(cell.kind, mde)
-    if small:
-        # computed as if each small cell had min_cell people: the true MDE is larger
-        return (f"Even with {min_cell} in each small cell, only a change of more than {sentences.number(mde, d)} "
-                f"{units} could be detected (80% power, 5% level).")
-    return (f"With these numbers only a change of at least {sentences.number(mde, d)} {units} "
-            f"could be detected (80% power, 5% level).")
-
-
-def _not_estimated(cell: Cell, row: dict, reason: str, mde: float, *, small: bool = False,
-                   min_cell: int = 0) -> dict:
-    """A row without an estimate. For a small cell the MDE is not the cell's (it would
-    reveal the cell's size): the note bounds it from below and the column stays NULL."""
-    power_note = _power_note(cell, mde, small, min_cell)
-    row.update(estimate=math.nan, ci_low=math.nan, ci_high=math.nan, p_value=math.nan,
-               mde=math.nan if small else mde, note=f"Not estimated: {reason} {power_note}",
-               sentence=sentences.not_estimated_sentence(cell.name, f"{reason} {power_note}"))
-    return row
-
-
-def _suppressed(cell: Cell, row: dict, reason: str = SUPPRESSED_REASON) -> dict:
-    """A row withheld to keep a suppressed indicator cell hidden: no size, no MDE."""
-    row.update(estimate=math.nan, ci_low=math.nan, ci_high=math.nan, p_value=math.nan, mde=math.nan,
-               n=None, note=f"Not estimated: {reason}",
-               sentence=sentences.not_estimated_sentence(cell.name, reason))
-    return row
-
-
-def change_row(cell: Cell, min_cell: int) -> dict:
-    row = cell.base("change")
-    baseline, followup = split_waves(cell.participants, cell.rank)
-    nb, nf = len(baseline), len(followup)
-    row["n"] = shown(cell.participants["participant_id"].nunique(), min_cell)
-    if min(nb, nf) < min_cell:
-        mde = power.mde_change(cell.sd, max(nb, min_cell), max(nf, min_cell)) * cell.scale
-        reason = (f"{sentences.count(nb, 'respondent', min_cell=min_cell)} at baseline and "
-                  f"{sentences.count(nf, 'respondent', min_cell=min_cell)} at {cell.wave}; each wave "
-                  f"needs at least {min_cell}.")
-        return _not_estimated(cell, row, reason, mde, small=True, min_cell=min_cell)
-    if cell.hidden:
-        return _suppressed(cell, row)
-    mde = power.mde_change(cell.sd, nb, nf) * cell.scale
-    est = change.independent(cell.kind, baseline["value"].to_numpy(), followup["value"].to_numpy()).scaled(cell.scale)
-    row.update(estimate=est.estimate, ci_low=est.ci_low, ci_high=est.ci_high, p_value=est.p_value, mde=mde,
-               note=(f"{nb} respondents at baseline, {nf} at {cell.wave}; the interval "
-                     f"treats the waves as independent samples."),
-               sentence=sentences.change_sentence(cell.name, cell.kind, est.estimate, est.ci_low, est.ci_high,
-                                                  cell.wave, cell.who))
-    return row
-
-
-def paired_values(baseline: pd.DataFrame, followup: pd.DataFrame) -> pd.DataFrame:
-    """baseline, followup values of the people present in both (indexed by participant)."""
-    return pd.concat([baseline.set_index("participant_id")["value"].rename("baseline"),
-                      followup.set_index("participant_id")["value"].rename("followup")],
-                     axis=1, join="inner")
-
-
-def paired_row(cell: Cell, seen_at_wave: set[str], min_cell: int) -> dict:
-    row = cell.base("paired_change")
-    baseline, followup = split_waves(cell.paired, cell.rank)
-    pairs = paired_values(baseline, followup)
-    n = len(pairs)
-    row["n"] = shown(n, min_cell)
-    if n < min_cell:
-        mde = power.mde_paired(cell.sd, min_cell) * cell.scale
-        reason = (f"{sentences.count(n, 'person', 'people', min_cell=min_cell)} with this indicator in "
-                  f"both waves (fewer than {min_cell}).")
-        return _not_estimated(cell, row, reason, mde, small=True, min_cell=min_cell)
-    if cell.hidden:
-        return _suppressed(cell, row)
-    if cell.paired_blocked:
-        return _suppressed(cell, row, cell.paired_blocked)
-    mde = power.mde_paired(cell.sd, n) * cell.scale
-    est = change.paired(cell.kind, pairs["baseline"].to_numpy(), pairs["followup"].to_numpy()).scaled(cell.scale)
-    row.update(estimate=est.estimate, ci_low=est.ci_low, ci_high=est.ci_high, p_value=est.p_value, mde=mde,
-               note=paired_note(cell.kind, baseline, seen_at_wave, cell.wave, n, min_cell),
-               sentence=sentences.change_sentence(cell.name, cell.kind, est.estimate, est.ci_low, est.ci_high,
-                                                  cell.wave, cell.who, n_pairs=n))
-    return row
-
-
-def did_row(cell: Cell, min_cell: int) -> dict:
-    row = cell.base("did")
-    pb, pf = split_waves(cell.participants, cell.rank)
-    cb, cf = split_waves(cell.comparison, cell.rank)
-    cells = [len(pb), len(pf), len(cb), len(cf)]
-    data = pd.concat([cell.participants, cell.comparison], ignore_index=True)
-    row["n"] = shown(data["participant_id"].nunique(), min_cell)
-    if min(cells) < min_cell:
-        mde = power.mde_did(cell.sd, [max(c, min_cell) for c in cells]) * cell.scale
-        c = [sentences.amount(n, min_cell) for n in cells]
-        counts = (f"participants {c[0]} at baseline and {c[1]} at {cell.wave}, comparison group "
-                  f"{c[2]} and {c[3]}")
-        return _not_estimated(cell, row, f"{counts}; each needs at least {min_cell}.", mde,
-                              small=True, min_cell=min_cell)
-    if cell.hidden or cell.comparison_hidden:
-        return _suppressed(cell, row)
-    mde = power.mde_did(cell.sd, cells) * cell.scale
-    data["treated"] = (data["arm"] == PARTICIPANT).astype(int)
-    data["post"] = (data["wave_rank"] == cell.rank).astype(int)
-    fit = fit_did(data)
-    est = fit.result.scaled(cell.scale)
-    note = (f"Participants {cells[0]} at baseline and {cells[1]} at {cell.wave}, comparison group "
-            f"{cells[2]} and {cells[3]}; standard errors clustered by {fit.cluster_by} "
-            f"({fit.n_clusters} clusters).")
-    if cell.group_id != ALL:
-        note += f" Group {cell.group_id} against the programme's whole comparison group."
-    row.update(estimate=est.estimate, ci_low=est.ci_low, ci_high=est.ci_high, p_value=est.p_value, mde=mde,
-               note=note,
-               sentence=sentences.did_sentence(cell.name, cell.kind, est.estimate, est.ci_low, est.ci_high,
-                                               cell.wave, cell.who, fit.change_treated * cell.scale,
-                                               fit.change_control * cell.scale))
-    return row
 
 
 BH_FAMILY = ["programme_id", "wave", "method", "group_id", "sex", "age_band"]
@@ -241,103 +88,117 @@ def apply_bh(estimates: pd.DataFrame) -> pd.DataFrame:
     return estimates
 
 
-def _programme_dose(programme: str, wave: str, rank: int, participants: pd.DataFrame,
-                    interviews: pd.DataFrame, doses: pd.DataFrame, kinds: pd.DataFrame, visible: frozenset,
-                    min_cell: int) -> list[dict]:
-    at = interviews[(interviews["programme_id"] == programme) & (interviews["arm"] == PARTICIPANT)]
-    ids = set(at.loc[at["wave_rank"] == 0, "participant_id"]) & set(at.loc[at["wave"] == wave, "participant_id"])
-    if not ids:
-        return []
-    sessions = doses_for(doses, programme, wave)
-    tert = tertiles(sessions[sessions.index.isin(ids)])
-    rows = []
-    for indicator, data in participants[participants["wave_rank"].isin([0, rank])].groupby("indicator", sort=True):
-        pairs = paired_values(*split_waves(data, rank))
-        if pairs.empty:
+def programme_waves(presence: pd.DataFrame) -> tuple[set, list[str]]:
+    """(programme, wave) pairs with a comparison arm at baseline and that wave, and notes
+    on what cannot be estimated."""
+    notes, with_comparison = [], set()
+    for programme, rows in presence.groupby("programme_id", sort=True):
+        ranks = {arm: set(part["wave_rank"]) for arm, part in rows.groupby("arm")}
+        participant = ranks.get(PARTICIPANT, set())
+        if not participant:
             continue
-        diffs = pairs["followup"] - pairs["baseline"]
-        hidden = Visibility(visible, indicator, programme, wave).hidden(PARTICIPANT)
-        rows += dose_rows(programme, wave, indicator, kinds.loc[indicator, "kind"], diffs, tert, sessions,
-                          min_cell, suppressed=hidden)
+        if 0 not in participant:
+            notes.append(f"{programme}: no participant baseline, so no change can be measured.")
+            continue
+        followups = rows[(rows["arm"] == PARTICIPANT) & (rows["wave_rank"] > 0)].sort_values("wave_rank")
+        if followups.empty:
+            notes.append(f"{programme}: baseline only so far; change needs a follow-up wave.")
+        for wave, rank in followups[["wave", "wave_rank"]].itertuples(index=False):
+            if {0, rank} <= ranks.get(COMPARISON, set()):
+                with_comparison.add((programme, wave))
+            else:
+                notes.append(f"{programme} {wave}: no comparison group at baseline and {wave}, so no DiD.")
+    return with_comparison, notes
+
+
+def _plan(breakdowns: pd.DataFrame, change: pd.DataFrame, paired: pd.DataFrame, did: pd.DataFrame) -> pd.DataFrame:
+    """One row per breakdown with every fit it needs, prefixed c_ (change), p_ (paired),
+    d_ (DiD) and k_ (the comparison cells: the total's for a group)."""
+    plan = breakdowns.merge(change.add_prefix("c_").rename(columns={f"c_{k}": k for k in KEYS}), on=KEYS, how="left")
+    plan = plan.merge(paired.add_prefix("p_").rename(columns={f"p_{k}": k for k in KEYS}), on=KEYS, how="left")
+    plan = plan.merge(did.add_prefix("d_").rename(columns={f"d_{k}": k for k in KEYS}), on=KEYS, how="left")
+    comparison = did.loc[did["group_id"] == ALL, [*INDICATOR, "sex", "age_band", "n0", "n2", "mean0", "mean2"]]
+    plan["k_sex"] = plan["sex"]
+    plan["k_age_band"] = plan["age_band"]
+    comparison = comparison.rename(columns={c: f"k_{c}" for c in ["sex", "age_band", "n0", "n2", "mean0", "mean2"]})
+    plan = plan.merge(comparison, on=[*INDICATOR, "k_sex", "k_age_band"], how="left")
+    counts = [c for c in plan.columns if c[:2] in ("c_", "p_", "d_", "k_")
+              and c[2:] in ("n0", "n1", "n2", "n3", "n_clusters", "n_group_clusters", "n_groups")]
+    plan[counts] = plan[counts].fillna(0)
+    # plain objects and floats: iterating extension arrays row by row is slow
+    return plan.astype({c: object for c in KEYS})
+
+
+class _Prefixed:
+    """Attribute access to one prefix of a plan row: ``_Prefixed(row, columns, 'c_').n0``."""
+
+    __slots__ = ("_row", "_columns", "_prefix")
+
+    def __init__(self, row: tuple, columns: dict[str, int], prefix: str):
+        self._row, self._columns, self._prefix = row, columns, prefix
+
+    def __getattr__(self, name: str):
+        return self._row[self._columns[self._prefix + name]]
+
+
+def estimate_rows(plan: pd.DataFrame, kinds: pd.DataFrame, spread: pd.Series, visible: frozenset,
+                  with_comparison: set, attrition: dict, blocked: dict, min_cell: int) -> list[dict]:
+    """The rows of every breakdown: change, paired change, and DiD where there is a comparison arm."""
+    columns = {name: i for i, name in enumerate(plan.columns)}
+    at = [columns[c] for c in (*INDICATOR, *BREAKDOWNS)]
+    names, spreads = kinds["name"].to_dict(), spread.to_dict()
+    rows: list[dict] = []
+    key = None
+    # one conversion of the whole plan: per-group frames or itertuples cost more than the rows
+    for r in plan.to_numpy(dtype=object):
+        programme, wave, indicator, group_id, sex, age_band = (r[i] for i in at)
+        if key != (programme, wave, indicator):
+            key = (programme, wave, indicator)
+            kind, name = kinds.at[indicator, "kind"], names[indicator]
+            sd = power.SHARE_SD if kind == "share" else float(spreads.get(indicator, float("nan")))
+            vis = Visibility(visible, indicator, programme, wave)
+            has_comparison = (programme, wave) in with_comparison
+        column = next((c for c, v in zip(BREAKDOWNS, (group_id, sex, age_band), strict=True) if v != ALL), None)
+        cell = Cell(programme, wave, indicator, kind, name, sd, group_id, sex, age_band, vis,
+                    paired_blocked=blocked.get((*key, column)) if column else None)
+        waves = _Prefixed(r, columns, "c_")
+        rows.append(change_row(cell, waves, min_cell))
+        rows.append(paired_row(cell, _Prefixed(r, columns, "p_"), waves,
+                               attrition.get(key) if column is None else None, min_cell))
+        if has_comparison:
+            fit = None if cell.single_group else _Prefixed(r, columns, "d_")
+            rows.append(did_row(cell, waves, _Prefixed(r, columns, "k_"), fit, min_cell))
     return rows
 
 
-def _cells(programme: str, wave: str, rank: int, indicator: str, kinds: pd.DataFrame, sd: float,
-           p_ind: pd.DataFrame, c_ind: pd.DataFrame | None, visible: frozenset, min_cell: int):
-    """Every breakdown Cell of one indicator, programme and follow-up wave."""
-    vis = Visibility(visible, indicator, programme, wave)
-    blocked = vis.paired_blocked(p_ind, rank, min_cell)
-    kind, name = kinds.loc[indicator, "kind"], kinds.loc[indicator, "name"]
-    for group_id, sex, age_band in breakdowns(p_ind):
-        column = next((c for c, v in zip(("group_id", "sex", "age_band"), (group_id, sex, age_band), strict=True)
-                       if v != ALL), None)
-        yield Cell(
-            programme, wave, rank, indicator, kind, name, sd, group_id, sex, age_band,
-            participants=subset(p_ind, group_id, sex, age_band, prefix="wave_"),
-            paired=subset(p_ind, group_id, sex, age_band),
-            comparison=(None if c_ind is None
-                        else subset(c_ind, group_id, sex, age_band, prefix="wave_", by_group=False)),
-            hidden=vis.hidden(PARTICIPANT, group_id, sex, age_band),
-            # a group's DiD sets it against the programme's whole comparison arm
-            comparison_hidden=c_ind is not None and vis.hidden(COMPARISON, ALL, sex, age_band),
-            paired_blocked=blocked.get(column) if column else None,
-        )
-
-
 def build_impact(con: duckdb.DuckDBPyConnection, min_cell: int | None = None) -> ImpactTables:
-    """All impact tables from the warehouse behind `con` (never writes).
+    """All impact tables from the warehouse behind `con` (writes temp tables only).
 
     Reads indicator_observations, survey, attendance, groups and indicators: the
     asset's dependencies, so all exist.
     """
     min_cell = min_cell_size() if min_cell is None else min_cell
-    notes: list[str] = []
-    obs = load_observations(con)
-    if obs.empty:
-        return ImpactTables(frame([], IMPACT_ESTIMATES), frame([], ATTRITION), frame([], DOSE_RESPONSE),
-                            ["indicator_observations has no rows with a value."])
-    interviews = load_interviews(con)
-    doses = load_doses(con)
+    empty = ImpactTables(frame([], IMPACT_ESTIMATES), frame([], ATTRITION), frame([], DOSE_RESPONSE))
+    kinds = indicator_kinds(read(con, INDICATORS_SQL)["indicator"].tolist())
+    prepare(con)
+    presence = load_presence(con)
+    if presence.empty:
+        empty.notes.append("indicator_observations has no rows with a value.")
+        return empty
+    with_comparison, notes = programme_waves(presence)
     visible = load_visible(con)
-    kinds = indicator_kinds(obs)
-    spread = obs.groupby("indicator")["value"].std()
-    seen = seen_sets(interviews)
-    estimate_rows: list[dict] = []
-    dose: list[dict] = []
-
-    for programme, pobs in obs.groupby("programme_id", sort=True):
-        participants = pobs[pobs["arm"] == PARTICIPANT]
-        comparison = pobs[pobs["arm"] == COMPARISON]
-        ranks = participants[["wave", "wave_rank"]].drop_duplicates().sort_values("wave_rank")
-        if not (ranks["wave_rank"] == 0).any():
-            notes.append(f"{programme}: no participant baseline, so no change can be measured.")
-            continue
-        followups = ranks[ranks["wave_rank"] > 0]
-        if followups.empty:
-            notes.append(f"{programme}: baseline only so far; change needs a follow-up wave.")
-            continue
-        for wave, rank in followups.itertuples(index=False):
-            has_comparison = {0, rank} <= set(comparison["wave_rank"])
-            if not has_comparison:
-                notes.append(f"{programme} {wave}: no comparison group at baseline and {wave}, so no DiD.")
-            pw = participants[participants["wave_rank"].isin([0, rank])]
-            cw = comparison[comparison["wave_rank"].isin([0, rank])]
-            for indicator, p_ind in pw.groupby("indicator", sort=True):
-                kind = kinds.loc[indicator, "kind"]
-                sd = power.SHARE_SD if kind == "share" else float(spread.get(indicator, math.nan))
-                c_ind = cw[cw["indicator"] == indicator] if has_comparison else None
-                for cell in _cells(programme, wave, rank, indicator, kinds, sd, p_ind, c_ind, visible, min_cell):
-                    estimate_rows.append(change_row(cell, min_cell))
-                    estimate_rows.append(paired_row(cell, seen.get((programme, wave), set()), min_cell))
-                    if has_comparison:
-                        estimate_rows.append(did_row(cell, min_cell))
-            dose += _programme_dose(programme, wave, rank, participants, interviews, doses, kinds, visible,
-                                    min_cell)
-    if doses["sessions"].isna().all():
-        notes.append("No attendance registers for the people interviewed twice, so no dose-response.")
-
-    estimates = frame(estimate_rows, IMPACT_ESTIMATES)
+    change, participant_blocks = fit_change(con, kinds)
+    paired = fit_paired(con, kinds)
+    did = fit_did(con, kinds, participant_blocks)
+    attrition, for_paired = attrition_rows(con, kinds, visible, min_cell)
+    breakdowns = read(con, sql("breakdowns"))
+    plan = _plan(breakdowns, change, paired, did)
+    blocked = paired_blocked(paired, visible, min_cell)
+    estimates = frame(estimate_rows(plan, kinds, load_spread(con), visible, with_comparison, for_paired, blocked,
+                                    min_cell), IMPACT_ESTIMATES)
     if len(estimates):
         estimates = apply_bh(estimates)
-    attrition = frame(attrition_rows(obs, interviews, kinds, visible, min_cell), ATTRITION)
-    return ImpactTables(estimates, attrition, frame(dose, DOSE_RESPONSE), notes)
+    dose = dose_rows(con, kinds, visible, min_cell)
+    if read(con, KNOWN_DOSES_SQL)["n"][0] == 0:
+        notes.append("No attendance registers for the people interviewed twice, so no dose-response.")
+    return ImpactTables(estimates, frame(attrition, ATTRITION), frame(dose, DOSE_RESPONSE), notes)

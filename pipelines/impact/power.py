@@ -1,12 +1,15 @@
-"""Minimum detectable effect: the smallest true change these numbers would find.
+"""Minimum detectable effect of a row that could not be estimated (a small cell).
 
-At 80 % power and a two-sided 5 % level, from statsmodels' power classes, in the unit
-of the estimate. The spread behind it is fixed in advance, never read from the small
-cell itself (that would publish a statistic of fewer than min_cell people): shares use
-p = 50 %, the largest possible variance, so the MDE is an upper bound; means use the
-indicator's standard deviation over every respondent in the warehouse. Paired MDEs
-assume no correlation between a person's two answers (again an upper bound), and DiD
-MDEs treat the four arm-wave cells as independent samples.
+A tested row's MDE is Bloom's (t.975 + t.80)·se from its own CR2 standard error
+(``pipelines.inference.contrast.mde``). A row with a cell under min_cell has no
+standard error to publish, so its note bounds the MDE from these classical formulas,
+at 80 % power and a two-sided 5 % level (statsmodels' power classes), with each small
+cell counted as min_cell people. The spread is fixed in advance, never read from the
+small cell itself (that would publish a statistic of fewer than min_cell people):
+shares use p = 50 %, the largest possible variance; means use the indicator's standard
+deviation over every respondent in the warehouse. People are taken as independent
+(paired: no correlation between a person's two answers; DiD: four independent cells),
+so with groups the true MDE is larger still: the note says "more than".
 """
 
 from __future__ import annotations

@@ -34,3 +34,12 @@ def shown(n: int | None, min_cell: int) -> int | None:
     if n is None:
         return None
     return int(n) if n == 0 or n >= min_cell else None
+
+
+def raw_bounds(kind: str, scale_min: float, scale_max: float) -> tuple[float, float]:
+    """The range of one answer in raw units (a share is 0/1; the catalogue's scale is in
+    percent for shares), ±∞ where the scale has no bound."""
+    factor = scale(kind)
+    low = scale_min / factor if scale_min == scale_min else -float("inf")
+    high = scale_max / factor if scale_max == scale_max else float("inf")
+    return low, high

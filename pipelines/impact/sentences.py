@@ -40,6 +40,15 @@ def amount(n: int, min_cell: int | None = None) -> str:
     return f"fewer than {min_cell}" if min_cell is not None and 0 < n < min_cell else str(n)
 
 
+def cell_size(n: int, visible: bool, min_cell: int) -> str:
+    """A wave cell's size in words: the number when `indicators` publishes the cell (or
+    it is 0), 'fewer than N' when it is small, 'at least N' when it is hidden to protect
+    another cell — a note never prints a count the tables do not publish."""
+    if n == 0 or (visible and n >= min_cell):
+        return str(n)
+    return f"fewer than {min_cell}" if n < min_cell else f"at least {min_cell}"
+
+
 def count(n: int, singular: str, plural: str | None = None, *, min_cell: int | None = None) -> str:
     """'1 respondent', '3 respondents', '2 people'; 'fewer than 5 people' below min_cell."""
     plural = plural or singular + "s"
@@ -81,12 +90,9 @@ def change_sentence(name: str, kind: str, est: float, low: float, high: float, w
                     people: str, n_pairs: int | None = None) -> str:
     """Change between baseline and `wave` among `people` (all respondents or the paired)."""
     name = lower(name)
-    among = f"the {n_pairs} {people} interviewed at both baseline and {wave}" if n_pairs else people
+    among = _among(people, wave, n_pairs)
     units = unit_word(kind)
     d = digits(kind, est, low, high)
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return (f"Among {among}, {name} changed by {number(est, d, signed=True)} {units} from baseline "
-                f"to {wave}; no interval can be computed because the answers did not vary.")
     if covers_zero(low, high):
         return (f"Among {among}, {name} showed no clear change from baseline to {wave} "
                 f"({number(est, d, signed=True)} {units}, {_ci(kind, est, low, high)}).")
@@ -95,16 +101,37 @@ def change_sentence(name: str, kind: str, est: float, low: float, high: float, w
             f"({_ci(kind, est, low, high)}).")
 
 
+def _among(people: str, wave: str, n_pairs: int | None | bool) -> str:
+    """'participants'; for a paired estimate 'the 94 participants interviewed at both…'
+    (n_pairs True: the pairs, their number withheld)."""
+    if n_pairs is True:
+        return f"the {people} interviewed at both baseline and {wave}"
+    return f"the {n_pairs} {people} interviewed at both baseline and {wave}" if n_pairs else people
+
+
+def described_change_sentence(name: str, kind: str, est: float, wave: str, people: str, reason: str,
+                              n_pairs: int | None | bool = None) -> str:
+    """A change reported without a test: the figure and why it is not tested."""
+    d = digits(kind, est)
+    return (f"Among {_among(people, wave, n_pairs)}, {lower(name)} changed by {number(est, d, signed=True)} "
+            f"{unit_word(kind)} from baseline to {wave} (described, not tested: {reason}).")
+
+
+def described_did_sentence(name: str, kind: str, est: float, wave: str, participants: str,
+                           change_treated: float, change_control: float, reason: str) -> str:
+    d = digits(kind, est, change_treated, change_control)
+    return (f"From baseline to {wave}, {lower(name)} changed by {number(est, d, signed=True)} {unit_word(kind)} "
+            f"more among {participants} than in the comparison group ({participants} "
+            f"{number(change_treated, d, signed=True)}, comparison group {number(change_control, d, signed=True)}; "
+            f"described, not tested: {reason}).")
+
+
 def did_sentence(name: str, kind: str, est: float, low: float, high: float, wave: str,
                  participants: str, change_treated: float, change_control: float) -> str:
     units = unit_word(kind)
     d = digits(kind, est, low, high)
     arms = (f"{participants} {number(change_treated, d, signed=True)}, "
             f"comparison group {number(change_control, d, signed=True)}")
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return (f"From baseline to {wave}, {lower(name)} changed by {number(est, d, signed=True)} {units} more among "
-                f"{participants} than in the comparison group ({arms}); no interval can be computed "
-                f"because the answers did not vary.")
     if covers_zero(low, high):
         return (f"No clear difference between {participants} and the comparison group in how {lower(name)} "
                 f"changed from baseline to {wave} ({number(est, d, signed=True)} {units}, {arms}; "

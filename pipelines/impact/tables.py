@@ -27,6 +27,11 @@ IMPACT_ESTIMATES = {
     "n_tests": "BIGINT",
     "bh_significant": "BOOLEAN",
     "sentence": "VARCHAR",
+    # Added with group clustering (docs/impact.md, "Methods").
+    "se": "DOUBLE",
+    "df": "DOUBLE",
+    "n_clusters": "BIGINT",
+    "clustering": "VARCHAR",
 }
 
 ATTRITION = {
@@ -46,6 +51,10 @@ ATTRITION = {
     "ci_high": "DOUBLE",
     "p_value": "DOUBLE",
     "note": "VARCHAR",
+    "se": "DOUBLE",
+    "df": "DOUBLE",
+    "n_clusters": "BIGINT",
+    "clustering": "VARCHAR",
 }
 
 DOSE_RESPONSE = {
@@ -65,6 +74,9 @@ DOSE_RESPONSE = {
     "trend_ci_high": "DOUBLE",
     "trend_p": "DOUBLE",
     "note": "VARCHAR",
+    "df": "DOUBLE",
+    "n_clusters": "BIGINT",
+    "trend_df": "DOUBLE",
 }
 
 _PANDAS_TYPES = {"VARCHAR": "string", "DOUBLE": "float64", "BIGINT": "Int64", "BOOLEAN": "boolean"}

@@ -6,11 +6,13 @@ import dagster as dg
 import duckdb
 
 from pipelines import catalogue
+from pipelines.disclosure.audit import AuditResult, audit_indicators
+from pipelines.disclosure.model import primary_cells, register_rules
+from pipelines.disclosure.plan import plan_metadata
 from pipelines.indicators.build import (
     build_domain_scores,
     build_indicator_table,
     build_observations,
-    create_recoverable_view,
 )
 from pipelines.settings import min_cell_size
 from pipelines.warehouse import Warehouse, markdown_table
@@ -76,12 +78,16 @@ def indicators(warehouse: Warehouse) -> dg.MaterializeResult:
     """AAI indicators and programme outputs per programme, group, country and region.
 
     One row per indicator per cell: by arm and wave, in total and by sex; for
-    programmes also by age band and by disability. Shares are percentages with 95%
-    Wilson intervals, means carry 95% t intervals, counts (participants reached,
-    sessions held) have none. Cells with fewer than `AAI_MIN_CELL` people (default 5)
-    are suppressed, and so is the next-smallest of their siblings when the hidden
-    one could otherwise be recovered by subtraction. Read the `indicators_public`
-    view for anything that leaves the warehouse: it blanks suppressed cells.
+    programmes also by age band and by disability. Shares are percentages and means
+    carry 95% intervals that stay inside their scale and count participants' groups
+    (CR2 with groups as clusters; none with fewer than 4 groups, and `interval_note`
+    says why); counts (participants reached, sessions held) have none. A cell of people
+    is suppressed when a threshold rule catches it (m = `AAI_MIN_CELL`, default 5: a
+    share of fewer than 2m people or with 1 … m−1 on either side, a mean of fewer than
+    m, a count of 1 … m−1), and more cells are hidden until an attacker solving the
+    linear program of every published figure can pin no protected count
+    (docs/disclosure.md). Read the `indicators_public` view for anything that leaves
+    the warehouse: it blanks suppressed cells.
     """
     min_cell = min_cell_size()
     with warehouse.connect() as con:
@@ -97,6 +103,7 @@ def indicators(warehouse: Warehouse) -> dg.MaterializeResult:
             "min_cell": min_cell,
             "suppressed (small cell)": counts["suppressed_primary"],
             "suppressed (secondary)": counts["suppressed_secondary"],
+            **plan_metadata(counts["disclosure"]),
             "preview (programme totals, public view)": preview,
         }
     )
@@ -133,7 +140,7 @@ def domain_scores(warehouse: Warehouse) -> dg.MaterializeResult:
 def _count_with_kinds(warehouse: Warehouse, query: str) -> int:
     """Run a ``SELECT count(*)`` check that may join ``kinds_df`` (catalogue code → kind)."""
     with warehouse.connect(read_only=True) as con:
-        con.register("kinds_df", catalogue.indicators()[["code", "kind"]])
+        con.register("kinds_df", catalogue.indicators()[["code", "kind", "scale_min", "scale_max"]])
         return con.execute(query).fetchall()[0][0]
 
 
@@ -150,12 +157,13 @@ def observations_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset=indicators, name=CHECK_SMALL_CELLS_HIDDEN, blocking=True)
 def small_cells_hidden(warehouse: Warehouse) -> dg.AssetCheckResult:
-    """No cell under the minimum size is visible, and the public view blanks every suppressed cell."""
+    """No cell a threshold rule catches is visible, and the public view blanks every suppressed cell."""
     min_cell = min_cell_size()
     with warehouse.connect(read_only=True) as con:
-        visible_small = con.execute(
-            "SELECT count(*) FROM indicators WHERE denominator < $m AND NOT suppressed", {"m": min_cell}
-        ).fetchall()[0][0]
+        register_rules(con)
+        caught = primary_cells(con, min_cell)
+        hidden = {r[0] for r in con.execute("SELECT rowid FROM indicators WHERE suppressed").fetchall()}
+        visible_small = len(caught - hidden)
         leaking = con.execute(
             "SELECT count(*) FROM indicators_public WHERE suppressed AND "
             "(value IS NOT NULL OR numerator IS NOT NULL OR denominator IS NOT NULL "
@@ -169,21 +177,24 @@ def small_cells_hidden(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset=indicators, name=CHECK_NO_LONE_SUPPRESSED_SIBLING, blocking=True)
 def no_lone_suppressed_sibling(warehouse: Warehouse) -> dg.AssetCheckResult:
-    """Secondary suppression settled: a further round would suppress nothing."""
+    """No hidden cell can be worked out: the attacker's linear program over every cell of
+    `indicators_public` pins no protected count to within ±0.5 (the disclosure audit of
+    this table; the name is kept from when the check only looked at one relation at a time)."""
+    result = AuditResult()
     with warehouse.connect(read_only=True) as con:
-        create_recoverable_view(con)
-        lone = con.execute("SELECT count(*) FROM recoverable_cells").fetchall()[0][0]
-    return dg.AssetCheckResult(passed=lone == 0, metadata={"cells still recoverable": lone})
+        audit_indicators(con, min_cell_size(), result)
+    return dg.AssetCheckResult(passed=result.passed, metadata=result.metadata())
 
 
 @dg.asset_check(asset=indicators, name=CHECK_INTERVALS_CONTAIN_VALUE)
 def intervals_contain_value(warehouse: Warehouse) -> dg.AssetCheckResult:
-    """Shares lie in 0–100 and every interval contains its value."""
+    """Shares lie in 0–100, every interval contains its value and stays inside the scale."""
     bad = _count_with_kinds(
         warehouse,
         "SELECT count(*) FROM indicators AS i JOIN kinds_df AS k ON k.code = i.indicator "
         "WHERE i.ci_low > i.value + 1e-9 OR i.ci_high < i.value - 1e-9 "
         "OR (i.ci_low IS NULL) <> (i.ci_high IS NULL) "
+        "OR i.ci_low < k.scale_min - 1e-9 OR i.ci_high > k.scale_max + 1e-9 "
         "OR (k.kind = 'share' AND NOT i.value BETWEEN 0 AND 100)",
     )
     return dg.AssetCheckResult(passed=bad == 0, metadata={"bad rows": bad})

@@ -1,8 +1,10 @@
 """Run the indicator SQL against a DuckDB connection.
 
-Every number is computed by DuckDB from the SQL files beside this module; Python
-only reads the catalogue, fills the generated part of ``observations.sql`` from it,
-and loops the secondary-suppression round until it changes nothing.
+Every count and value is computed by DuckDB from the SQL files beside this module;
+Python reads the catalogue, fills the generated part of ``observations.sql`` from it
+and computes the intervals from per-group aggregates (``intervals.py``). Which cells
+are hidden is decided by ``pipelines.disclosure`` (primary rules, then secondary
+suppression planned against the attacker's linear program).
 """
 
 from __future__ import annotations
@@ -11,17 +13,14 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipelines import catalogue
+from pipelines.disclosure.plan import suppress
+from pipelines.indicators.intervals import add_intervals
 from pipelines.settings import DEFAULT_MIN_CELL, MAX_MIN_CELL
 
 SQL_DIR = Path(__file__).parent
-MAX_SUPPRESSION_ROUNDS = 100
-# one round of secondary suppression (recoverable.sql defines the view)
-SUPPRESS_RECOVERABLE = "UPDATE indicators SET suppressed = true WHERE rowid IN (SELECT cell FROM recoverable_cells)"
 
 
 @cache
@@ -76,17 +75,6 @@ def register_programme_country(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql("programme_country")).fetchall()
 
 
-def create_recoverable_view(con: duckdb.DuckDBPyConnection) -> None:
-    """The ``recoverable_cells`` view over ``indicators`` (used by the build and its check)."""
-    register_programme_country(con)
-    con.execute(sql("recoverable")).fetchall()
-
-
-def _register_t_critical(con: duckdb.DuckDBPyConnection, max_df: int) -> None:
-    # DuckDB has no t quantile function: a lookup table of t(0.975, df) for every
-    # degrees of freedom a cell can have, joined on n − 1.
-    df = np.arange(1, max(max_df, 1) + 1)
-    _table_from_frame(con, "t_critical", pd.DataFrame({"df": df, "t": stats.t.ppf(0.975, df)}))
 
 
 def build_observations(con: duckdb.DuckDBPyConnection) -> int:
@@ -95,33 +83,22 @@ def build_observations(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM indicator_observations").fetchall()[0][0]
 
 
-def build_indicator_table(con: duckdb.DuckDBPyConnection, min_cell: int) -> dict[str, int]:
-    """Create ``indicators`` (suppression applied) and the ``indicators_public`` view."""
+def build_indicator_table(con: duckdb.DuckDBPyConnection, min_cell: int) -> dict:
+    """Create ``indicators`` (suppression applied) and the ``indicators_public`` view.
+
+    Returns row and suppression counts, and ``disclosure``: the suppression plan
+    (``pipelines.disclosure.plan.Plan``) for metadata."""
     if not DEFAULT_MIN_CELL <= min_cell <= MAX_MIN_CELL:
         raise ValueError(f"min_cell must be from {DEFAULT_MIN_CELL} to {MAX_MIN_CELL}, got {min_cell}")
     register_catalogue(con)
     con.execute(sql("programme")).fetchall()
-    max_n = con.execute(
-        "SELECT greatest((SELECT count(*) FROM indicator_observations),"
-        " (SELECT count(*) FROM programme_observations))"
-    ).fetchall()[0][0]
-    _register_t_critical(con, max_n)
     con.execute(sql("indicators")).fetchall()
-    primary = con.execute(
-        "UPDATE indicators SET suppressed = true WHERE denominator < $min_cell", {"min_cell": min_cell}
-    ).fetchall()[0][0]
-    create_recoverable_view(con)
-    secondary = 0
-    for _ in range(MAX_SUPPRESSION_ROUNDS):
-        changed = con.execute(SUPPRESS_RECOVERABLE).fetchall()[0][0]
-        if not changed:
-            break
-        secondary += changed
-    else:
-        raise RuntimeError("secondary suppression did not settle")
+    add_intervals(con)
+    plan = suppress(con, min_cell)
     con.execute(sql("public")).fetchall()
     rows = con.execute("SELECT count(*) FROM indicators").fetchall()[0][0]
-    return {"rows": rows, "suppressed_primary": primary, "suppressed_secondary": secondary}
+    return {"rows": rows, "suppressed_primary": plan.primary, "suppressed_secondary": plan.secondary,
+            "disclosure": plan}
 
 
 def build_domain_scores(
@@ -153,7 +130,7 @@ def build_domain_scores(
 
 def build_indicators(
     con: duckdb.DuckDBPyConnection, min_cell: int, national: pd.DataFrame | None = None
-) -> dict[str, int]:
+) -> dict:
     """Build every table of this stage from ``survey``, ``attendance`` and ``groups``."""
     counts = {"indicator_observations": build_observations(con)}
     counts |= build_indicator_table(con, min_cell)

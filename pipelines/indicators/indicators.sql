@@ -1,6 +1,6 @@
 -- indicators: every indicator aggregated over the breakdown cells, before suppression.
--- Inputs: indicator_observations (survey), programme_observations (registers),
--- indicator_catalogue (code, kind, counts) and t_critical (df, t) for mean intervals.
+-- Inputs: indicator_observations (survey), programme_observations (registers) and
+-- indicator_catalogue (code, kind, counts).
 --
 -- Cells come from one GROUPING SETS: for each unit — programme, group, country,
 -- region — the total and the split by sex; for programmes also by age band and by
@@ -34,8 +34,7 @@ cells AS (
         count(*) AS n,
         count(DISTINCT unit_id) AS n_units,
         sum(value) AS total,
-        avg(value) AS mean,
-        stddev_samp(value) AS sd
+        avg(value) AS mean
     FROM observations
     GROUP BY GROUPING SETS (
         (indicator, arm, wave, programme_id),
@@ -74,8 +73,7 @@ measured AS (
             WHEN 'mean' THEN mean
             WHEN 'count' THEN n_units
             WHEN 'sum' THEN total
-        END AS value_,
-        1.959963984540054 AS z
+        END AS value_
     FROM known
 )
 SELECT
@@ -94,21 +92,13 @@ SELECT
     round(CAST(numerator_ AS DOUBLE), 10) AS numerator,
     CAST(denominator_ AS BIGINT) AS denominator,
     round(CAST(value_ AS DOUBLE), 10) AS value,
-    round(CAST(CASE kind
-        -- Wilson score interval, in percent
-        WHEN 'share' THEN 100.0 * greatest(0.0,
-            (total / n + z * z / (2 * n)
-             - z * sqrt(total / n * (1 - total / n) / n + z * z / (4 * n * n))) / (1 + z * z / n))
-        -- t interval: mean ± t(0.975, n − 1) · sd / √n
-        WHEN 'mean' THEN mean - t.t * sd / sqrt(n)
-    END AS DOUBLE), 10) AS ci_low,
-    round(CAST(CASE kind
-        WHEN 'share' THEN 100.0 * least(1.0,
-            (total / n + z * z / (2 * n)
-             + z * sqrt(total / n * (1 - total / n) / n + z * z / (4 * n * n))) / (1 + z * z / n))
-        WHEN 'mean' THEN mean + t.t * sd / sqrt(n)
-    END AS DOUBLE), 10) AS ci_high,
-    false AS suppressed
+    -- Intervals are filled in by pipelines/indicators/intervals.py (groups as clusters).
+    CAST(NULL AS DOUBLE) AS ci_low,
+    CAST(NULL AS DOUBLE) AS ci_high,
+    false AS suppressed,
+    CAST(NULL AS VARCHAR) AS interval_method,
+    CAST(NULL AS BIGINT) AS n_clusters,
+    CAST(NULL AS DOUBLE) AS df,
+    CAST(NULL AS VARCHAR) AS interval_note
 FROM measured AS m
-LEFT JOIN t_critical AS t ON t.df = m.n - 1
 ORDER BY indicator, programme_id, country, region, group_id, arm, wave, sex, age_band, disability;

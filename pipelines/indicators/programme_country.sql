@@ -1,6 +1,5 @@
--- programme_country: a programme's country when all its groups lie in one, shared by
--- secondary suppression (recoverable.sql: the programmes of a country add up to the
--- country total) and domain scores (national figures are matched on it). A group
+-- programme_country: a programme's country when all its groups lie in one: domain
+-- scores match national figures on it. A group
 -- without a country counts as 'unknown', as in observations.sql, so a programme
 -- with such a group is not placed in the country of its other groups.
 CREATE OR REPLACE TEMP VIEW programme_country AS

@@ -20,6 +20,7 @@ import pandas as pd
 
 from pipelines.charts.build import draw_charts
 from pipelines.charts.info import ChartInfo, slug
+from pipelines.disclosure.periods import guard as guard_periods
 from pipelines.report import figures
 from pipelines.report.context import gather
 from pipelines.report.i18n import Translator
@@ -65,6 +66,8 @@ def build_reports(
         [(p, [p], False) for p in known] + [(ALL_PROGRAMMES, known, True)]
     with period_warehouse(con, period, full, min_cell, national) as scoped:
         data = read_period(scoped, min_cell=min_cell)
+    # a count that would difference to 1 … m−1 against a published nested period is hidden
+    data = guard_periods(data, period.label, Path(reports_dir), min_cell)
     prov = figures.provenance(data.inputs, data_period=full.label, period=period.label, min_cell=min_cell)
     return [build_report(data.only(chosen), Path(reports_dir) / slug(name) / period.label, programmes=chosen,
                          total=total, prov=prov, lang=lang, min_cell=min_cell)

@@ -23,9 +23,10 @@ def _estimate(tr: Translator, row, min_cell: int) -> dict:
         return {"text": tr("not estimated (n<%(min)s)", min=min_cell), "ci": "", "flag": False}
     d = digits(row.indicator)  # an estimate is in its indicator's unit (points for a share)
     sign = "+" if row.estimate > 0 else ("−" if row.estimate < 0 else "")
+    # an estimate without an interval is a description (fewer than 4 groups): never a finding
     return {"text": f"{sign}{tr.number(abs(row.estimate), d)}",
             "ci": tr("%(low)s to %(high)s", low=tr.number(row.ci_low, d), high=tr.number(row.ci_high, d))
-            if pd.notna(row.ci_low) else "",
+            if pd.notna(row.ci_low) else tr("described, not tested"),
             "flag": bool(row.bh_significant) if pd.notna(row.bh_significant) else False}
 
 

@@ -4,11 +4,16 @@ The HTML is self-contained (charts as data URIs, CSS inline, no fonts or scripts
 fetched), so it can be e-mailed or archived; the PDF is rendered from the same HTML by
 WeasyPrint with a URL fetcher that allows nothing but data URIs. The PDF's ``/ID`` is
 pinned to the report's content hash and the document carries no creation or
-modification date (the template sets none), so the same figures give the same bytes.
+modification date unless ``SOURCE_DATE_EPOCH`` gives one (reproducible-builds.org), so
+the same figures give the same bytes.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -31,6 +36,29 @@ def render_html(context: dict, tr: Translator) -> str:
     return env.get_template("report.html.j2").render(**context, lang=tr.lang)
 
 
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+# The fonts' own timestamp when SOURCE_DATE_EPOCH is not set: 1980-01-01, the epoch
+# reproducible builds use for archive formats that cannot store an earlier date.
+FIXED_EPOCH = "315532800"
+
+
+@contextmanager
+def _fixed_clock() -> Iterator[str | None]:
+    """Every font subset embedded in a PDF carries a ``head.modified`` timestamp, which
+    fontTools sets to *now* unless ``SOURCE_DATE_EPOCH`` is set; so two renderings of
+    the same report differed in their font streams. Set it for the rendering (to the
+    user's value, else FIXED_EPOCH) and restore the environment after. Yields the
+    user's own value, which also dates the document; None without one."""
+    given = os.environ.get(SOURCE_DATE_EPOCH)
+    if given is None:
+        os.environ[SOURCE_DATE_EPOCH] = FIXED_EPOCH
+    try:
+        yield given
+    finally:
+        if given is None:
+            os.environ.pop(SOURCE_DATE_EPOCH, None)
+
+
 def write_pdf(html: str, path: Path, *, identifier: str) -> None:
     """Render ``html`` to an A4 PDF. Only ``data:`` URIs may be fetched, and a failed
     fetch stops the run, so a report that is not self-contained cannot slip out."""
@@ -38,6 +66,8 @@ def write_pdf(html: str, path: Path, *, identifier: str) -> None:
     from weasyprint.urls import URLFetcher
 
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    document = HTML(string=html, url_fetcher=fetcher).render()
-    document.metadata.created = document.metadata.modified = None
-    document.write_pdf(path, pdf_identifier=identifier[:32].encode("ascii"))
+    with _fixed_clock() as epoch:
+        document = HTML(string=html, url_fetcher=fetcher).render()
+        stamp = datetime.fromtimestamp(int(epoch), UTC).isoformat() if epoch else None
+        document.metadata.created = document.metadata.modified = stamp
+        document.write_pdf(path, pdf_identifier=identifier[:32].encode("ascii"))

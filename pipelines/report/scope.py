@@ -9,8 +9,9 @@ as it is.
 
 A report for another period (``--period 2024`` or ``2024-01..2024-06``) reads a
 *slice* of the warehouse, rebuilt in memory by the same code that built the warehouse:
-sessions held in the period, groups started by its end, and survey interviews up to its
-end (so a follow-up in the period is compared with the baseline before it). The
+sessions held in the period, groups started by its end, and the survey waves completed
+by its end, each whole (so a follow-up in the period is compared with the baseline
+before it, and a wave's cells are the same in every report: docs/disclosure.md). The
 indicators stage then recomputes the tables with its own primary and secondary
 suppression, and the impact stage its estimates. Figures are never recomputed by the
 report itself: a count the report added up on its own would escape the suppression
