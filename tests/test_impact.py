@@ -20,10 +20,11 @@ from statsmodels.stats.multitest import multipletests
 from pipelines.impact import build_impact
 from pipelines.impact.assets import impact_tables
 from pipelines.impact.inputs import load_doses
-from pipelines.impact.sentences import change_sentence, did_sentence
+from pipelines.impact.sentences import Verdict, change_sentence, did_sentence
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES
 from pipelines.impact.verdict import FEW_GROUPS, SINGLE_GROUP
 from pipelines.indicators.build import build_indicator_table
+from pipelines.settings import ClaimsConfig
 from pipelines.warehouse import Warehouse, connect
 
 OBS_COLUMNS = ["participant_id", "programme_id", "country", "region", "group_id", "arm", "wave", "sex",
@@ -213,7 +214,7 @@ def test_an_interval_never_leaves_the_possible_range():
         group = f"G{i % 4}"
         rows.append(obs_row(f"p{i}", "participant", "baseline", "3.1", 0, group=group))
         rows.append(obs_row(f"p{i}", "participant", "followup1", "3.1", int(i != 0), group=group))
-    row = total(build_impact(warehouse(rows), 5).estimates, "change")
+    row = total(build_impact(warehouse(rows, all_visible=True), 5).estimates, "change")
     assert row["ci_high"] == 100.0 and row["ci_low"] < row["estimate"] < 100.0
     assert row["ci_low"] > 0 and row["p_value"] < 0.05
 
@@ -292,7 +293,7 @@ def test_small_cells_give_no_estimate_but_a_reason_and_an_mde():
     rows = [obs_row(f"p{i}", "participant", "baseline", "3.1", i % 2) for i in range(8)]
     rows += [obs_row(f"p{i}", "participant", "followup1", "3.1", 1) for i in range(4)]
     rows += [obs_row(f"c{i}", "comparison", w, "3.1", i % 2) for i in range(8) for w in ("baseline", "followup1")]
-    est = build_impact(warehouse(rows), 5).estimates
+    est = build_impact(warehouse(rows, all_visible=True), 5).estimates
     for method in ("change", "paired_change", "did"):
         row = total(est, method)
         assert pd.isna(row["estimate"]) and pd.isna(row["ci_low"]) and pd.isna(row["p_value"])
@@ -405,34 +406,70 @@ def test_dose_response_thirds_and_trend_are_cr2():
     assert (dose["ci_low"].iloc[0], dose["ci_high"].iloc[0]) == pytest.approx((first[0] - half, first[0] + half))
 
 
-def test_benjamini_hochberg_over_the_outcomes_of_each_comparison(hand_made):
+def test_one_claim_family_per_programme_report(hand_made):
+    """The family is the programme's primary tests: each indicator at the programme
+    total by the design's method (DiD, there being a comparison arm), corrected
+    together by Benjamini-Hochberg; every other row is exploratory and never flagged."""
     con, _ = hand_made
     est = build_impact(con, 3).estimates
-    tested = est[est["p_value"].notna()]
-    families = tested.groupby(["programme_id", "wave", "method", "group_id", "sex", "age_band"])
-    assert families.ngroups > 1
-    for _, family in families:
-        assert list(family["bh_significant"]) == list(multipletests(family["p_value"], method="fdr_bh")[0])
-        assert (family["n_tests"] == len(family)).all()
-    assert (est["n_outcomes"] == 2).all()
-    assert est.loc[est["p_value"].isna(), "bh_significant"].isna().all()
+    primary = est[est["role"] == "primary"]
+    assert set(primary["method"]) == {"did"}
+    assert (primary[["group_id", "sex", "age_band"]] == "all").all().all()
+    family = primary[primary["p_value"].notna()]
+    assert len(family) == 2 and (family["family_size"] == 2).all() and (family["n_tests"] == 2).all()
+    assert list(family["survives"]) == list(multipletests(family["p_value"], method="fdr_bh")[0])
+    assert list(family["bh_significant"]) == list(family["survives"])
+    exploratory = est[est["role"] == "exploratory"]
+    assert exploratory["survives"].isna().all() and exploratory["bh_significant"].isna().all()
+    assert exploratory["n_tests"].isna().all()
+    assert (est["family_size"] == 2).all() and (est["n_outcomes"] == 2).all()
+
+
+def test_only_a_surviving_primary_test_rose_or_fell(hand_made):
+    con, _ = hand_made
+    est = build_impact(con, 3).estimates
+    for row in est[est["p_value"].notna()].itertuples():
+        excludes_zero = row.ci_low > 0 or row.ci_high < 0
+        claimed = bool(row.survives) if row.role == "primary" else False
+        says = bool(re.search(r"\b(rose|fell)\b", row.sentence))
+        assert says == (claimed and excludes_zero), row.sentence
+        if excludes_zero and not claimed:
+            assert ("exploratory" in row.sentence) or ("not a finding" in row.sentence), row.sentence
+
+
+def test_declared_primary_outcomes_narrow_the_family(hand_made):
+    con, _ = hand_made
+    config = ClaimsConfig(by_programme={"P1": ("P.who5_mean",)})
+    est = build_impact(con, 3, config).estimates
+    primary = est[est["role"] == "primary"]
+    assert list(primary["indicator"].unique()) == ["P.who5_mean"]
+    assert (est["family_size"] == 1).all()
 
 
 # --- wording ---------------------------------------------------------------------------
 
-def test_sentences_say_rose_fell_or_no_clear_change():
-    assert change_sentence("Physical exercise", "share", 27.2, 20.1, 34.4, "followup1", "participants") == (
+def test_sentences_say_rose_or_fell_only_for_a_finding():
+    finding = Verdict(family=12, finding=True)
+    assert change_sentence("Physical exercise", "share", 27.2, 20.1, 34.4, "followup1", "participants",
+                           verdict=finding) == (
         "Among participants, physical exercise rose by 27 percentage points from baseline to followup1 "
-        "(95% CI 20 to 34).")
+        "(95% CI 20 to 34; one of 12 tests, after correction).")
     assert "fell by 2.5 points" in change_sentence("UCLA-3 loneliness", "mean", -2.5, -3.1, -1.9, "followup1",
-                                                   "participants")
+                                                   "participants", verdict=finding)
     assert "no clear change" in change_sentence("Physical exercise", "share", 3.0, -2.0, 8.0, "followup1",
-                                                "participants")
-    assert did_sentence("Daily exercise", "share", 27.0, 20.0, 34.0, "followup1", "participants", 30.0, 3.0)\
+                                                "participants", verdict=finding)
+    assert did_sentence("Daily exercise", "share", 27.0, 20.0, 34.0, "followup1", "participants", 30.0, 3.0,
+                        verdict=finding)\
         .startswith("Daily exercise rose by 27 percentage points more among participants than in the comparison")
     # Both arms fell, participants less: never "rose".
     assert "fell by 5 percentage points less" in did_sentence("Daily exercise", "share", 5.0, 1.0, 9.0, "followup1",
-                                                             "participants", -2.0, -7.0)
+                                                             "participants", -2.0, -7.0, verdict=finding)
+    # an interval that excludes zero is still not a finding outside the family, or when it does not survive
+    exploratory = change_sentence("Physical exercise", "share", 27.2, 20.1, 34.4, "followup1", "participants")
+    assert "changed by +27" in exploratory and "exploratory" in exploratory and "rose" not in exploratory
+    lost = did_sentence("Daily exercise", "share", 27.0, 20.0, 34.0, "followup1", "participants", 30.0, 3.0,
+                        verdict=Verdict(family=12, finding=False))
+    assert "not a finding" in lost and "12 tests" in lost and "rose" not in lost
 
 
 def test_breakdowns_carry_all_and_group_did_uses_the_whole_comparison_arm(hand_made):
@@ -440,8 +477,11 @@ def test_breakdowns_carry_all_and_group_did_uses_the_whole_comparison_arm(hand_m
     est = build_impact(con, 3).estimates
     women = est[(est["sex"] == "female") & (est["method"] == "did") & (est["indicator"] == "P.who5_mean")]
     assert len(women) == 1 and women.iloc[0]["group_id"] == "all" and women.iloc[0]["age_band"] == "all"
-    group = est[(est["group_id"] == "G1") & (est["method"] == "did")]  # 3 people: suppressed in indicators
+    # 3 people in G1: under the real rules its cells are hidden, and so are its estimates
+    hidden = build_impact(warehouse(obs), 3).estimates
+    group = hidden[(hidden["group_id"] == "G1") & (hidden["method"] == "did")]
     assert len(group) == 2 and group["note"].str.contains("suppressed in the indicators table").all()
+    assert group["estimate"].isna().all()
     assert set(est["method"]) == {"change", "paired_change", "did"}
     assert list(est.columns[:12]) == ["indicator", "programme_id", "group_id", "sex", "age_band", "method",
                                       "estimate", "ci_low", "ci_high", "p_value", "n", "note"]

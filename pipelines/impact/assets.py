@@ -3,9 +3,10 @@
 
 import dagster as dg
 
+from pipelines.impact.claims import check_config
 from pipelines.impact.estimates import ImpactTables, build_impact
 from pipelines.impact.tables import write_impact
-from pipelines.settings import min_cell_size
+from pipelines.settings import min_cell_size, read_claims_config
 from pipelines.warehouse import Warehouse, markdown_table
 
 # indicators: estimates are withheld where its cells are suppressed (visible.sql)
@@ -18,8 +19,10 @@ DESCRIPTIONS = {
         "breakdown (group, sex, age band; `all` for totals), the change from baseline among all "
         "participants (`change`), among people seen in both waves (`paired_change`) and against the "
         "comparison group (`did`), in percentage points for shares and score points for means, with "
-        "95% intervals, p-values, a Benjamini–Hochberg flag over the programme's tests, the minimum "
-        "detectable effect and a plain-language sentence. Intervals and tests count groups, not only people "
+        "95% intervals, p-values, the minimum detectable effect and a plain-language sentence. `role` "
+        "says whether a row is one of the programme's primary tests (declared in the data root's aai.toml; "
+        "by default every survey indicator at the programme total by the design's method) and `survives` "
+        "whether it holds after Benjamini–Hochberg over those `family_size` tests: only those are findings. Intervals and tests count groups, not only people "
         "(CR2 with groups as clusters); a single group's change, or a programme with fewer than 4 groups, is "
         "described but not tested. No estimate from an arm-wave cell under the minimum cell size: the note says "
         "why. Methods: docs/impact.md."
@@ -45,8 +48,10 @@ DESCRIPTIONS = {
 def impact_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Estimate change, DiD, attrition and dose-response from the warehouse and write them."""
     min_cell = min_cell_size()
+    config = read_claims_config(warehouse.paths)
+    check_config(config)
     with warehouse.connect() as con:
-        tables = build_impact(con, min_cell)
+        tables = build_impact(con, min_cell, config)
         write_impact(con, tables)
     for note in tables.notes:
         context.log.info(note)
@@ -76,9 +81,11 @@ def estimates_metadata(tables: ImpactTables, min_cell: int) -> dict:
     meta.update(
         estimated=int(est["estimate"].notna().sum()),
         not_estimated=int(est["estimate"].isna().sum()),
-        bh_significant=int(est["bh_significant"].fillna(False).sum()),
-        outcomes_tested=dg.MetadataValue.md(markdown_table(
-            est.groupby("programme_id", as_index=False)[["n_outcomes", "n_tests"]].first())),
+        findings=int(est["survives"].fillna(False).sum()),
+        claim_families=dg.MetadataValue.md(markdown_table(
+            est[est["role"] == "primary"].groupby("programme_id", as_index=False)
+            .agg(primary_tests=("family_size", "first"), findings=("survives", "sum"),
+                 outcomes_tested=("n_outcomes", "first")))),
         totals=dg.MetadataValue.md(
             markdown_table(totals[["programme_id", "wave", "method", "sentence"]].head(PREVIEW_ROWS))),
     )

@@ -15,6 +15,8 @@ total to show a small number of people seen only once.
 
 from __future__ import annotations
 
+from functools import partial
+
 from pipelines.impact import sentences
 from pipelines.impact.rows import (
     Cell,
@@ -24,6 +26,7 @@ from pipelines.impact.rows import (
     small_cell_mde,
     suppressed,
     tested,
+    worded,
 )
 from pipelines.impact.rules import PARTICIPANT
 from pipelines.impact.verdict import untested
@@ -57,9 +60,8 @@ def change_row(cell: Cell, fit, min_cell: int) -> dict:
     tested(row, fit, cell.scale, int(fit.n_group_clusters))
     row["note"] = (f"{nb} respondents at baseline and {nf} at {cell.wave}; "
                    f"{cr2_clause(int(fit.n_group_clusters), fit.df)}.")
-    row["sentence"] = sentences.change_sentence(cell.name, cell.kind, row["estimate"], row["ci_low"],
-                                                row["ci_high"], cell.wave, cell.who)
-    return row
+    return worded(row, partial(sentences.change_sentence, cell.name, cell.kind, row["estimate"], row["ci_low"],
+                               row["ci_high"], cell.wave, cell.who))
 
 
 def pair_count_shown(pairs: int, nb: int, nf: int, min_cell: int) -> int | None:
@@ -112,7 +114,6 @@ def paired_row(cell: Cell, fit, waves, attrition: dict | None, min_cell: int) ->
         return row
     tested(row, fit, cell.scale, int(fit.n_group_clusters))
     row["note"] = " ".join([*note, f"{sentences.capital(cr2_clause(int(fit.n_group_clusters), fit.df))}."])
-    row["sentence"] = sentences.change_sentence(cell.name, cell.kind, row["estimate"], row["ci_low"],
-                                                row["ci_high"], cell.wave, cell.who, n_pairs=people)
-    return row
+    return worded(row, partial(sentences.change_sentence, cell.name, cell.kind, row["estimate"], row["ci_low"],
+                               row["ci_high"], cell.wave, cell.who, n_pairs=people))
 

@@ -33,6 +33,8 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from pipelines import catalogue
+from pipelines.impact.rows import WORDING
+from pipelines.impact.sentences import Verdict
 from pipelines.settings import ClaimsConfig
 
 PRIMARY, EXPLORATORY = "primary", "exploratory"
@@ -108,3 +110,27 @@ def findings(claimed: pd.DataFrame) -> pd.DataFrame:
     found = found.sort_values(["p_value", "_strength", "programme_id", "indicator"],
                               ascending=[True, False, True, True], kind="stable")
     return found.drop(columns="_strength").reset_index(drop=True)
+
+
+def decide(rows: list[dict], config: ClaimsConfig) -> pd.DataFrame:
+    """The impact stage's rows with the claims of the programme's own report: ``role``,
+    ``family_size``, ``survives``; ``bh_significant`` and ``n_tests`` say the same in
+    their older terms (survives, and the family's size, for the family's rows only); and
+    each tested row's sentence worded for its verdict ("rose" only for a finding).
+    Programmes are separate reports, so each gets its own family."""
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table = pd.concat([claims(part, config) for _, part in table.groupby("programme_id", sort=False)])
+    in_family = (table["role"] == PRIMARY) & table["p_value"].notna()
+    table["bh_significant"] = table["survives"]
+    table["n_tests"] = table["family_size"].where(in_family)
+    tested = table["p_value"].notna()
+    table["n_outcomes"] = table["programme_id"].map(table[tested].groupby("programme_id")["indicator"].nunique())
+    if WORDING in table:
+        for index, wording in table.loc[table[WORDING].notna(), WORDING].items():
+            verdict = (Verdict(int(table.at[index, "family_size"]), bool(table.at[index, "survives"]))
+                       if in_family[index] else Verdict())
+            table.at[index, "sentence"] = wording(verdict=verdict)
+        table = table.drop(columns=WORDING)
+    return table.sort_index()

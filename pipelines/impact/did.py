@@ -13,8 +13,12 @@ changed alike (parallel trends); two waves cannot test it.
 
 from __future__ import annotations
 
+from functools import partial
+
 from pipelines.impact import sentences
-from pipelines.impact.rows import Cell, cr2_clause, described, not_estimated, small_cell_mde, suppressed, tested
+from pipelines.impact.rows import (
+    Cell, cr2_clause, described, not_estimated, small_cell_mde, suppressed, tested, worded,
+)
 from pipelines.impact.rules import COMPARISON, PARTICIPANT
 from pipelines.impact.verdict import untested
 
@@ -53,6 +57,5 @@ def did_row(cell: Cell, waves, comparison, fit, min_cell: int) -> dict:
     tested(row, fit, cell.scale, int(fit.n_group_clusters))
     row["note"] = (f"{counts}; {cr2_clause(int(fit.n_group_clusters), fit.df)}, each comparison respondent a "
                    f"cluster of their own.")
-    row["sentence"] = sentences.did_sentence(cell.name, cell.kind, row["estimate"], row["ci_low"], row["ci_high"],
-                                             cell.wave, cell.who, treated, control)
-    return row
+    return worded(row, partial(sentences.did_sentence, cell.name, cell.kind, row["estimate"], row["ci_low"],
+                               row["ci_high"], cell.wave, cell.who, treated, control))

@@ -15,8 +15,9 @@ The statistics are computed once for all estimates from SQL aggregates (``fits.p
 this module only words the rows. A cell (arm × wave) under `min_cell` respondents gives
 a row without an estimate whose note says why (a small count reads "fewer than N"); so
 does a breakdown whose cells are suppressed in `indicators`, since the estimate would
-undo that suppression (`breakdowns.Visibility`). Benjamini–Hochberg runs over the
-outcomes tested in each comparison (see `apply_bh`).
+undo that suppression (`breakdowns.Visibility`). What the programme's report may claim
+— its primary tests, corrected together — is decided by ``claims.decide``, which also
+words each tested row's sentence for that verdict.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from pipelines.impact import power
+from pipelines.impact.claims import decide
 from pipelines.impact.attrition import attrition_rows
 from pipelines.impact.breakdowns import BREAKDOWNS, Visibility, paired_blocked
 from pipelines.impact.change import change_row, paired_row
@@ -46,9 +47,8 @@ from pipelines.impact.inputs import (
 from pipelines.impact.rows import Cell
 from pipelines.impact.rules import ALL, COMPARISON, PARTICIPANT
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, frame
-from pipelines.settings import min_cell_size
+from pipelines.settings import ClaimsConfig, min_cell_size
 
-FDR_ALPHA = 0.05
 PROGRAMME_WAVE = ["programme_id", "wave"]
 INDICATOR = ["programme_id", "wave", "indicator"]
 INDICATORS_SQL = "SELECT DISTINCT indicator FROM indicator_observations WHERE value IS NOT NULL"
@@ -61,31 +61,6 @@ class ImpactTables:
     attrition: pd.DataFrame
     dose_response: pd.DataFrame
     notes: list[str] = field(default_factory=list)  # what could not be estimated, and why
-
-
-BH_FAMILY = ["programme_id", "wave", "method", "group_id", "sex", "age_band"]
-
-
-def apply_bh(estimates: pd.DataFrame) -> pd.DataFrame:
-    """Benjamini–Hochberg over the outcomes tested in one comparison.
-
-    A family is every indicator tested for one programme, follow-up wave, method and
-    breakdown (the total, or one group, sex or age band): the many-outcomes problem the
-    correction is for. Families are not pooled across breakdowns, so a programme's
-    headline flags do not weaken as it adds groups; breakdown estimates are exploratory.
-    `n_outcomes` counts the indicators tested anywhere in the programme.
-    """
-    estimates = estimates.copy()
-    tested = estimates[estimates["p_value"].notna()]
-    outcomes = tested.groupby("programme_id")["indicator"].nunique()
-    estimates["n_outcomes"] = estimates["programme_id"].map(outcomes).fillna(0).astype("Int64")
-    estimates["n_tests"] = 0
-    for _, rows in tested.groupby(BH_FAMILY, sort=False, dropna=False):
-        reject = multipletests(rows["p_value"].to_numpy(dtype=float), alpha=FDR_ALPHA, method="fdr_bh")[0]
-        estimates.loc[rows.index, "bh_significant"] = reject
-        estimates.loc[rows.index, "n_tests"] = len(rows)
-    estimates["n_tests"] = estimates["n_tests"].astype("Int64")
-    return estimates
 
 
 def programme_waves(presence: pd.DataFrame) -> tuple[set, list[str]]:
@@ -171,8 +146,10 @@ def estimate_rows(plan: pd.DataFrame, kinds: pd.DataFrame, spread: pd.Series, vi
     return rows
 
 
-def build_impact(con: duckdb.DuckDBPyConnection, min_cell: int | None = None) -> ImpactTables:
-    """All impact tables from the warehouse behind `con` (writes temp tables only).
+def build_impact(con: duckdb.DuckDBPyConnection, min_cell: int | None = None,
+                 config: ClaimsConfig | None = None) -> ImpactTables:
+    """All impact tables from the warehouse behind `con` (writes temp tables only);
+    ``config`` declares each programme's primary outcomes (default: all of them).
 
     Reads indicator_observations, survey, attendance, groups and indicators: the
     asset's dependencies, so all exist.
@@ -194,10 +171,8 @@ def build_impact(con: duckdb.DuckDBPyConnection, min_cell: int | None = None) ->
     breakdowns = read(con, sql("breakdowns"))
     plan = _plan(breakdowns, change, paired, did)
     blocked = paired_blocked(paired, visible, min_cell)
-    estimates = frame(estimate_rows(plan, kinds, load_spread(con), visible, with_comparison, for_paired, blocked,
-                                    min_cell), IMPACT_ESTIMATES)
-    if len(estimates):
-        estimates = apply_bh(estimates)
+    rows = estimate_rows(plan, kinds, load_spread(con), visible, with_comparison, for_paired, blocked, min_cell)
+    estimates = frame(decide(rows, config or ClaimsConfig()).to_dict("records"), IMPACT_ESTIMATES)
     dose = dose_rows(con, kinds, visible, min_cell)
     if read(con, KNOWN_DOSES_SQL)["n"][0] == 0:
         notes.append("No attendance registers for the people interviewed twice, so no dose-response.")

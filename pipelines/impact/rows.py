@@ -125,5 +125,16 @@ def tested(row: dict, fit, factor: float, n_clusters: int) -> dict:
     return row
 
 
+WORDING = "_wording"  # a tested row's sentence, to be told what the report's claims make of it
+
+
+def worded(row: dict, wording) -> dict:
+    """A tested row: its sentence waits for the report's claims (``claims.word``), so it
+    keeps the function that writes it, given a ``sentences.Verdict``."""
+    row[WORDING] = wording
+    row["sentence"] = wording()  # exploratory wording until the claims are decided
+    return row
+
+
 def cr2_clause(n_clusters: int, df: float) -> str:
     return (f"standard errors clustered by group (CR2, {n_clusters} groups, {df:.1f} degrees of freedom)")

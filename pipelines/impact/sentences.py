@@ -2,13 +2,17 @@
 
 Wording is neutral about direction ("rose", "fell"): whether a rise is good depends on
 the indicator (loneliness rising is not). An interval that covers zero is "no clear
-change", whatever the point estimate. Shares are in percentage points, means in the
-score's own points.
+change", whatever the point estimate. "Rose" and "fell" are kept for findings: an
+estimate among a report's primary tests that survives its correction
+(``pipelines.impact.claims``); any other interval that excludes zero says "changed by"
+and why it is not a finding. Shares are in percentage points, means in the score's
+own points.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 MINUS = "\u2212"
 SEX_WORDS = {"female": "women", "male": "men", "other": "people of another sex"}
@@ -86,9 +90,31 @@ def covers_zero(low: float, high: float) -> bool:
     return not (math.isfinite(low) and math.isfinite(high)) or (low <= 0 <= high)
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What a report may say of a tested estimate (``pipelines.impact.claims``):
+    ``family`` is the number of tests in the report's claim family when the estimate is
+    one of them (None: exploratory), ``finding`` whether it survives the correction."""
+
+    family: int | None = None
+    finding: bool = False
+
+
+EXPLORATORY = Verdict()
+
+
+def _qualified(verdict: Verdict) -> str:
+    """Why an interval that excludes zero is still not a finding."""
+    if verdict.family is None:
+        return "exploratory: not among the outcomes this report tests for findings"
+    return (f"not a finding: it does not hold once the {verdict.family} tests of this report's primary "
+            f"outcomes are corrected for")
+
+
 def change_sentence(name: str, kind: str, est: float, low: float, high: float, wave: str,
-                    people: str, n_pairs: int | None = None) -> str:
-    """Change between baseline and `wave` among `people` (all respondents or the paired)."""
+                    people: str, n_pairs: int | None | bool = None, verdict: Verdict = EXPLORATORY) -> str:
+    """Change between baseline and `wave` among `people` (all respondents or the paired).
+    "Rose" or "fell" only for a finding that survives the report's correction."""
     name = lower(name)
     among = _among(people, wave, n_pairs)
     units = unit_word(kind)
@@ -96,9 +122,12 @@ def change_sentence(name: str, kind: str, est: float, low: float, high: float, w
     if covers_zero(low, high):
         return (f"Among {among}, {name} showed no clear change from baseline to {wave} "
                 f"({number(est, d, signed=True)} {units}, {_ci(kind, est, low, high)}).")
+    if not verdict.finding:
+        return (f"Among {among}, {name} changed by {number(est, d, signed=True)} {units} from baseline to {wave} "
+                f"({_ci(kind, est, low, high)}; {_qualified(verdict)}).")
     verb = "rose" if est > 0 else "fell"
     return (f"Among {among}, {name} {verb} by {number(abs(est), d)} {units} from baseline to {wave} "
-            f"({_ci(kind, est, low, high)}).")
+            f"({_ci(kind, est, low, high)}; one of {verdict.family} tests, after correction).")
 
 
 def _among(people: str, wave: str, n_pairs: int | None | bool) -> str:
@@ -127,7 +156,8 @@ def described_did_sentence(name: str, kind: str, est: float, wave: str, particip
 
 
 def did_sentence(name: str, kind: str, est: float, low: float, high: float, wave: str,
-                 participants: str, change_treated: float, change_control: float) -> str:
+                 participants: str, change_treated: float, change_control: float,
+                 verdict: Verdict = EXPLORATORY) -> str:
     units = unit_word(kind)
     d = digits(kind, est, low, high)
     arms = (f"{participants} {number(change_treated, d, signed=True)}, "
@@ -136,6 +166,10 @@ def did_sentence(name: str, kind: str, est: float, low: float, high: float, wave
         return (f"No clear difference between {participants} and the comparison group in how {lower(name)} "
                 f"changed from baseline to {wave} ({number(est, d, signed=True)} {units}, {arms}; "
                 f"{_ci(kind, est, low, high)}).")
+    if not verdict.finding:
+        return (f"From baseline to {wave}, {lower(name)} changed by {number(est, d, signed=True)} {units} more "
+                f"among {participants} than in the comparison group ({arms}; {_ci(kind, est, low, high)}; "
+                f"{_qualified(verdict)}).")
     # Pick the verb from the participants' own change so the sentence stays true when
     # both arms moved the same way: "fell by 5 less" rather than "rose by 5 more".
     if est > 0:
@@ -144,7 +178,7 @@ def did_sentence(name: str, kind: str, est: float, low: float, high: float, wave
         phrase = "fell by {x} {u} more" if change_treated <= 0 else "rose by {x} {u} less"
     phrase = phrase.format(x=number(abs(est), d), u=units)
     return (f"{capital(name)} {phrase} among {participants} than in the comparison group from baseline "
-            f"to {wave} ({_ci(kind, est, low, high)}; {arms}).")
+            f"to {wave} ({_ci(kind, est, low, high)}; {arms}; one of {verdict.family} tests, after correction).")
 
 
 def not_estimated_sentence(name: str, reason: str) -> str:

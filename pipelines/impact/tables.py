@@ -32,6 +32,10 @@ IMPACT_ESTIMATES = {
     "df": "DOUBLE",
     "n_clusters": "BIGINT",
     "clustering": "VARCHAR",
+    # What the programme's report may claim (pipelines/impact/claims.py).
+    "role": "VARCHAR",
+    "family_size": "BIGINT",
+    "survives": "BOOLEAN",
 }
 
 ATTRITION = {
