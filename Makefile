@@ -54,6 +54,15 @@ bench-claims: setup
 	$(BIN)/python -m bench.claims
 	$(BIN)/python -m bench.claims --primary P.who5_mean,4.5,3.1 --effect-scale 2
 
+.PHONY: test-all fuzz
+# Everything, the slow tier too: the fuzz campaign and the personal-data canary.
+test-all: setup $(INSTANCE)
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+# The seeded fuzz campaign alone; its figures go to bench/out/fuzz.json.
+fuzz: setup
+	$(BIN)/python -m pytest -m slow tests/test_fuzz.py
+
 # Re-resolve requirements.lock from pyproject.toml (needs network to PyPI).
 lock: setup
 	$(BIN)/python -m pip install --quiet uv

@@ -13,6 +13,7 @@ from typing import Annotated
 import dagster as dg
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.report import LANGUAGE_ENV
@@ -86,20 +87,34 @@ def run(data_dir: DataDirOption = None) -> None:
     if not result.success:
         console.print("[red]The run failed; see the messages above.[/red]")
         raise typer.Exit(1)
-    _summary(root)
+    if _summary(root):
+        raise typer.Exit(1)
 
 
-def _summary(root: DataRoot) -> None:
+# Header problems of a file (one sentence per file, not one per row) and files that
+# were counted but not understood: what a person must look at after a run.
+ATTENTION = """
+SELECT source_file, status, rows_read, message FROM ingest_log
+WHERE status IN ('unrecognised', 'unreadable') OR message LIKE '%column % is missing%'
+ORDER BY source_file
+"""
+
+
+def _summary(root: DataRoot) -> bool:
+    """Print the run's summary; True when a file was not recognised (the run then exits 1)."""
     from pipelines.warehouse import connect
 
     with connect(root.warehouse, read_only=True) as con:
-        files, loaded, quarantined = con.execute(
-            "SELECT count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) FROM ingest_log"
-        ).fetchone()
+        files, loaded, quarantined, cells = con.execute(
+            "SELECT count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0), "
+            "coalesce(sum(cells_quarantined), 0) FROM ingest_log"
+        ).fetchall()[0]
+        attention = con.execute(ATTENTION).fetchall()
     table = Table(title="aai run", show_header=False)
     table.add_row("files", str(files))
     table.add_row("rows loaded", f"{loaded:,}")
     table.add_row("rows quarantined", f"{quarantined:,}")
+    table.add_row("cells quarantined", f"{cells:,}")
     out.print(table)
     # Plain lines, never truncated: scripts and people copy these paths.
     out.print(f"warehouse: {root.warehouse}", soft_wrap=True)
@@ -107,6 +122,24 @@ def _summary(root: DataRoot) -> None:
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.suffix in suffixes:
                 out.print(f"{label}: {path}", soft_wrap=True, highlight=False)
+    unrecognised = False
+    for source_file, status, rows_read, message in attention:
+        if status == "unrecognised":
+            unrecognised = True
+            out.print(f"unrecognised: {source_file}: {rows_read:,} records not loaded; describe the file with "
+                      "`aai map`, rename its columns (docs/data-contract.md) or list it under [ingest] ignore "
+                      "in aai.toml", soft_wrap=True, highlight=False)
+        elif status == "unreadable":
+            out.print(f"unreadable: {source_file}: {message}", soft_wrap=True, highlight=False)
+        else:
+            sentences = [part for part in message.split("; ") if "column " in part and " is missing" in part]
+            out.print(f"columns: {source_file}: {'; '.join(sentences)}", soft_wrap=True, highlight=False)
+    return unrecognised
+
+
+# A file is worth a non-zero exit of `aai check` when any of these is true.
+CHECK_FAILS = {"unreadable", "unrecognised", "unknown_kind"}
+HEADER_RULES = ("missing_column", "unrecognised_file")
 
 
 @app.command()
@@ -116,49 +149,60 @@ def check(
 ) -> None:
     """Validate files without loading them: what was detected, and the first problems.
 
-    Exit status 1 when any row would be quarantined. Pass the groups file together with
+    Exit status 1 when any row or cell would be quarantined, a column is missing or
+    misspelt, or a file is not recognised. Pass the groups file together with
     attendance files so group ids can be checked too.
     """
     import duckdb
 
-    from pipelines.ingest.stage import stage_all
+    from pipelines.ingest.discover import file_entry
+    from pipelines.ingest.stage import stage_files, workspace
     from pipelines.validate.warehouse_tables import build_tables
 
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp)
-        names = {}
-        for index, path in enumerate(files):
-            link = raw / f"{index:03d}_{path.name}"
-            link.symlink_to(path.resolve())
-            names[link.name] = str(path)
+    entries = {f"{index:03d}_{path.name}": path for index, path in enumerate(files)}
+    with tempfile.TemporaryDirectory(prefix="aai-check-") as tmp:
         con = duckdb.connect()
-        stage_all(con, raw)
-        build_tables(con)
+        with workspace(con, Path(tmp) / "work") as work:
+            results = stage_files(con, [file_entry(path, name) for name, path in entries.items()], work_dir=work)
+            build_tables(con)
         log = con.execute("SELECT * FROM ingest_log ORDER BY source_file").df()
         problems = con.execute("SELECT * FROM quarantine ORDER BY source_file, source_row, source_column").df()
-        has_groups = bool((log.kind == "groups").any())
-        if not has_groups:
-            problems = problems[~problems.rule.isin(["unknown_group", "before_group_start"])]
         con.close()
-    for link, original in names.items():  # reasons may name another file of the check
-        problems["reason"] = problems["reason"].str.replace(link, original, regex=False)
+    plans = {r.source_file: r.plan for r in results}
+    has_groups = bool((log.kind == "groups").any())
+    if not has_groups:
+        problems = problems[~problems.rule.isin(["unknown_group", "before_group_start"])]
+    names = {name: str(path) for name, path in entries.items()}
+    for name, original in names.items():  # reasons may name another file of the check
+        problems["reason"] = problems["reason"].str.replace(name, original, regex=False)
 
     failed = False
     for row in log.itertuples():
-        name = names[row.source_file]
         mine = problems[problems.source_file == row.source_file]
-        bad_rows = len(mine[["source_row", "source_column"]].drop_duplicates())  # a grid register's cells
-        failed |= bad_rows > 0 or row.status in {"unreadable", "unknown_kind"}
+        bad_rows = len(mine[mine.effect == "row"][["source_row", "source_column"]].drop_duplicates())
+        bad_cells = int((mine.effect == "cell").sum())
+        plan = plans.get(row.source_file)
+        header = list(plan.problems) if plan is not None else []
+        failed |= bad_rows > 0 or bad_cells > 0 or bool(header) or row.status in CHECK_FAILS
         delimiter = {"\t": "tab"}.get(row.delimiter, row.delimiter)
-        out.print(f"[bold]{name}[/bold]: {row.kind}, {row.encoding}, delimiter {delimiter!r}, "
-                  f"{row.rows_read} rows, {bad_rows} would be quarantined", highlight=False)
-        if row.message and row.status in {"unreadable", "unknown_kind", "duplicate", "skipped"}:
-            out.print(f"  {row.message}")
-        for p in mine.head(show).itertuples():
+        cells_text = f", {bad_cells} cells would be loaded empty" if bad_cells else ""
+        out.print(f"[bold]{escape(names[row.source_file])}[/bold]: {row.kind}, {row.encoding}, delimiter "
+                  f"{escape(repr(delimiter))}, {row.rows_read} rows, {bad_rows} would be quarantined{cells_text}",
+                  highlight=False)
+        if row.status in {"unreadable", "unrecognised", "duplicate", "skipped", "no_records"}:
+            out.print(f"  {row.message}", highlight=False, markup=False)
+        for problem in header:
+            out.print(f"  {problem.message}", highlight=False, markup=False)
+        if plan is not None and row.columns_ignored:
+            out.print(f"  columns ignored: {row.columns_ignored}", highlight=False, markup=False)
+        listed = mine[~mine.rule.isin(HEADER_RULES)]
+        for p in listed.head(show).itertuples():
             column = f", column {p.column_name}" if p.column_name else ""
-            out.print(f"  row {p.source_row}{column}: {p.reason}", highlight=False)
-        if len(mine) > show:
-            out.print(f"  … and {len(mine) - show} more")
+            line = f" (line {p.source_line})" if p.source_line != p.source_row else ""
+            effect = " (the cell is loaded empty; the row loads)" if p.effect == "cell" else ""
+            out.print(f"  row {p.source_row}{line}{column}: {p.reason}{effect}", highlight=False, markup=False)
+        if len(listed) > show:
+            out.print(f"  … and {len(listed) - show} more")
     if not has_groups and (log.kind == "attendance").any():
         out.print("[dim]Group ids were not checked: pass the groups file as well.[/dim]")
     raise typer.Exit(1 if failed else 0)

@@ -122,6 +122,22 @@ def read_claims_config(root: DataRoot) -> ClaimsConfig:
     )
 
 
+def read_ingest_ignore(root: DataRoot) -> tuple[str, ...]:
+    """``[ingest] ignore`` of ``aai.toml``: glob patterns, relative to raw/, of files
+    that are not read (each still gets an ``ingest_log`` row saying so)."""
+    path = root.root / CONFIG_FILE
+    if not path.is_file():
+        return ()
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a valid TOML file: {exc}") from exc
+    patterns = document.get("ingest", {}).get("ignore", [])
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and p.strip() for p in patterns):
+        raise ValueError(f'{path}: [ingest] ignore must be a list of file patterns such as "old/*.csv"')
+    return tuple(p.strip() for p in patterns)
+
+
 def _codes(path: Path, where: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValueError(f"{path}: {where} must be a non-empty list of indicator codes such as \"4.5\"")

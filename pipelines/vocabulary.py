@@ -7,6 +7,8 @@ labels: ingestion reads it here, and the form generator and reports read it too.
 ``reference/questions.csv`` holds each column's question label in the five languages,
 because KoboToolbox's "labels" export mode writes those instead of the column names.
 ``reference/register_marks.csv`` says which marks of a paper register mean present.
+Ingestion joins answers against these spellings in SQL (``spellings``,
+``register_mark_spellings``), folded there exactly as ``fold`` folds here.
 
 Matching ignores case, surrounding spaces and a trailing full stop, as people type
 answers in Excel.
@@ -65,6 +67,21 @@ def codes(scale: str) -> tuple[str, ...]:
     return found
 
 
+def spellings() -> list[tuple[str, str, str, int]]:
+    """(scale, spelling, code, ordinal) for every code, label and alias, in file order:
+    what ingestion joins answers against in SQL (folded there the way ``fold`` folds)."""
+    out = []
+    for row in _rows():
+        for spelling in [row["code"], *(row[lang] for lang in LANGUAGES), *(a for a in row["aliases"].split("|") if a)]:
+            out.append((row["scale"], spelling, row["code"], len(out)))
+    return out
+
+
+def register_mark_spellings() -> list[tuple[str, str, int]]:
+    """(mark, yes/no, ordinal) as written in ``register_marks.csv``, for the SQL join."""
+    return [(row["mark"], row["attended"], i) for i, row in enumerate(_reference("register_marks.csv"))]
+
+
 @cache
 def lookup(scale: str) -> dict[str, str]:
     """Folded label, alias or code → canonical code, for one scale."""
@@ -97,11 +114,6 @@ def wave_number(wave: object) -> int | None:
     return int(match.group(1) or 0)
 
 
-def to_codes(values: pd.Series, scale: str) -> pd.Series:
-    """Map raw answers to codes; unknown non-empty answers become NA (caller reports them)."""
-    return fold(values).map(lookup(scale)).astype("str")
-
-
 def fold_header(text: str) -> str:
     """A question label as people retype it: case, spaces, ё/е, apostrophes and a
     trailing full stop, question mark or colon ignored."""
@@ -121,9 +133,3 @@ def question_labels() -> dict[str, str]:
                 raise ValueError(f"questions.csv: label {row[lang]!r} is given to two columns")
             mapping[folded] = row["column"]
     return mapping
-
-
-@cache
-def register_marks() -> dict[str, str]:
-    """Folded mark of a paper register → ``yes`` (present) or ``no`` (absent)."""
-    return {_fold_one(row["mark"]): row["attended"] for row in _reference("register_marks.csv")}

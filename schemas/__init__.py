@@ -5,6 +5,7 @@ types, answer codes, ranges and row rules. Ingestion reads field metadata to par
 text; validation applies the contracts and turns failures into quarantine reasons.
 """
 
+from schemas import attendance, groups, survey
 from schemas.attendance import AttendanceSchema
 from schemas.groups import GroupsSchema
 from schemas.survey import SurveySchema
@@ -23,4 +24,7 @@ KEYS = {
     "survey": ("participant_id", "wave"),
 }
 
-__all__ = ["AttendanceSchema", "CONTRACTS", "GroupsSchema", "KEYS", "SurveySchema"]
+# Each contract's row rules as SQL twins of its dataframe checks (schemas/rules.py).
+SQL_RULES = {"groups": groups.SQL_RULES, "attendance": attendance.SQL_RULES, "survey": survey.SQL_RULES}
+
+__all__ = ["AttendanceSchema", "CONTRACTS", "GroupsSchema", "KEYS", "SQL_RULES", "SurveySchema"]

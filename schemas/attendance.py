@@ -7,7 +7,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas import fields
-from schemas.rules import not_in_future
+from schemas.rules import not_in_future, not_in_future_sql
 
 
 class AttendanceSchema(pa.DataFrameModel):
@@ -22,3 +22,6 @@ class AttendanceSchema(pa.DataFrameModel):
     @pa.dataframe_check(name="future_date")
     def session_not_in_future(cls, df: pd.DataFrame) -> Series[bool]:
         return not_in_future(df["session_date"])
+
+
+SQL_RULES = (not_in_future_sql("session_date"),)

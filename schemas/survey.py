@@ -8,23 +8,24 @@ from pandera.typing import Series
 
 from pipelines import vocabulary
 from schemas import fields
-from schemas.rules import not_in_future
+from schemas.rules import SqlRule, not_in_future, not_in_future_sql
 
 FIRST_BIRTH_YEAR = 1900
+AGE_TYPED_AS_YEAR = 150  # a "birth year" this small is someone's age
 
 
 class SurveySchema(pa.DataFrameModel):
     participant_id: Series[str] = fields.text(required=True)
     programme_id: Series[str] = fields.text(required=True)
-    group_id: Series[str] = fields.text()
+    group_id: Series[str] = fields.text(design=True)
     arm: Series[str] = fields.code("arm", required=True)
     wave: Series[str] = pa.Field(
-        str_matches=rf"^({vocabulary.WAVE_PATTERN})$", metadata={"parse": "wave"}
+        str_matches=rf"^({vocabulary.WAVE_PATTERN})$", metadata={"parse": "wave", "design": True}
     )
     interview_date: Series[pd.Timestamp] = fields.date(required=True)
-    sex: Series[str] = fields.code("sex")
-    birth_year: Series[pd.Int64Dtype] = pa.Field(nullable=True, metadata={"parse": "integer"})
-    disability: Series[pd.BooleanDtype] = fields.yes_no()
+    sex: Series[str] = fields.code("sex", design=True)
+    birth_year: Series[pd.Int64Dtype] = pa.Field(nullable=True, metadata={"parse": "integer", "design": True})
+    disability: Series[pd.BooleanDtype] = fields.yes_no(design=True)
     consent: Series[pd.BooleanDtype] = fields.yes_no(required=True)
 
     employment_status: Series[str] = fields.code("employment_status")
@@ -68,3 +69,20 @@ class SurveySchema(pa.DataFrameModel):
     @pa.dataframe_check(name="future_date")
     def interview_not_in_future(cls, df: pd.DataFrame) -> Series[bool]:
         return not_in_future(df["interview_date"])
+
+
+SQL_RULES = (
+    SqlRule("no_consent", "consent IS DISTINCT FROM false", "consent",
+            "'the respondent did not consent (consent = no); the row is never analysed'"),
+    SqlRule(
+        "birth_year_range",
+        f"birth_year IS NULL OR interview_date IS NULL OR birth_year BETWEEN {FIRST_BIRTH_YEAR} AND year(interview_date)",
+        "birth_year",
+        f"""CASE WHEN birth_year < {AGE_TYPED_AS_YEAR}
+                 THEN 'birth year ' || birth_year || ' looks like an age; expected a year from {FIRST_BIRTH_YEAR} to '
+                      || year(interview_date)
+                 ELSE 'birth year ' || birth_year || ' gives age ' || (year(interview_date) - birth_year)
+                      || ' at interview; expected {FIRST_BIRTH_YEAR}–' || year(interview_date) END""",
+    ),
+    not_in_future_sql("interview_date"),
+)

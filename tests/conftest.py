@@ -35,10 +35,10 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def ingest(raw: Path, batch_rows: int = 100_000) -> duckdb.DuckDBPyConnection:
+def ingest(raw: Path) -> duckdb.DuckDBPyConnection:
     """Stage and validate everything under ``raw`` into an in-memory warehouse."""
     con = duckdb.connect()
-    stage_all(con, raw, batch_rows=batch_rows)
+    stage_all(con, raw)
     build_tables(con)
     return con
 

@@ -34,9 +34,13 @@ def test_run_writes_warehouse_charts_and_reports(demo_root: Path) -> None:
 def test_quarantine_holds_exactly_the_planted_problems(demo_root: Path) -> None:
     with duckdb.connect(str(demo_root / "processed/warehouse.duckdb"), read_only=True) as con:
         found = sorted(con.execute("SELECT source_file, rule FROM quarantine").fetchall())
-        balance = con.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM ingest_log").fetchone()
+        balance = con.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined), sum(cells_quarantined) "
+                              "FROM ingest_log").fetchall()[0]
+        cells = con.execute("SELECT column_name FROM quarantine WHERE effect = 'cell' ORDER BY 1").fetchall()
     assert found == sorted((p.file, p.rule) for p in PLANTED_PROBLEMS)
-    assert balance[0] == balance[1] + balance[2] and balance[2] == len(PLANTED_PROBLEMS)
+    assert balance[0] == balance[1] + balance[2] and balance[2] + balance[3] == len(PLANTED_PROBLEMS)
+    # The two planted problems in optional items (WHO-5 item 3, exercise) cost only their cell.
+    assert cells == [("exercise_freq",), ("who5_3",)]
 
 
 def test_personal_data_is_nowhere_in_the_warehouse(demo_root: Path) -> None:
@@ -101,3 +105,25 @@ def test_index_command(tmp_path: Path) -> None:
     # (35·50 + 35·20 + 10·10 + 20·60) / 100 = 37.5, each domain from its single indicator
     assert lines[0] == "unit,sex,item,value,indicators_used"
     assert "X,all,AAI,37.5000,4" in lines and "X,all,D2,20.0000,1" in lines
+
+
+def test_check_names_misspelt_columns_and_unrecognised_files(tmp_path: Path) -> None:
+    typo = tmp_path / "survey.csv"
+    typo.write_text("participant_id,programme_id,arm,wave,interview_dat,consent,who5_33,phone\n"
+                    "P1,BRC-WWC,participant,baseline,2024-03-15,yes,3,+380 1\n")
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("name,phone\nA,1\nB,2\n")
+    done = aai("check", str(typo), str(contacts))
+    text = " ".join(done.stdout.split())
+    assert done.returncode == 1
+    assert "column interview_date is missing — did you mean interview_dat?" in text
+    assert "column who5_3 is missing — did you mean who5_33?" in text
+    assert "columns ignored: interview_dat, who5_33, phone" in text
+    assert "contacts.csv: unknown, utf-8, delimiter ',', 2 rows, 2 would be quarantined" in text
+    assert "+380" not in done.stdout
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text("participant_id,programme_id,arm,wave,interview_date,consent,who5_3\n"
+                     "P1,BRC-WWC,participant,baseline,2024-03-15,yes,9\n")
+    cell = aai("check", str(fixed))
+    assert cell.returncode == 1
+    assert "1 rows, 0 would be quarantined, 1 cells would be loaded empty" in " ".join(cell.stdout.split())

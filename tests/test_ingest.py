@@ -4,7 +4,7 @@ import json
 
 from conftest import GROUPS, ingest, rows, write
 
-from pipelines.ingest.read import cyrillic_or_central_european, detect_delimiter
+from pipelines.ingest.sniff import cyrillic_or_central_european, detect_delimiter
 
 SURVEY_HEADER = "participant_id;programme_id;group_id;arm;wave;interview_date;sex;birth_year;disability;consent;exercise_freq;who5_1;safe_after_dark"
 
@@ -98,18 +98,18 @@ def test_personal_data_never_reaches_the_warehouse(data_root):
             assert secret not in dump, f"{secret} found in {table}"
 
 
-def test_batches_give_the_same_rows_and_line_numbers(data_root):
+def test_line_numbers_count_blank_lines(data_root):
     lines = [f"BY-GRO-001,2024-03-{day:02d},P{day},yes" for day in range(1, 10)]
     lines.insert(4, "")  # a blank line is not data, but it still counts as a line of the file
     lines.insert(6, "BY-GRO-001,2024-13-40,PX,yes")
     write(data_root / "raw/groups.csv", GROUPS)
     write(data_root / "raw/att.csv", "group_id,session_date,participant_id,attended\n" + "\n".join(lines) + "\n")
-    small = ingest(data_root / "raw", batch_rows=2)
-    large = ingest(data_root / "raw")
-    query = "SELECT participant_id, source_row FROM attendance ORDER BY source_row"
-    assert rows(small, query) == rows(large, query)
-    assert rows(small, "SELECT source_row, rule, value FROM quarantine") == [(8, "bad_date", "2024-13-40")]
-    assert rows(small, "SELECT rows_read, rows_loaded, rows_quarantined FROM ingest_log WHERE kind = 'attendance'") == [
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, source_row, source_line FROM attendance ORDER BY source_row")[3:6] == [
+        ("P4", 5, 5), ("P5", 7, 7), ("P6", 9, 9)
+    ]
+    assert rows(con, "SELECT source_row, source_line, rule, value FROM quarantine") == [(8, 8, "bad_date", "2024-13-40")]
+    assert rows(con, "SELECT rows_read, rows_loaded, rows_quarantined FROM ingest_log WHERE kind = 'attendance'") == [
         (10, 9, 1)
     ]
 

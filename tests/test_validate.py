@@ -9,7 +9,7 @@ SURVEY = (
     "participant_id,programme_id,group_id,arm,wave,interview_date,sex,birth_year,consent,who5_1,education_isced\n"
     "P1,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,female,1850,yes,3,3\n"   # line 2: birth year 1850
     "P2,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,female,67,yes,3,3\n"     # line 3: an age, not a year
-    "P3,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,male,1950,yes,7,3\n"     # line 4: WHO-5 item 7
+    "P3,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,male,1950,yes,7,3\n"     # line 4: WHO-5 item 7 (a cell)
     "P4,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,male,1950,no,3,3\n"      # line 5: no consent
     "P5,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,male,1950,yes,3,3\n"     # line 6: valid
     "P6,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,male,1950,,3,3\n"        # line 7: consent empty
@@ -54,7 +54,13 @@ def test_survey_rules_and_reasons(warehouse):
          "sex: 'alien' is not an answer of the questionnaire; expected one of female, male, other "
          "(or its label in en, ru, uk, be or pl)"),
     ]
-    assert rows(warehouse, "SELECT participant_id FROM survey") == [("P5",)]
+    # An optional item that cannot be read costs its cell, not the respondent; a design
+    # column (sex) or a row rule costs the row.
+    assert rows(warehouse, "SELECT participant_id, who5_1, education_isced FROM survey ORDER BY 1") == [
+        ("P3", None, 3), ("P5", 3, 3)
+    ]
+    assert rows(warehouse, "SELECT source_row, effect FROM quarantine WHERE source_file = 'survey.csv' "
+                           "AND effect = 'cell'") == [(4, "cell")]
 
 
 def test_attendance_cross_file_rules(warehouse):
@@ -79,8 +85,9 @@ def test_every_row_is_loaded_or_quarantined(warehouse):
         ("att_march.csv", 4, 1, 3, "loaded_with_quarantine"),
         ("att_march_again.csv", 2, 0, 2, "loaded_with_quarantine"),
         ("groups.csv", 2, 2, 0, "loaded"),
-        ("survey.csv", 7, 1, 6, "loaded_with_quarantine"),
+        ("survey.csv", 7, 2, 5, "loaded_with_quarantine"),
     ]
+    assert rows(warehouse, "SELECT cells_quarantined FROM ingest_log WHERE source_file = 'survey.csv'") == [(1,)]
 
 
 def test_quarantine_keeps_the_record_without_other_columns(warehouse):
@@ -109,7 +116,7 @@ def test_a_bad_file_never_stops_the_others(data_root):
         ("broken.csv", "unreadable", 0),
         ("empty.csv", "unreadable", 0),
         ("groups.csv", "loaded", 2),
-        ("notes.csv", "unknown_kind", 0),
+        ("notes.csv", "unrecognised", 1),
     ]
     assert rows(con, "SELECT count(*) FROM groups") == [(2,)]
 
@@ -155,15 +162,17 @@ def test_one_absurd_number_costs_only_its_row(data_root):
         "BY-GRO-001,2024-03-01,P4,yes,-9223372036854775809\n",
     )
     con = ingest(data_root / "raw")
-    assert rows(con, "SELECT participant_id, duration_minutes FROM attendance") == [("P2", 60)]
-    assert rows(con, "SELECT source_row, rule, value FROM quarantine ORDER BY source_row") == [
-        (2, "out_of_range", "99999999999999999999"),
-        (4, "out_of_range", "1e400"),
-        (5, "out_of_range", "-9223372036854775809"),
+    # duration_minutes is optional: the absurd cell is loaded as empty, the row stays.
+    assert rows(con, "SELECT participant_id, duration_minutes FROM attendance ORDER BY 1") == [
+        ("P1", None), ("P2", 60), ("P3", None), ("P4", None)
     ]
-    assert rows(con, "SELECT rows_read, rows_loaded, rows_quarantined FROM ingest_log WHERE source_file = 'att.csv'") == [
-        (4, 1, 3)
+    assert rows(con, "SELECT source_row, rule, value, effect FROM quarantine ORDER BY source_row") == [
+        (2, "out_of_range", "99999999999999999999", "cell"),
+        (4, "out_of_range", "1e400", "cell"),
+        (5, "out_of_range", "-9223372036854775809", "cell"),
     ]
+    assert rows(con, "SELECT rows_read, rows_loaded, rows_quarantined, cells_quarantined FROM ingest_log "
+                     "WHERE source_file = 'att.csv'") == [(4, 4, 0, 3)]
 
 
 def test_a_huge_cell_is_quoted_short_in_quarantine(data_root):

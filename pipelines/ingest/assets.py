@@ -2,18 +2,25 @@
 
 import dagster as dg
 
-from pipelines.ingest.stage import stage_all
+from pipelines.ingest.stage import stage_all, workspace
+from pipelines.settings import read_ingest_ignore
 from pipelines.warehouse import Warehouse
+
+# DuckDB's spill files and transcoded copies hold every column of a file, names and
+# phones included: they live here while the stage runs and are removed after it.
+WORK_FOLDER = ".ingest-work"
 
 
 @dg.asset(kinds={"duckdb", "csv"}, group_name="ingest")
 def raw_files(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Every file in the drop zone (`$AAI_DATA_DIR/raw/`), recognised and read.
 
-    For each file: its SHA-256, kind (groups, survey or attendance, from the header),
-    encoding and delimiter. Rows are parsed into the contract's typed columns in the
-    staging tables; answer labels in any of the five questionnaire languages become
-    codes; columns outside the contract (names, phones, addresses) are dropped here.
+    For each path: its SHA-256, kind (groups, survey or attendance, from the header),
+    encoding and delimiter, or why it was not read (refused link, hidden, ignored,
+    unrecognised header). DuckDB reads each file; every cell is converted into the
+    contract's typed columns in SQL; answer labels in any of the five questionnaire
+    languages become codes; columns outside the contract (names, phones, addresses)
+    are never stored.
     A paper register typed as a grid (persons × dates) becomes one attendance row per
     cell. With `AAI_ID_SALT` set, participant ids are replaced by salted pseudonyms
     before anything is stored.
@@ -27,8 +34,10 @@ def raw_files(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
             + (f" ({result.encoding}, {result.delimiter!r})" if result.encoding else "")
         )
 
-    with warehouse.connect() as con:
-        results = stage_all(con, warehouse.paths.raw, progress=progress)
+    paths = warehouse.paths
+    ignore = read_ingest_ignore(paths)
+    with warehouse.connect() as con, workspace(con, paths.processed / WORK_FOLDER) as work:
+        results = stage_all(con, paths.raw, ignore=ignore, work_dir=work, progress=progress)
     by_status: dict[str, int] = {}
     for result in results:
         by_status[result.status] = by_status.get(result.status, 0) + 1

@@ -1,4 +1,15 @@
-"""Find the files in the drop zone and recognise what each one is.
+"""Find every path in the drop zone, decide which are read, and recognise their kind.
+
+Every path under ``raw/`` gets one entry, and so one ``ingest_log`` row, with a status
+and a sentence: nothing there is passed over without a word. What is not read:
+
+- a link that leads outside the data root (``refused``: it is never opened, so a link
+  cannot make the pipeline read a file the drop zone does not hold); a link to a
+  folder inside the root is not followed (its files are listed where they are);
+- hidden files and folders, whose names start with a dot (``skipped``: editors' lock
+  files and system files; a hidden folder is one row and is not entered);
+- folders named like data files (``survey.csv/``: ``skipped``, their files are listed);
+- files of other types (``skipped``) and files that ``aai.toml`` marks ``ignored``.
 
 The kind of a file (groups, survey, attendance) comes from its header, because file
 names are whatever a field officer typed; the name only breaks a tie.
@@ -6,13 +17,18 @@ names are whatever a field officer typed; the name only breaks a tie.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from schemas import CONTRACTS
 
 READABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+# A folder with one of these suffixes is a mistake worth a word (a zip unpacked into
+# ``survey.csv/``, a folder typed for a file).
+DATA_LIKE_SUFFIXES = READABLE_SUFFIXES | {".xlsx", ".xls", ".ods"}
 
 # Columns whose presence identifies a kind, most specific first.
 KIND_SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
@@ -24,14 +40,19 @@ KIND_SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
 
 @dataclass(frozen=True)
 class RawFile:
+    """One path under raw/. ``status`` is set when the path is decided without being
+    read (refused, skipped, ignored); otherwise the file is read."""
+
     path: Path
     source_file: str  # relative to raw/, with forward slashes: stable across machines
-    sha256: str
+    sha256: str | None
     mtime_ns: int = 0
+    status: str | None = None
+    message: str = ""
 
     @property
     def readable(self) -> bool:
-        return self.path.suffix.lower() in READABLE_SUFFIXES
+        return self.status is None
 
 
 def sha256_of(path: Path, block: int = 1 << 20) -> str:
@@ -42,17 +63,83 @@ def sha256_of(path: Path, block: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def discover(raw_dir: Path) -> list[RawFile]:
-    """Every non-hidden file under ``raw_dir``, in a stable order."""
+def file_entry(path: Path, source_file: str) -> RawFile:
+    """The entry of a regular file: read when its type is readable."""
+    if path.suffix.lower() not in READABLE_SUFFIXES:
+        return RawFile(path, source_file, None, status="skipped",
+                       message="not a .csv, .tsv or .txt file; skipped")
+    try:
+        return RawFile(path, source_file, sha256_of(path), path.stat().st_mtime_ns)
+    except OSError as exc:
+        return RawFile(path, source_file, None, status="unreadable",
+                       message=f"the file could not be opened ({exc.strerror or type(exc).__name__})")
+
+
+def discover(raw_dir: Path, ignore: tuple[str, ...] = ()) -> list[RawFile]:
+    """One entry per path under ``raw_dir``, in a stable order; see the module docstring.
+
+    ``ignore`` holds glob patterns relative to raw/ (``aai.toml``'s ``[ingest] ignore``).
+    """
     if not raw_dir.is_dir():
         return []
-    found = []
-    for path in sorted(raw_dir.rglob("*")):
-        relative = path.relative_to(raw_dir)
-        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
-            continue
-        found.append(RawFile(path, relative.as_posix(), sha256_of(path), path.stat().st_mtime_ns))
-    return found
+    root = raw_dir.resolve()
+    found: list[RawFile] = []
+    for folder, dirs, names in os.walk(raw_dir, followlinks=False):
+        here = Path(folder)
+        dirs.sort()
+        for name in list(dirs):
+            path = here / name
+            relative = path.relative_to(raw_dir).as_posix()
+            entry = _folder_entry(path, relative, root)
+            if entry is not None:
+                found.append(entry)
+            if name.startswith(".") or path.is_symlink():
+                dirs.remove(name)  # not entered
+        for name in sorted(names):
+            path = here / name
+            relative = path.relative_to(raw_dir).as_posix()
+            found.append(_entry(path, relative, root, ignore))
+    return sorted(found, key=lambda entry: entry.source_file)
+
+
+def _folder_entry(path: Path, relative: str, root: Path) -> RawFile | None:
+    if path.is_symlink():
+        if not _inside(path, root):
+            return RawFile(path, relative, None, status="refused",
+                           message="a link to a folder outside the data root; not followed")
+        return RawFile(path, relative, None, status="skipped",
+                       message="a link to a folder inside raw/; its files are read where they are")
+    if path.name.startswith("."):
+        return RawFile(path, relative, None, status="skipped",
+                       message="a hidden folder (its name starts with a dot); its files are not read")
+    if path.suffix.lower() in DATA_LIKE_SUFFIXES:
+        return RawFile(path, relative, None, status="skipped",
+                       message="a folder named like a data file; only the files inside it are read")
+    return None
+
+
+def _entry(path: Path, relative: str, root: Path, ignore: tuple[str, ...]) -> RawFile:
+    if path.is_symlink() and not _inside(path, root):
+        return RawFile(path, relative, None, status="refused",
+                       message="a link to a file outside the data root; not read")
+    if any(part.startswith(".") for part in relative.split("/")):
+        return RawFile(path, relative, None, status="skipped",
+                       message="a hidden file (its name starts with a dot); not read")
+    if any(fnmatch.fnmatch(relative, pattern) for pattern in ignore):
+        return RawFile(path, relative, None, status="ignored",
+                       message="marked ignored in aai.toml ([ingest] ignore); not read")
+    if not path.is_file():
+        return RawFile(path, relative, None, status="skipped",
+                       message="not a regular file (a device, a pipe or a broken link); not read")
+    return file_entry(path, relative)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
 
 
 def detect_kind(columns: set[str], file_name: str) -> str | None:

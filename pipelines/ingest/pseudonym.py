@@ -3,8 +3,8 @@
 Programmes are asked to send pseudonymous ids, but a register may still carry a
 national id number or a phone-derived code. With ``$AAI_ID_SALT`` set, every
 participant id is replaced by ``p_`` and the first 16 hex digits of
-HMAC-SHA256(salt, id) as soon as a file's cells are read, so the raw id never reaches
-staging, quarantine (its value or record), the warehouse or a report. The same id
+HMAC-SHA256(salt, id) as soon as a file's cells are read (``convert.py`` applies it to
+the distinct ids of the file), so the raw id never reaches staging, quarantine (its value or record), the warehouse or a report. The same id
 and salt give the same pseudonym in every file and every run, so survey and
 attendance still join; without the salt the mapping cannot be recomputed, so keep
 the salt secret and keep it unchanged for the life of a study.
@@ -16,9 +16,6 @@ import hashlib
 import hmac
 import os
 
-import pandas as pd
-
-from pipelines.ingest.normalise import on_distinct
 
 SALT_VARIABLE = "AAI_ID_SALT"
 PREFIX = "p_"
@@ -34,15 +31,3 @@ def salt() -> bytes | None:
 def pseudonym(participant_id: str, key: bytes) -> str:
     digest = hmac.new(key, participant_id.encode("utf-8"), hashlib.sha256).hexdigest()
     return PREFIX + digest[:HEX_DIGITS]
-
-
-def pseudonymise(ids: pd.Series, key: bytes | None) -> pd.Series:
-    """Replace each non-empty id (already trimmed) by its pseudonym; empty stays empty
-    so that a missing id is still reported as missing."""
-    if key is None:
-        return ids
-
-    def hashed(values: pd.Series) -> pd.Series:
-        return pd.Series([pseudonym(v, key) if v else v for v in values], dtype="str")
-
-    return on_distinct(ids, hashed)

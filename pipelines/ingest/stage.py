@@ -1,52 +1,76 @@
-"""Read every file of the drop zone into staging tables, batch by batch.
+"""Read every file of the drop zone into staging tables, each file whole, in SQL.
 
-Per file: detect encoding, delimiter, kind and layout (``layout.py``); turn each
-batch into contract rows (a grid register's cells into long rows), replace participant
-ids by pseudonyms when ``$AAI_ID_SALT`` is set, parse them into the contract's typed
-columns; apply the row rules of the contract; append the rows to
-``staging_<kind>`` and their problems to ``staging_problems``. Cross-file rules
-(duplicates, unknown groups) need every file and run afterwards in
-``pipelines/validate``. A file that cannot be read is recorded and skipped: it never
-stops the others.
+Per file: detect encoding and delimiter (``sniff.py``), plan it from its header
+(``plan.py``), read its records into raw cells with DuckDB (``cells.py``), and convert
+the cells into the contract's typed columns, with participant ids replaced by
+pseudonyms when ``$AAI_ID_SALT`` is set and a problem for every cell, row and record
+that fails (``convert.py``, ``cell_rules.py``, ``rows.py``). Rows go to
+``staging_<kind>``, problems to ``staging_problems``. Cross-file rules (duplicates,
+unknown groups) need every file and run afterwards in ``pipelines/validate``. A file
+that cannot be read is recorded with the reason and never stops the others.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
+from pipelines.ingest import convert
+from pipelines.ingest.cells import Cells, read_cells
 from pipelines.ingest.discover import RawFile, discover
-from pipelines.ingest.layout import FilePlan, plan_file, rows_of
-from pipelines.ingest.normalise import PROBLEM_COLUMNS, contract_columns, to_typed
-from pipelines.ingest.pseudonym import pseudonymise, salt
-from pipelines.ingest.read import DEFAULT_BATCH_ROWS, Batch, Dialect, UnreadableFile, batches, read_header, sniff
-from pipelines.validate.rows import row_problems
+from pipelines.ingest.plan import FilePlan, plan_file, unrecognised_hint
+from pipelines.ingest.pseudonym import salt
+from pipelines.ingest.rows import convert_file
+from pipelines.ingest.sniff import UnreadableFile, head_records, is_hxl, needs_transcoding, read_header, sniff, transcode
 from pipelines.warehouse import table_exists
 from schemas import CONTRACTS
 
-SQL_TYPES = {"yes_no": "BOOLEAN", "date": "DATE", "integer": "INTEGER"}
-# source_column: the cell's column (1 = A) for a grid register, 0 for a row of a long file.
-PROVENANCE_DDL = "source_file VARCHAR, source_row BIGINT, source_column INTEGER"
+# source_row: the record (header = 1, as DuckDB and a spreadsheet count rows);
+# source_line: the physical line where that record starts (a quoted cell may span
+# lines); source_column: the cell's column (1 = A) for a grid register, 0 otherwise.
+PROVENANCE_DDL = "source_file VARCHAR, source_row BIGINT, source_line BIGINT, source_column INTEGER"
 SUBMISSION_DDL = ", submission_id VARCHAR, submitted_at TIMESTAMP"  # KoboToolbox edits, survey only
 
 # DuckDB caches table pages up to 80 % of RAM by default, so the warehouse's share of
-# memory would grow with the files. Capped, it spills to disk instead, and the
-# stage's memory depends on the batch size (docs/performance.md).
-DUCKDB_MEMORY_LIMIT = "128MB"
+# memory would grow with the files. Capped, it spills to disk instead
+# (docs/performance.md). A survey's staging INSERT joins one small dictionary per
+# contract column (about forty hash tables at once), which 128 MB could not hold.
+DUCKDB_MEMORY_LIMIT = "512MB"
+
+UNRECOGNISED_REASON = (
+    "the file's header matches no kind of file (groups, survey, attendance), so none of its records was "
+    "loaded; rename its columns as in docs/data-contract.md, describe the file with `aai map`, or mark it "
+    "ignored in aai.toml"
+)
 
 
 def bound_memory(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
 
 
+@contextmanager
+def workspace(con: duckdb.DuckDBPyConnection, folder: Path) -> Iterator[Path]:
+    """A folder for DuckDB's spill files and transcoded copies, removed afterwards:
+    both hold every column of a file, names and phones included."""
+    folder.mkdir(parents=True, exist_ok=True)
+    con.execute("SET temp_directory = ?", [str(folder / "duckdb")])
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def staging_ddl(kind: str) -> str:
     columns = ", ".join(
-        f'"{name}" {SQL_TYPES.get(meta.get("parse"), "VARCHAR")}' for name, meta in contract_columns(kind).items()
+        f'"{name}" {convert.SQL_TYPES.get(meta.get("parse"), "VARCHAR")}'
+        for name, meta in convert.contract_columns(kind).items()
     )
     extra = SUBMISSION_DDL if kind == "survey" else ""
     return f"CREATE OR REPLACE TABLE staging_{kind} ({columns}, {PROVENANCE_DDL}, record VARCHAR{extra})"
@@ -55,11 +79,14 @@ def staging_ddl(kind: str) -> str:
 RAW_FILES_DDL = """
 CREATE OR REPLACE TABLE raw_files (
     source_file VARCHAR, sha256 VARCHAR, kind VARCHAR, encoding VARCHAR, delimiter VARCHAR,
-    rows_read BIGINT, status VARCHAR, message VARCHAR
+    rows_read BIGINT, status VARCHAR, message VARCHAR, columns_ignored VARCHAR, plan VARCHAR
 )"""
+# effect: 'row' when the problem keeps the row out of its table, 'cell' when only that
+# cell was loaded as NULL (an optional item).
 PROBLEMS_DDL = f"""
 CREATE OR REPLACE TABLE staging_problems (
-    {PROVENANCE_DDL}, table_name VARCHAR, column_name VARCHAR, rule VARCHAR, value VARCHAR, reason VARCHAR
+    {PROVENANCE_DDL}, table_name VARCHAR, column_name VARCHAR, rule VARCHAR, value VARCHAR, reason VARCHAR,
+    effect VARCHAR
 )"""
 
 COPY_KIND_TO_DUPLICATES = """
@@ -72,7 +99,7 @@ WHERE copy.status = 'duplicate' AND original.sha256 = copy.sha256 AND original.s
 @dataclass
 class FileResult:
     source_file: str
-    sha256: str
+    sha256: str | None
     kind: str = "unknown"
     encoding: str | None = None
     delimiter: str | None = None
@@ -80,6 +107,8 @@ class FileResult:
     status: str = "read"
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    columns_ignored: list[str] = field(default_factory=list)
+    plan: FilePlan | None = None
 
 
 def create_staging(con: duckdb.DuckDBPyConnection) -> None:
@@ -89,113 +118,85 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(staging_ddl(kind))
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
-        return
-    con.register("_batch", frame)
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _batch")
-    finally:
-        con.unregister("_batch")
-
-
-# The record kept for quarantine is the row's contract columns as written, as JSON:
-# DuckDB builds it for the whole batch (the row as a struct) faster than pandas can.
-INSERT_STAGED = "INSERT INTO staging_{kind} BY NAME SELECT t.*, to_json(r) AS record FROM _typed t POSITIONAL JOIN _raw r"
-
-
-def _stage_batch(con, plan: FilePlan, source_file: str, batch: Batch, key: bytes | None) -> int:
-    """Stage one batch; returns the rows it accounts for (cells of a grid register)."""
-    rows = rows_of(plan, batch)
-    if "participant_id" in rows.raw:
-        ids = pseudonymise(rows.raw["participant_id"], key)
-        rows.raw["participant_id"] = rows.coded["participant_id"] = ids
-    typed, problems = to_typed(rows.coded, plan.kind)
-    found = [p for p in (rows.problems, problems) if len(p)]
-    problems = row_problems(plan.kind, typed, rows.raw, pd.concat(found, ignore_index=True) if found else problems)
-
-    typed["source_file"] = source_file
-    typed["source_row"] = rows.lines.to_numpy()
-    typed["source_column"] = rows.source_columns.to_numpy()
-    typed = typed.join(rows.submission)
-    if len(rows.raw):
-        con.register("_typed", typed)
-        con.register("_raw", rows.raw)
-        try:
-            con.execute(INSERT_STAGED.format(kind=plan.kind))
-        finally:
-            con.unregister("_typed")
-            con.unregister("_raw")
-
-    at = problems["row"].astype("int64")
-    problems = problems.assign(
-        source_file=source_file,
-        source_row=rows.lines.reindex(at).to_numpy(),
-        source_column=rows.source_columns.reindex(at).to_numpy(),
-        table_name=plan.kind,
-    ).drop(columns="row")
-    _insert(con, "staging_problems", pd.concat([problems, _ragged(batch, plan, source_file)], ignore_index=True))
-    return len(rows.raw) + len(batch.ragged) * plan.cells_per_line
-
-
-def _ragged(batch: Batch, plan: FilePlan, source_file: str) -> pd.DataFrame:
-    """A row with more filled cells than the header is not guessed at: every row (or
-    register cell) of that line is quarantined."""
-    columns = [position + 1 for position in plan.dates] or [0]
-    lines = batch.ragged["line"].repeat(len(columns))
-    return pd.DataFrame(
-        {
-            "source_file": source_file,
-            "source_row": lines.to_numpy(),
-            "source_column": columns * len(batch.ragged),
-            "table_name": plan.kind,
-            "column_name": "",
-            "rule": "ragged_row",
-            "value": batch.ragged["cells_found"].repeat(len(columns)).astype(str).to_numpy() + " cells",
-            "reason": "the row has more filled cells than the header has columns; "
-            "check for a stray separator (a comma or semicolon inside an answer)",
-        },
-        columns=["source_file", "source_row", "source_column", "table_name", *PROBLEM_COLUMNS[1:]],
-    )
-
-
-def stage_file(con, raw_file: RawFile, batch_rows: int = DEFAULT_BATCH_ROWS) -> FileResult:
+def stage_file(con, raw_file: RawFile, work_dir: Path) -> FileResult:
     """Stage one file; any failure to read it is recorded, never raised."""
     result = FileResult(raw_file.source_file, raw_file.sha256)
-    last_line = 1  # the header
-    if not raw_file.readable:
-        result.status, result.message = "skipped", "not a .csv, .tsv or .txt file; skipped"
-        return result
+    cells_table = "_cells"
+    cells: Cells | None = None
+    transcoded = work_dir / "transcoded.csv"
     try:
-        dialect: Dialect = sniff(raw_file.path)
+        dialect = sniff(raw_file.path)
         result.encoding, result.delimiter = dialect.encoding, dialect.delimiter
-        plan = plan_file(read_header(raw_file.path, dialect), raw_file.path.name)
+        header = read_header(raw_file.path, dialect)
+        plan = plan_file(header, raw_file.path.name)
+        path = raw_file.path
+        if needs_transcoding(dialect):
+            replaced = transcode(raw_file.path, dialect, transcoded)
+            path = transcoded
+            if replaced:
+                result.notes.append(f"{replaced:,} characters could not be decoded as {dialect.encoding} "
+                                    "and were read as �")
+        head = head_records(raw_file.path, dialect)
+        skip = frozenset({2}) if len(head) > 1 and is_hxl(head[1]) else frozenset()
+        needed = plan.needed if plan is not None else []
+        cells = read_cells(con, path, dialect.delimiter, len(header), needed, cells_table, work_dir, skip_records=skip)
+        result.notes += cells.notes
         if plan is None:
-            result.status = "unknown_kind"
-            result.message = (
-                "the header matches no known file: groups need group_id and start_date, surveys "
-                "participant_id and wave, attendance group_id, session_date and participant_id "
-                "(or, for a register typed as a grid, participant_id and one column per session date)"
-            )
-            return result
-        result.kind = plan.kind
-        key = salt()
-        # A batch holds about batch_rows rows however the file is laid out.
-        lines_per_batch = max(1, batch_rows // plan.cells_per_line)
-        for batch in batches(raw_file.path, dialect, lines_per_batch):
-            result.rows_read += _stage_batch(con, plan, raw_file.source_file, batch, key)
-            if len(batch.lines):
-                last_line = int(batch.lines.iloc[-1])
-        result.notes += plan.notes()
-    except (UnreadableFile, UnicodeDecodeError, csv.Error, OSError) as exc:
-        _unstage(con, raw_file, result, f"the file could not be read: {exc}")
+            _unrecognised(con, result, cells, header)
+        else:
+            result.kind, result.plan = plan.kind, plan
+            result.columns_ignored = [name for name in plan.ignored if name not in plan.dates.values()]
+            convert_file(con, plan, raw_file.source_file, cells, salt())
+            result.rows_read = (cells.rows + _count(con, cells.problems)) * plan.cells_per_record
+            result.notes += plan.notes()
+        if result.rows_read == 0 and result.status == "read":
+            result.status, result.message = "no_records", "header only: no records"
+    except UnreadableFile as exc:
+        _unstage(con, raw_file, result, f"the file could not be read: {exc} (reading stopped at line 1)")
+    except (UnicodeDecodeError, OSError) as exc:
+        _unstage(con, raw_file, result, f"the file could not be read ({type(exc).__name__}; reading stopped at "
+                                        f"line {_last_line(con, cells_table):,})")
     except Exception as exc:  # noqa: BLE001 - one file's failure must never stop the others
         # The message of an unexpected error may quote a cell, and a cell may be personal
         # data: only its kind and where reading stopped are kept.
+        last = _last_line(con, cells_table)
         _unstage(con, raw_file, result,
-                 f"reading stopped after line {last_line:,} on an unexpected {type(exc).__name__}; nothing of "
+                 f"reading stopped after line {last:,} on an unexpected {type(exc).__name__}; nothing of "
                  "this file was loaded. Please send the file's header and that line's shape to the maintainers")
+    finally:
+        if cells is not None:
+            cells.drop(con)
+        transcoded.unlink(missing_ok=True)
     return result
+
+
+def _count(con, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def _last_line(con, table: str) -> int:
+    try:
+        return con.execute(f"SELECT coalesce(max(line), 1) FROM {table}").fetchall()[0][0]
+    except duckdb.Error:
+        return 1
+
+
+def _unrecognised(con, result: FileResult, cells: Cells, header: list[str]) -> None:
+    """Count the records of a file no kind matches and quarantine each one."""
+    hint = unrecognised_hint(header)
+    reason = UNRECOGNISED_REASON + (f" ({hint})" if hint else "")
+    con.execute(
+        f"""INSERT INTO staging_problems
+            SELECT $file, record, line, 0, 'unknown', '', 'unrecognised_file', '', $reason, 'row'
+            FROM (SELECT record, line FROM {cells.table} UNION ALL SELECT record, line FROM {cells.problems})""",
+        {"file": result.source_file, "reason": reason},
+    )
+    result.rows_read = cells.rows + _count(con, cells.problems)
+    result.status = "unrecognised"
+    result.message = "the header matches no known file: groups need group_id and start_date, surveys " \
+        "participant_id and wave, attendance group_id, session_date and participant_id (or, for a register " \
+        "typed as a grid, participant_id and one column per session date); see `aai map` and " \
+        "docs/data-contract.md" + (f". {hint[0].upper()}{hint[1:]}" if hint else "")
 
 
 def _unstage(con, raw_file: RawFile, result: FileResult, message: str) -> None:
@@ -204,6 +205,7 @@ def _unstage(con, raw_file: RawFile, result: FileResult, message: str) -> None:
         con.execute(f"DELETE FROM staging_{kind} WHERE source_file = ?", [raw_file.source_file])
     con.execute("DELETE FROM staging_problems WHERE source_file = ?", [raw_file.source_file])
     result.rows_read, result.status, result.message = 0, "unreadable", message
+    result.notes, result.columns_ignored = [], []
 
 
 def _previously_loaded(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -230,33 +232,64 @@ def stage_all(
     con: duckdb.DuckDBPyConnection,
     raw_dir: Path,
     *,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
+    ignore: tuple[str, ...] = (),
+    work_dir: Path | None = None,
     progress: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
-    """Stage every file under ``raw_dir``; a file whose bytes were already seen is not read again."""
-    files = discover(raw_dir)
+    """Stage every path under ``raw_dir``; see ``stage_files``."""
+    return stage_files(con, discover(raw_dir, ignore), work_dir=work_dir, progress=progress)
+
+
+def stage_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[RawFile],
+    *,
+    work_dir: Path | None = None,
+    progress: Callable[[FileResult], None] | None = None,
+) -> list[FileResult]:
+    """Stage these entries; a file whose bytes were already seen is not read again.
+
+    ``work_dir`` receives transcoded copies while a file is read (a temporary folder
+    when None); each copy is deleted as soon as its file is staged.
+    """
     originals = _originals([f for f in files if f.readable], _previously_loaded(con))
     bound_memory(con)
     create_staging(con)
+    convert.prepare(con)
+    own = work_dir is None
+    work = Path(tempfile.mkdtemp(prefix="aai-ingest-")) if own else work_dir
+    work.mkdir(parents=True, exist_ok=True)
     results: list[FileResult] = []
-    for raw_file in files:
-        original = originals.get(raw_file.sha256, raw_file.source_file)
-        if original != raw_file.source_file:
-            result = FileResult(
-                raw_file.source_file, raw_file.sha256, status="duplicate",
-                message=f"same content as {original}; not loaded again",
+    try:
+        for raw_file in files:
+            original = originals.get(raw_file.sha256, raw_file.source_file)
+            if not raw_file.readable:
+                result = FileResult(raw_file.source_file, raw_file.sha256, status=raw_file.status,
+                                    message=raw_file.message)
+            elif original != raw_file.source_file:
+                result = FileResult(raw_file.source_file, raw_file.sha256, status="duplicate",
+                                    message=f"same content as {original}; not loaded again")
+            else:
+                result = stage_file(con, raw_file, work)
+            results.append(result)
+            con.execute(
+                "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    result.source_file, result.sha256, result.kind, result.encoding, result.delimiter,
+                    result.rows_read, result.status, "; ".join(filter(None, [result.message, *result.notes])),
+                    ", ".join(result.columns_ignored),
+                    None if result.plan is None else _plan_json(result.plan),
+                ],
             )
-        else:
-            result = stage_file(con, raw_file, batch_rows)
-        results.append(result)
-        con.execute(
-            "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                result.source_file, result.sha256, result.kind, result.encoding, result.delimiter,
-                result.rows_read, result.status, "; ".join(filter(None, [result.message, *result.notes])),
-            ],
-        )
-        if progress:
-            progress(result)
+            if progress:
+                progress(result)
+    finally:
+        if own:
+            shutil.rmtree(work, ignore_errors=True)
     con.execute(COPY_KIND_TO_DUPLICATES)
     return results
+
+
+def _plan_json(plan: FilePlan) -> str:
+    return json.dumps(plan.to_dict(), ensure_ascii=False, default=str)
+

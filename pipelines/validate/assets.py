@@ -4,7 +4,9 @@ import dagster as dg
 import pandas as pd
 import pandera.pandas as pa
 
+from pipelines.ingest.assets import WORK_FOLDER
 from pipelines.ingest.normalise import contract_columns
+from pipelines.ingest.stage import workspace
 from pipelines.validate.warehouse_tables import build_tables
 from pipelines.warehouse import Warehouse, markdown_table
 from schemas import CONTRACTS
@@ -33,10 +35,12 @@ TABLE_DESCRIPTIONS = {
     "survey": "Survey responses, one row per respondent per wave, consenting respondents only; "
     "`age` = interview year − birth year.",
     "attendance": "Attendance, one row per person per session, for registered groups only.",
-    "quarantine": "Every problem found in a row: file, line, column, rule, value and a reason a field "
-    "officer can act on, with the row's contract columns as JSON (personal-data columns never kept).",
-    "ingest_log": "One row per file: hash, kind, encoding, delimiter, rows read, loaded and quarantined, "
-    "status and message. rows_read = rows_loaded + rows_quarantined.",
+    "quarantine": "Every problem found in a row or cell: file, record and line, column, rule, value, a reason "
+    "a field officer can act on and its effect (the row kept out, or only the cell loaded as empty), with "
+    "the row's contract columns as JSON (personal-data columns never kept).",
+    "ingest_log": "One row per path under raw/: hash, kind, encoding, delimiter, rows read, loaded and "
+    "quarantined, cells quarantined, columns ignored, status and message. "
+    "rows_read = rows_loaded + rows_quarantined.",
 }
 
 
@@ -58,7 +62,7 @@ TABLE_DESCRIPTIONS = {
 )
 def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Apply cross-file rules and write groups, survey, attendance, quarantine and ingest_log."""
-    with warehouse.connect() as con:
+    with warehouse.connect() as con, workspace(con, warehouse.paths.processed / WORK_FOLDER):
         build_tables(con)
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (*CORE_TABLES, "quarantine", "ingest_log")}
         by_rule = con.execute(

@@ -1,12 +1,13 @@
 """Cross-file rules and the final warehouse tables.
 
-Row rules were applied per batch while staging. What needs every file at once is
-done here in SQL: a register column where nobody is marked, KoboToolbox submissions
-superseded by a later edit, duplicate keys (usually in two different files),
-attendance for a group no groups file registers, a session before its group started.
+Cell and row rules were applied per file while staging (``pipelines/ingest``). What
+needs every file at once is done here in SQL: KoboToolbox submissions superseded by a
+later edit, duplicate keys (usually in two different files), attendance for a group no
+groups file registers, a session before its group started.
 Then every staged row lands in exactly one place: its table, or quarantine with each
-reason it failed. A staged row is identified by (source_file, source_row,
-source_column): source_column tells the cells of one line of a grid register apart.
+reason it failed (a problem with effect 'cell' does not keep its row out). A staged
+row is identified by (source_file, source_row, source_column): source_column tells the
+cells of one line of a grid register apart.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.ingest.stage import bound_memory
-from schemas import KEYS
+from pipelines.ingest.normalise import contract_columns
+from schemas import CONTRACTS, KEYS
 
 # Staged rows with no problem so far; recomputed as rules add problems.
 CLEAN = """
 (SELECT * FROM staging_{kind} s
  WHERE NOT EXISTS (SELECT 1 FROM staging_problems p
                    WHERE p.source_file = s.source_file AND p.source_row = s.source_row
-                     AND p.source_column = s.source_column))
+                     AND p.source_column = s.source_column AND p.effect = 'row'))
 """
 
 
@@ -35,30 +37,17 @@ def place(row: str, column: str) -> str:
     return f"CASE WHEN {column} > 0 THEN 'cell ' || {letter} || {row} ELSE 'row ' || {row} END"
 
 
-# A grid register pre-printed with dates leaves the columns of sessions never held
-# empty; reading them as "everyone absent" would lower every attendance rate.
-SESSION_NOT_MARKED = """
-INSERT INTO staging_problems
-SELECT s.source_file, s.source_row, s.source_column, 'attendance', 'attended', 'session_not_marked', '',
-       'nobody is marked in the column of ' || json_extract_string(s.record, '$.session_date')
-       || ', so that session is taken as not held and its cells are not loaded; '
-       || 'if it was held, mark who came (x) and who did not (-)'
-FROM staging_attendance s
-JOIN (SELECT source_file, source_column FROM staging_attendance WHERE source_column > 0
-      GROUP BY ALL HAVING bool_and(json_extract_string(record, '$.attended') = '')) USING (source_file, source_column)
-"""
-
 # KoboToolbox keeps every edit of a submission as its own row with the same
 # meta/rootUuid; the latest _submission_time is the answer that counts.
 SUPERSEDED_SUBMISSION = """
 INSERT INTO staging_problems
-SELECT source_file, source_row, source_column, 'survey', '', 'superseded_submission', submission_id,
+SELECT source_file, source_row, source_line, source_column, 'survey', '', 'superseded_submission', submission_id,
        'a later edit of this KoboToolbox submission (meta/rootUuid ' || submission_id || ') is kept: '
        || kept_file || ' row ' || kept_row || ', submitted '
        || coalesce(strftime(kept_at, '%Y-%m-%d %H:%M:%S'), 'at an unknown time')
-       || '; nothing to do unless that version is the wrong one'
+       || '; nothing to do unless that version is the wrong one', 'row'
 FROM (
-    SELECT source_file, source_row, source_column, submission_id,
+    SELECT source_file, source_row, source_line, source_column, submission_id,
            first_value(source_file) OVER w AS kept_file, first_value(source_row) OVER w AS kept_row,
            first_value(submitted_at) OVER w AS kept_at, row_number() OVER w AS nth
     FROM staging_survey WHERE submission_id IS NOT NULL
@@ -76,16 +65,19 @@ KEY_TEXT = {
 
 DUPLICATES = f"""
 INSERT INTO staging_problems
-SELECT source_file, source_row, source_column, '{{kind}}', '{{key_columns}}', 'duplicate_key', key_text,
+SELECT source_file, source_row, source_line, source_column, '{{kind}}', '{{key_columns}}', 'duplicate_key', key_text,
        key_text || ' already appears in ' || first_file || ' ' || ({place('first_row', 'first_column')})
-       || '; keep one of the two rows (or correct the id)'
+       || '; keep one of the two rows (or correct the id)', 'row'
 FROM (
-    SELECT source_file, source_row, source_column, {{key_text}} AS key_text,
+    SELECT source_file, source_row, source_line, source_column, {{key_text}} AS key_text,
            first_value(source_file) OVER w AS first_file,
            first_value(source_row) OVER w AS first_row,
            first_value(source_column) OVER w AS first_column,
            row_number() OVER w AS nth
-    FROM {{clean}}
+    FROM {{clean}} c
+    -- Only keys that occur twice among all staged rows are ordered: a hash count of
+    -- millions of keys is much cheaper than a window over all of them.
+    SEMI JOIN (SELECT {{partition}} FROM staging_{{kind}} GROUP BY ALL HAVING count(*) > 1) d USING ({{partition}})
     WINDOW w AS (PARTITION BY {{partition}} ORDER BY source_file, source_row, source_column)
 )
 WHERE nth > 1
@@ -93,18 +85,18 @@ WHERE nth > 1
 
 UNKNOWN_GROUP = """
 INSERT INTO staging_problems
-SELECT a.source_file, a.source_row, a.source_column, 'attendance', 'group_id', 'unknown_group', a.group_id,
-       'group ' || a.group_id || ' is not in any groups file; register the group or correct the id'
+SELECT a.source_file, a.source_row, a.source_line, a.source_column, 'attendance', 'group_id', 'unknown_group', a.group_id,
+       'group ' || a.group_id || ' is not in any groups file; register the group or correct the id', 'row'
 FROM {clean} a
 WHERE a.group_id NOT IN (SELECT group_id FROM groups)
 """
 
 BEFORE_GROUP_START = """
 INSERT INTO staging_problems
-SELECT a.source_file, a.source_row, a.source_column, 'attendance', 'session_date', 'before_group_start',
+SELECT a.source_file, a.source_row, a.source_line, a.source_column, 'attendance', 'session_date', 'before_group_start',
        strftime(a.session_date, '%Y-%m-%d'),
        'session_date ' || strftime(a.session_date, '%Y-%m-%d') || ' is before group ' || g.group_id
-       || ' started (' || strftime(g.start_date, '%Y-%m-%d') || '); check the date or the group''s start_date'
+       || ' started (' || strftime(g.start_date, '%Y-%m-%d') || '); check the date or the group''s start_date', 'row'
 FROM {clean} a JOIN groups g USING (group_id)
 WHERE a.session_date < g.start_date
 """
@@ -124,13 +116,9 @@ EXCLUDE = {
 QUARANTINE = """
 CREATE OR REPLACE TABLE quarantine AS
 SELECT p.source_file, p.source_row, p.source_column, p.table_name, p.column_name, p.rule, p.value,
-       p.reason, s.record
+       p.reason, s.record, p.source_line, p.effect
 FROM staging_problems p
-LEFT JOIN (
-    SELECT source_file, source_row, source_column, record FROM staging_groups
-    UNION ALL SELECT source_file, source_row, source_column, record FROM staging_survey
-    UNION ALL SELECT source_file, source_row, source_column, record FROM staging_attendance
-) s USING (source_file, source_row, source_column)
+LEFT JOIN ({records}) s USING (source_file, source_row, source_column)
 ORDER BY p.source_file, p.source_row, p.source_column, p.column_name, p.rule
 """
 
@@ -142,7 +130,10 @@ WITH loaded AS (
         UNION ALL SELECT source_file FROM attendance)
     GROUP BY source_file
 ), quarantined AS (
-    SELECT source_file, count(DISTINCT (source_row, source_column)) AS n FROM quarantine GROUP BY source_file
+    SELECT source_file,
+           count(DISTINCT (source_row, source_column)) FILTER (WHERE effect = 'row') AS n,
+           count(*) FILTER (WHERE effect = 'cell') AS cells
+    FROM quarantine GROUP BY source_file
 ), top_rules AS (
     SELECT source_file, string_agg(rule || ' ' || n, ', ' ORDER BY n DESC, rule) AS rules
     FROM (SELECT source_file, rule, count(*) AS n FROM quarantine GROUP BY ALL)
@@ -152,17 +143,31 @@ SELECT f.source_file, f.sha256, f.kind, f.encoding, f.delimiter, f.rows_read,
        coalesce(l.n, 0) AS rows_loaded,
        coalesce(q.n, 0) AS rows_quarantined,
        CASE WHEN f.status <> 'read' THEN f.status
-            WHEN coalesce(q.n, 0) > 0 THEN 'loaded_with_quarantine'
+            WHEN coalesce(q.n, 0) + coalesce(q.cells, 0) > 0 THEN 'loaded_with_quarantine'
             ELSE 'loaded' END AS status,
        concat_ws('; ',
            nullif(f.message, ''),
-           CASE WHEN q.n > 0 THEN q.n || ' rows quarantined (' || t.rules || ')' END) AS message
+           CASE WHEN q.n > 0 THEN q.n || ' rows quarantined' END,
+           CASE WHEN q.cells > 0 THEN q.cells || ' cells of loaded rows quarantined (loaded as empty)' END,
+           CASE WHEN q.n + q.cells > 0 THEN 'problems: ' || t.rules END) AS message,
+       coalesce(q.cells, 0) AS cells_quarantined,
+       f.columns_ignored
 FROM raw_files f
 LEFT JOIN loaded l USING (source_file)
 LEFT JOIN quarantined q USING (source_file)
 LEFT JOIN top_rules t USING (source_file)
 ORDER BY f.source_file
 """
+
+
+def _records() -> str:
+    """Each staged row's record: as written when ingestion found a problem in it, else
+    (a row caught by a cross-file rule) its contract columns as loaded."""
+    return " UNION ALL ".join(
+        f"SELECT source_file, source_row, source_column, coalesce(record, to_json(struct_pack("
+        + ", ".join(f'"{name}" := "{name}"' for name in contract_columns(kind)) + f"))) AS record FROM staging_{kind}"
+        for kind in CONTRACTS
+    )
 
 
 def _clean(kind: str) -> str:
@@ -189,7 +194,6 @@ def _duplicates(con: duckdb.DuckDBPyConnection, kind: str) -> None:
 def build_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Apply the cross-file rules in dependency order and write the final tables."""
     bound_memory(con)
-    con.execute(SESSION_NOT_MARKED)
     con.execute(SUPERSEDED_SUBMISSION)
     _duplicates(con, "groups")
     con.execute(_final("groups"))
@@ -199,5 +203,5 @@ def build_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_final("attendance"))
     _duplicates(con, "survey")
     con.execute(_final("survey", extra=", year(interview_date) - birth_year AS age"))
-    con.execute(QUARANTINE)
+    con.execute(QUARANTINE.format(records=_records()))
     con.execute(INGEST_LOG)

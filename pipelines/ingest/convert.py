@@ -1,0 +1,159 @@
+"""A file's raw cells → the contract's typed columns and a problem for every cell that
+cannot be converted, in SQL, per cell.
+
+The plan (``plan.py``) says where each contract column comes from; the contract
+(``schemas/``) says how its text is read (field metadata ``parse``) and what it must
+satisfy (pandera checks: ``isin``, ``in_range``, ``str_matches``, nullable), and its
+row rules have SQL twins (``schemas.SQL_RULES``). Nothing is declared twice: the SQL
+predicates below are derived from the pandera schema.
+
+Severity: a problem in a *required design field* (a column the contract does not let
+be empty, or a key column) costs the row: ``effect = 'row'``, the row goes to
+quarantine. A problem in an optional item costs only the cell: the cell is loaded as
+NULL, the problem is kept with ``effect = 'cell'`` and the respondent's other answers
+load. Row rules always cost the row. Every cell of a grid register is a row.
+
+Answer labels are mapped by a join against the vocabulary table, folded by the same
+SQL as the cells (``cells.sql``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+import duckdb
+import pandas as pd
+
+from pipelines import vocabulary
+from pipelines.ingest.cell_rules import INTEGER_LIMIT, Column, column_rules
+from pipelines.ingest.normalise import contract_columns
+from pipelines.ingest.plan import FilePlan
+from pipelines.ingest.sqltext import literal, quote
+from schemas import CONTRACTS, KEYS
+
+SQL_TYPES = {"yes_no": "BOOLEAN", "date": "DATE", "integer": "INTEGER"}
+
+
+@cache
+def _macros() -> list[str]:
+    text = files("pipelines.ingest").joinpath("cells.sql").read_text(encoding="utf-8")
+    return [statement for statement in text.split(";\n") if statement.strip() and not _only_comments(statement)]
+
+
+def _only_comments(statement: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in statement.splitlines())
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """The conversion macros and the vocabulary and register-mark tables, once per connection."""
+    for statement in _macros():
+        con.execute(statement)
+    spellings = pd.DataFrame(vocabulary.spellings(), columns=["scale", "spelling", "code", "ordinal"])
+    marks = pd.DataFrame(list(vocabulary.register_mark_spellings()), columns=["spelling", "attended", "ordinal"])
+    con.register("_spellings", spellings)
+    con.register("_mark_spellings", marks)
+    try:
+        # Of two spellings that fold alike, the later row of the file wins, as in vocabulary.lookup.
+        con.execute("""CREATE OR REPLACE TEMP TABLE aai_vocabulary AS
+                       SELECT scale, aai_fold(spelling) AS folded, arg_max(code, ordinal) AS code
+                       FROM _spellings GROUP BY ALL""")
+        con.execute("""CREATE OR REPLACE TEMP TABLE aai_marks AS
+                       SELECT aai_fold(spelling) AS folded, arg_max(attended, ordinal) AS attended
+                       FROM _mark_spellings GROUP BY ALL""")
+    finally:
+        con.unregister("_spellings")
+        con.unregister("_mark_spellings")
+
+
+def columns_of(kind: str, plan: FilePlan) -> list[Column]:
+    schema = CONTRACTS[kind].to_schema()
+    out = []
+    for name, meta in contract_columns(kind).items():
+        column = schema.columns[name]
+        parse = meta.get("parse", "text")
+        if plan.layout == "grid" and name == "attended":
+            parse = "mark"
+        required = not column.nullable or name in KEYS[kind]
+        design = plan.layout == "grid" or required or meta.get("design", False)
+        out.append(Column(name, parse, meta.get("scale"), required, design, tuple(column.checks)))
+    return out
+
+
+def present(plan: FilePlan, name: str) -> bool:
+    """Whether the file gives this column: from a source, or (a grid) from its dates and marks."""
+    source = plan.sources[name]
+    return source.position is not None or source.constant is not None or (
+        plan.layout == "grid" and name in ("session_date", "attended"))
+
+
+def rows_view(plan: FilePlan, cells: str) -> str:
+    """One row per data row (per cell of a grid register): the contract columns as
+    written, NULL where the file has no such column."""
+    if plan.layout == "grid":
+        return _grid_select(plan, cells)
+    parts = ["record", "line", "0 AS source_column"]
+    for name, source in plan.sources.items():
+        parts.append(f"{_source_sql(source)} AS {quote(name)}")
+    for name, position in plan.submission.items():
+        parts.append(f"aai_clean(c{position}) AS {quote(name)}")
+    return f"SELECT {', '.join(parts)} FROM {cells}"
+
+
+def _source_sql(source) -> str:
+    if source.position is not None:
+        return f"c{source.position}"
+    if source.constant is not None:
+        return literal(source.constant)
+    return "NULL::VARCHAR"
+
+
+def _grid_select(plan: FilePlan, cells: str) -> str:
+    """A register of persons × dates melted to one row per cell, person by person."""
+    positions = list(plan.dates)
+    marks = ", ".join(f"c{p}" for p in positions)
+    headers = ", ".join(literal(plan.dates[p]) for p in positions)
+    columns = ", ".join(str(p + 1) for p in positions)
+    parts = ["record", "line", f"unnest([{columns}]) AS source_column"]
+    for name, source in plan.sources.items():
+        if name == "session_date":
+            parts.append(f"unnest([{headers}]) AS session_date")
+        elif name == "attended":
+            parts.append(f"unnest([{marks}]) AS attended")
+        else:
+            parts.append(f"{_source_sql(source)} AS {quote(name)}")
+    return f"SELECT {', '.join(parts)} FROM {cells}"
+
+
+def dictionary_sql(column: Column, rows: str) -> str:
+    """The column's distinct texts: ``key`` (to join rows on), ``clean`` (trimmed, NULL
+    when empty), ``typed``, and ``rule``, the number of the first rule of
+    ``column_rules`` the text fails (NULL when none)."""
+    clean = "coalesce(aai_clean(raw), '')" if column.parse == "mark" else "aai_clean(raw)"
+    joins, typed, number = "", "d.clean", "NULL::DOUBLE"
+    if column.parse in ("code", "yes_no"):
+        scale = column.scale or vocabulary.YES_NO
+        joins = f"LEFT JOIN aai_vocabulary v ON v.scale = {literal(scale)} AND v.folded = aai_fold(d.clean)"
+        typed = "v.code" if column.parse == "code" else "(v.code = 'yes')"
+    elif column.parse == "mark":
+        joins = "LEFT JOIN aai_marks v ON v.folded = aai_fold(d.clean)"
+        typed = "CASE WHEN d.clean = '' THEN false ELSE (v.attended = 'yes') END"
+    elif column.parse == "date":
+        typed = "aai_date(d.clean)"
+    elif column.parse == "integer":
+        number = "aai_number(clean)"
+        typed = f"CASE WHEN abs(d.num) <= {INTEGER_LIMIT} AND d.num % 1 = 0 THEN CAST(d.num AS INTEGER) END"
+    elif column.parse == "wave":
+        typed = "aai_wave(d.clean)"
+    elif column.parse == "country":
+        typed = "upper(d.clean)"
+    tried = " ".join(f"WHEN {rule.fails} THEN {number}" for number, rule in enumerate(column_rules(column)))
+    return f"""
+        SELECT key, clean, typed, CASE {tried} END AS rule FROM (
+            SELECT d.raw AS key, d.clean, {typed} AS typed, d.num
+            FROM (SELECT raw, clean, {number} AS num
+                  FROM (SELECT raw, {clean} AS clean
+                        -- An empty cell is NULL, a quoted empty one '': one key for both,
+                        -- or a row would match two entries.
+                        FROM (SELECT DISTINCT coalesce({quote(column.name)}, '') AS raw FROM {rows}))) d
+            {joins})"""

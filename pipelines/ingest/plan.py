@@ -1,0 +1,208 @@
+"""How to read one file, decided once from its header: the file's plan.
+
+The plan says what kind of file it is (groups, survey, attendance), its layout (one
+row per record, or an attendance register typed as a grid of persons × dates), and
+for every contract column where its value comes from: a column of the file, a
+constant, or nowhere. It also carries what the header gets wrong, decided here and
+never row by row: a required column that is missing, or a header cell that closely
+resembles a contract column the file does not have (``who5_33`` for ``who5_3``,
+``interview_dat`` for ``interview_date``), each as one sentence with the suggestion.
+
+A plan is plain data (``to_dict``, stored in ``raw_files.plan``) so that it can be
+logged, tested, and built from something other than a header. What mapping files
+will add fits the same shape: a ``Source`` with a ``constant`` (programme, wave, arm
+per file or folder) is already read; a per-column value map becomes a small table
+joined before the global vocabulary in that column's dictionary (``convert.py``); a
+derived item (birth year from age and interview date) an SQL expression over other
+contract columns; a reversed item a map of codes; ignored columns leave
+``problems``. A spreadsheet sheet or a Kobo repeat group only needs to give the same
+cells view (``record``, ``line``, ``c<position>``; ``cells.py``), with the sheet's
+name beside the file's in provenance.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import asdict, dataclass, field
+
+from pipelines import vocabulary
+from pipelines.ingest import registers
+from pipelines.ingest.discover import KIND_SIGNATURES, detect_kind
+from pipelines.ingest.normalise import canonical_name, contract_columns, header_key, is_choice_column
+from schemas import CONTRACTS, KEYS
+
+# KoboToolbox: meta/rootUuid stays the same across edits of a submission, and
+# _submission_time (UTC) says which version is the latest.
+SUBMISSION_HEADERS = {"meta/rootuuid": "submission_id", "_submission_time": "submitted_at"}
+# How alike a header and a contract column (or its question label) must be to be
+# suggested: who5_33/who5_3 scores 0.92, interview_dat/interview_date 0.96, while
+# full_name/group_name scores 0.63.
+CLOSE_MATCH = 0.8
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a contract column's values come from: a file column (0-based ``position``,
+    ``header`` as written) or a ``constant`` for every row; neither means absent."""
+
+    position: int | None = None
+    header: str = ""
+    constant: str | None = None
+
+
+@dataclass(frozen=True)
+class HeaderProblem:
+    """A contract column the header lacks, with the header cell that looks like it."""
+
+    column: str
+    required: bool
+    suggestion: str | None = None
+    advice: str = ""  # replaces the generic sentence where the layout has a better one
+
+    @property
+    def message(self) -> str:
+        if self.advice:
+            return self.advice
+        text = f"column {self.column} is missing"
+        if self.suggestion is not None:
+            text += f" — did you mean {self.suggestion}? (rename it to {self.column})"
+        if self.required:
+            text += f"; {self.column} is required, so no row of this file can be loaded"
+        return text
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    kind: str
+    sources: dict[str, Source]
+    layout: str = "long"  # or "grid": a register of persons × session dates
+    dates: dict[int, str] = field(default_factory=dict)  # grid: file position → date header
+    submission: dict[str, int] = field(default_factory=dict)  # Kobo: submission_id/submitted_at → position
+    ignored: tuple[str, ...] = ()  # header cells that feed nothing
+    problems: tuple[HeaderProblem, ...] = ()
+
+    @property
+    def cells_per_record(self) -> int:
+        """Rows a record of the file gives: one per date column of a grid register."""
+        return len(self.dates) if self.layout == "grid" else 1
+
+    @property
+    def needed(self) -> list[int]:
+        """File positions that are read; every other column is parsed and dropped."""
+        used = {s.position for s in self.sources.values() if s.position is not None}
+        return sorted(used | set(self.dates) | set(self.submission.values()))
+
+    @property
+    def missing_required(self) -> list[HeaderProblem]:
+        return [p for p in self.problems if p.required]
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.layout == "grid":
+            notes.append(
+                f"attendance register as a grid of {len(self.dates)} date columns: each (person, date) "
+                "cell is one row, and rows_read counts cells"
+            )
+        notes += [p.message for p in self.problems]
+        ignored = [name for name in self.ignored if name not in self.dates.values()]
+        if ignored:
+            notes.append(f"columns outside the contract were dropped: {', '.join(ignored)}")
+        return notes
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def plan_file(header: list[str], file_name: str) -> FilePlan | None:
+    """How to read a file with this header, or None when it matches no kind."""
+    found = _positions(header, None)[0]
+    dates = registers.date_columns(header)
+    if registers.is_register(found, dates):
+        positions, ignored = _positions(header, "attendance")
+        positions = {k: v for k, v in positions.items() if k not in registers.PER_SESSION}
+        ignored = [cell.strip() for i, cell in enumerate(header) if i not in positions.values() and i not in dates]
+        sources = {name: _source(header, positions, name) for name in contract_columns("attendance")}
+        problems = tuple(
+            HeaderProblem(name, True, suggest(name, header, positions), registers.NO_GROUP_COLUMN)
+            for name in ("group_id",) if name not in positions
+        )
+        return FilePlan("attendance", sources, "grid", dates, {}, tuple(ignored), problems)
+    kind = detect_kind(set(found), file_name)
+    if kind is None:
+        return None
+    positions, ignored = _positions(header, kind)
+    submission = {}
+    if kind == "survey":
+        keys = [header_key(cell) for cell in header]
+        submission = {name: keys.index(h) for h, name in SUBMISSION_HEADERS.items() if h in keys}
+    sources = {name: _source(header, positions, name) for name in contract_columns(kind)}
+    return FilePlan(
+        kind, sources, "long", {}, submission if len(submission) == 2 else {}, tuple(ignored),
+        header_problems(kind, header, positions),
+    )
+
+
+def unrecognised_hint(header: list[str]) -> str:
+    """For a header that matches no kind: the close matches of the signature columns."""
+    positions = _positions(header, None)[0]
+    hints = []
+    for _, signature in KIND_SIGNATURES:
+        for name in sorted(signature - set(positions)):
+            guess = suggest(name, header, positions)
+            if guess is not None and (name, guess) not in hints:
+                hints.append((name, guess))
+    return "; ".join(f"column {name} is missing — did you mean {guess}?" for name, guess in hints)
+
+
+def header_problems(kind: str, header: list[str], positions: dict[str, int]) -> tuple[HeaderProblem, ...]:
+    """Each contract column the header lacks that is required or has a look-alike."""
+    schema = CONTRACTS[kind].to_schema()
+    problems = []
+    for name, column in schema.columns.items():
+        if name in positions:
+            continue
+        required = not column.nullable or name in KEYS[kind]
+        guess = suggest(name, header, positions)
+        if required or guess is not None:
+            problems.append(HeaderProblem(name, required, guess))
+    return tuple(problems)
+
+
+def suggest(column: str, header: list[str], positions: dict[str, int]) -> str | None:
+    """The unused header cell most like ``column`` (its name or question label), if close."""
+    used = set(positions.values())
+    labels = [label for label, name in vocabulary.question_labels().items() if name == column]
+    best, best_score = None, CLOSE_MATCH
+    for index, cell in enumerate(header):
+        if index in used or not cell.strip():
+            continue
+        key = header_key(cell)
+        candidates = [key, *(key.rsplit(sep, 1)[-1] for sep in "/-:")]
+        score = max(
+            [difflib.SequenceMatcher(None, c, column).ratio() for c in candidates]
+            + [difflib.SequenceMatcher(None, vocabulary.fold_header(cell), label).ratio() for label in labels]
+        )
+        if score >= best_score:
+            best, best_score = cell.strip(), score
+    return best
+
+
+def _positions(header: list[str], kind: str | None) -> tuple[dict[str, int], list[str]]:
+    """Canonical column → file position, and the header cells left unused."""
+    known = set(contract_columns(kind)) if kind else {n for k in CONTRACTS for n in contract_columns(k)}
+    keys = {header_key(cell) for cell in header}
+    positions: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, cell in enumerate(header):
+        name = None if is_choice_column(cell, keys) else canonical_name(cell, known)
+        if name is None or name in positions:
+            ignored.append(cell.strip())
+        else:
+            positions[name] = index
+    return positions, ignored
+
+
+def _source(header: list[str], positions: dict[str, int], name: str) -> Source:
+    if name in positions:
+        return Source(positions[name], header[positions[name]].strip())
+    return Source()

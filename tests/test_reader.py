@@ -1,0 +1,244 @@
+"""The reader keeps every record accountable: bad records cost themselves, never the file."""
+
+import os
+
+import duckdb
+from conftest import GROUPS, ingest, rows, write
+
+from pipelines.ingest.records import scan
+from pipelines.ingest.stage import stage_all
+
+ATT = "group_id,session_date,participant_id,attended,activity\n"
+
+
+def balance(con, source_file):
+    return rows(con, "SELECT rows_read, rows_loaded, rows_quarantined, status FROM ingest_log "
+                     f"WHERE source_file = '{source_file}'")[0]
+
+
+def test_short_long_and_ragged_rows(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", ATT
+          + "BY-GRO-001,2024-03-01,P1,yes\n"         # line 2: short, Excel dropped the empty cell
+          + "BY-GRO-001,2024-03-01,P2,yes,social,,\n"  # line 3: extra empty cells are fine
+          + "BY-GRO-001,2024-03-01,P3,yes,social,x\n"  # line 4: an extra filled cell: ragged
+          + "BY-GRO-001,2024-03-01,P4,yes,craft\n")
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, activity FROM attendance ORDER BY 1") == [
+        ("P1", None), ("P2", "social"), ("P4", "craft")
+    ]
+    assert rows(con, "SELECT source_row, rule, value FROM quarantine") == [(4, "ragged_row", "6 cells")]
+    assert balance(con, "att.csv") == (4, 3, 1, "loaded_with_quarantine")
+
+
+def test_unterminated_quote_costs_only_its_record(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", ATT
+          + "BY-GRO-001,2024-03-01,P1,yes,social\n"
+          + 'BY-GRO-001,2024-03-01,"P2,yes,social\n'  # line 3: the quote is never closed
+          + "BY-GRO-001,2024-03-01,P3,yes,social\n"
+          + "\n"
+          + "BY-GRO-001,2024-03-01,P4,yes,social\n")
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, source_row, source_line FROM attendance ORDER BY 1") == [
+        ("P1", 2, 2), ("P3", 4, 4), ("P4", 6, 6)
+    ]
+    assert rows(con, "SELECT source_row, source_line, rule, value FROM quarantine") == [(3, 3, "bad_quoting", "")]
+    assert balance(con, "att.csv") == (4, 3, 1, "loaded_with_quarantine")
+
+
+def test_quoted_newlines_give_record_and_physical_line(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", ATT
+          + 'BY-GRO-001,2024-03-01,P1,yes,"so\ncial"\n'  # record 2, lines 2-3
+          + "BY-GRO-001,2024-03-01,P2,yes,sing\n"         # record 3, line 4
+          + 'BY-GRO-001,2024-03-01,P3,"yes\r\n\r\n",social\n'  # record 4, lines 5-7 ("yes" + newlines, trimmed)
+          + "BY-GRO-001,2024-13-01,P4,yes,social\n")      # record 5, line 8
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT source_row, source_line, rule FROM quarantine ORDER BY 1") == [
+        (2, 2, "unknown_code"), (3, 4, "unknown_code"), (5, 8, "bad_date")
+    ]
+    assert rows(con, "SELECT participant_id, source_row, source_line FROM attendance ORDER BY 1") == [
+        ("P1", 2, 2), ("P2", 3, 4), ("P3", 4, 5)
+    ]
+
+
+def test_a_huge_cell_costs_its_row_and_a_huge_line_its_record(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", ATT
+          + f"BY-GRO-001,2024-03-01,{'P' * 200_000},yes,social\n"
+          + "BY-GRO-001,2024-03-01,P2,yes,social\n"
+          + f"BY-GRO-001,2024-03-01,P3,yes,{'n' * (2 << 20)}\n"
+          + "BY-GRO-001,2024-03-01,P4,yes,social\n")
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id FROM attendance ORDER BY 1") == [("P2",), ("P4",)]
+    found = rows(con, "SELECT source_row, rule, length(value), length(reason) FROM quarantine ORDER BY 1")
+    assert [f[:2] for f in found] == [(2, "too_long"), (4, "record_too_long")]
+    assert all(length < 400 for _, _, _, length in found) and found[0][2] < 300
+    assert balance(con, "att.csv") == (4, 2, 2, "loaded_with_quarantine")
+
+
+def test_every_path_gets_a_status_and_a_sentence(data_root, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "secret.csv"
+    write(outside, ATT + "BY-GRO-001,2024-03-01,SECRET-ID,yes,social\n")
+    raw = data_root / "raw"
+    write(raw / "groups.csv", GROUPS)
+    write(raw / "header_only.csv", ATT)
+    write(raw / "empty.csv", "")
+    (raw / "x.csv").mkdir()
+    os.symlink(outside, raw / "link.csv")
+    os.symlink(outside.parent, raw / "linked_folder")
+    write(raw / ".~lock.survey.csv#", "lock")
+    write(raw / "notes.pdf", "%PDF")
+    con = ingest(raw)
+    got = {f: (s, m) for f, s, m in rows(con, "SELECT source_file, status, message FROM ingest_log")}
+    assert {f: s for f, (s, _) in got.items()} == {
+        ".~lock.survey.csv#": "skipped", "empty.csv": "unreadable", "groups.csv": "loaded",
+        "header_only.csv": "no_records", "link.csv": "refused", "linked_folder": "refused",
+        "notes.pdf": "skipped", "x.csv": "skipped",
+    }
+    assert got["header_only.csv"][1] == "header only: no records"
+    assert "empty" in got["empty.csv"][1] and "outside the data root" in got["link.csv"][1]
+    assert "folder named like a data file" in got["x.csv"][1]
+    for (table,) in rows(con, "SELECT table_name FROM information_schema.tables"):
+        assert "SECRET-ID" not in str(rows(con, f"SELECT * FROM {table}")), table
+
+
+def test_ignored_files_are_listed_not_read(data_root):
+    write(data_root / "raw/old/notes.csv", "a,b\n1,2\n")
+    con = duckdb.connect()
+    stage_all(con, data_root / "raw", ignore=("old/*",))
+    assert rows(con, "SELECT source_file, status, rows_read FROM raw_files") == [("old/notes.csv", "ignored", 0)]
+
+
+def test_unrecognised_file_is_counted_record_by_record(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/contacts.csv", 'name;phone\nOlena;+380 1\n\n"Ivan\nS.";+380 2\nAnna;+380 3;extra\n')
+    con = ingest(data_root / "raw")
+    assert balance(con, "contacts.csv") == (3, 0, 3, "unrecognised")
+    assert rows(con, "SELECT source_row, source_line, rule FROM quarantine WHERE source_file = 'contacts.csv'") == [
+        (2, 2, "unrecognised_file"), (4, 4, "unrecognised_file"), (5, 6, "unrecognised_file")
+    ]
+    assert "aai map" in rows(con, "SELECT reason FROM quarantine LIMIT 1")[0][0]
+    assert rows(con, "SELECT rows_loaded FROM ingest_log WHERE source_file = 'groups.csv'") == [(2,)]
+
+
+SURVEY_MISSPELT = (
+    "participant_id,programme_id,arm,wave,interview_dat,consent,who5_33,who5_1\n"
+    "P1,BRC-WWC,participant,baseline,2024-03-15,yes,3,4\n"
+    "P2,BRC-WWC,participant,baseline,2024-03-15,yes,3,4\n"
+)
+
+
+def test_misspelt_columns_are_one_message_with_the_close_match(data_root):
+    write(data_root / "raw/survey.csv", SURVEY_MISSPELT)
+    write(data_root / "raw/ok.csv", SURVEY_MISSPELT.replace("interview_dat,", "interview_date,").replace("who5_33", "who5_3"))
+    con = ingest(data_root / "raw")
+    ((message, ignored),) = rows(con, "SELECT message, columns_ignored FROM ingest_log WHERE source_file = 'survey.csv'")
+    assert "column interview_date is missing — did you mean interview_dat?" in message
+    assert "column who5_3 is missing — did you mean who5_33?" in message
+    assert ignored == "interview_dat, who5_33"
+    # interview_date is required: no row can load, each is quarantined with the one sentence.
+    assert rows(con, "SELECT DISTINCT rule, reason FROM quarantine WHERE source_file = 'survey.csv'") == [
+        ("missing_column", "column interview_date is missing — did you mean interview_dat? (rename it to "
+                           "interview_date); interview_date is required, so no row of this file can be loaded")
+    ]
+    assert balance(con, "ok.csv") == (2, 2, 0, "loaded")
+
+
+def test_optional_item_costs_a_cell_design_field_the_row(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", ATT
+          + "BY-GRO-001,2024-03-01,P1,yes,knitting\n"  # activity is optional: the cell
+          + "BY-GRO-001,2024-03-01,P2,maybe,social\n")  # attended is required: the row
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, activity FROM attendance") == [("P1", None)]
+    assert rows(con, "SELECT source_row, column_name, rule, effect FROM quarantine ORDER BY 1") == [
+        (2, "activity", "unknown_code", "cell"), (3, "attended", "unknown_code", "row")
+    ]
+    assert rows(con, "SELECT rows_read, rows_loaded, rows_quarantined, cells_quarantined FROM ingest_log "
+                     "WHERE source_file = 'att.csv'") == [(2, 1, 1, 1)]
+
+
+def test_cp1251_file_with_a_quoted_newline(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", "group_id;session_date;participant_id;attended;заметки\n"
+          "BY-GRO-001;01.03.2024;P1;да;\"Ольга\nзвонила\"\nBY-GRO-001;01.03.2024;P2;нет;\n", encoding="cp1251")
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, attended, source_row, source_line FROM attendance ORDER BY 1") == [
+        ("P1", True, 2, 2), ("P2", False, 3, 4)
+    ]
+    assert rows(con, "SELECT encoding, columns_ignored FROM ingest_log WHERE source_file = 'att.csv'") == [
+        ("cp1251", "заметки")
+    ]
+
+
+def test_record_scan_finds_blank_and_multiline_records(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes(b'h\r\n1\r\n\r\n"a\nb\nc"\r\n2\n"open\n3\n')
+    found = scan(path, chunk_bytes=4)  # tiny chunks: records cross chunk borders
+    assert (found.records, found.blank, found.steps) == (6, [3], [(5, 2)])
+    assert (found.open_quote_record, found.open_quote_line) == (6, 8)
+
+
+def test_aai_toml_lists_files_to_ignore(data_root):
+    import pytest
+
+    from pipelines.settings import DataRoot, read_ingest_ignore
+
+    root = DataRoot(data_root)
+    assert read_ingest_ignore(root) == ()
+    (data_root / "aai.toml").write_text('[ingest]\nignore = ["old/*", "contacts.csv"]\n')
+    assert read_ingest_ignore(root) == ("old/*", "contacts.csv")
+    (data_root / "aai.toml").write_text("[ingest]\nignore = 'old/*'\n")
+    with pytest.raises(ValueError, match="must be a list"):
+        read_ingest_ignore(root)
+
+
+def test_empty_and_quoted_empty_cells_are_one_value(data_root):
+    """DuckDB reads an empty cell as NULL and a quoted empty one as '': the two must
+    not make a row match two dictionary entries (the fuzz campaign found this)."""
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", ATT + 'BY-GRO-001,2024-03-01,P1,yes,\nBY-GRO-001,2024-03-01,P2,yes,""\n'
+          'BY-GRO-001,2024-03-01,P3,"",""\n')
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, activity FROM attendance ORDER BY 1") == [("P1", None), ("P2", None)]
+    assert balance(con, "att.csv") == (3, 2, 1, "loaded_with_quarantine")
+
+
+def test_a_plan_can_give_a_column_a_constant(data_root):
+    """What a mapping file will add (a programme per folder) fits the plan as it is."""
+    from dataclasses import replace
+
+    from pipelines.ingest import convert
+    from pipelines.ingest.cells import read_cells
+    from pipelines.ingest.plan import Source, plan_file
+    from pipelines.ingest.rows import convert_file
+    from pipelines.ingest.stage import create_staging
+
+    header = ["participant_id", "arm", "wave", "interview_date", "consent"]
+    path = write(data_root / "raw/s.csv", ",".join(header) + "\nP1,participant,baseline,2024-03-15,yes\n")
+    plan = plan_file(header, "s.csv")
+    assert [p.column for p in plan.problems] == ["programme_id"]
+    plan = replace(plan, sources={**plan.sources, "programme_id": Source(constant="BRC-WWC")}, problems=())
+    con = duckdb.connect()
+    create_staging(con)
+    convert.prepare(con)
+    cells = read_cells(con, path, ",", len(header), plan.needed, "_cells", data_root)
+    convert_file(con, plan, "s.csv", cells, None)
+    assert rows(con, "SELECT participant_id, programme_id, source_row FROM staging_survey") == [("P1", "BRC-WWC", 2)]
+    assert rows(con, "SELECT count(*) FROM staging_problems") == [(0,)]
+
+
+def test_records_beyond_the_file_cap_are_counted_and_quarantined(data_root, monkeypatch):
+    from pipelines.ingest import cells
+
+    monkeypatch.setattr(cells, "MAX_RECORDS_PER_FILE", 3)
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", ATT + "".join(f"BY-GRO-001,2024-03-01,P{i},yes,social\n" for i in range(1, 6)))
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id FROM attendance ORDER BY 1") == [("P1",), ("P2",), ("P3",)]
+    assert rows(con, "SELECT source_row, rule FROM quarantine ORDER BY 1") == [
+        (5, "too_many_records"), (6, "too_many_records")
+    ]
+    assert balance(con, "att.csv") == (5, 3, 2, "loaded_with_quarantine")
