@@ -66,8 +66,13 @@ STATUS_LABELS: dict[str, str] = {
     "loaded": N_("loaded"),
     "loaded_with_quarantine": N_("loaded, some rows quarantined"),
     "duplicate": N_("duplicate of another file"),
-    "unknown_kind": N_("not recognised"),
+    "unknown_kind": N_("not recognised"),  # the status before ingestion counted such files' records
+    "unrecognised": N_("not recognised"),
     "unreadable": N_("unreadable"),
+    "no_records": N_("no records (header only or empty)"),
+    "ignored": N_("ignored (aai.toml)"),
+    "refused": N_("refused (a link outside the data root)"),
+    "skipped": N_("skipped"),
 }
 
 # Decimals by catalogue kind: whole people, sessions, groups and hours; shares, national
