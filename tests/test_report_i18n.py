@@ -54,3 +54,10 @@ def test_indicator_names_come_from_the_catalogue(extracted: set[str]) -> None:
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="available"):
         Translator("xx")
+
+
+def test_numbers_use_a_true_minus_and_never_minus_zero() -> None:
+    en, pl = Translator("en"), Translator("pl")
+    assert en.number(-3.25, 1) == "\u22123.2" and pl.number(-1234.5, 1) == "\u22121\u00a0234,5"
+    assert en.number(-0.04, 1) == "0.0" and en.signed(-0.04, 1) == "0.0"
+    assert en.signed(2.5, 1) == "+2.5" and en.signed(-2.5, 1) == "\u22122.5"

@@ -57,7 +57,7 @@ METHOD_LABELS: dict[str, str] = {
 METHOD_PHRASES: dict[str, str] = {
     "change": N_("from baseline among all participants"),
     "paired_change": N_("from baseline among participants seen in both waves"),
-    "did": N_("more among participants than in the comparison group, from baseline"),
+    "did": N_("relative to the comparison group, from baseline"),
 }
 UNIT_LABELS: dict[str, str] = {"percentage_points": N_("percentage points"), "score": N_("points")}
 MINUS = "\u2212"
@@ -195,7 +195,9 @@ class Translator:
         if value is None:
             return "–"
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=self.lang)
+        text = format_decimal(abs(value), format=pattern, locale=self.lang)
+        # a true minus sign, and never "−0" for a value that rounds to zero
+        return MINUS + text if value < 0 and text != format_decimal(0, format=pattern, locale=self.lang) else text
 
     def signed(self, value: float | None, digits: int = 0) -> str:
         """A change with its sign: ``+3,5`` or ``−3,5`` (a true minus sign); never ``−0``."""
@@ -204,7 +206,7 @@ class Translator:
         text = self.number(abs(value), digits)
         if self.number(0, digits) == text:
             return text
-        return ("+" if value > 0 else MINUS) + text
+        return ("+" if value > 0 else MINUS) + text  # number() gave the magnitude
 
     def percent(self, value: float | None, digits: int = 1) -> str:
         """A value already on the 0–100 scale, written as a percentage."""
