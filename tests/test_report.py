@@ -165,7 +165,7 @@ def test_figures_have_ids_provenance_and_reasons(reports) -> None:
     assert rows[f"BRC-WWC/{PERIOD}/4.5/participant/followup1"]["value"] == 75.0
     hidden = rows[f"ZTRASS/{PERIOD}/P.reached/participant/all"]
     assert hidden["value"] is None and hidden["n"] is None and hidden["suppressed"]
-    assert hidden["reason"].startswith("suppressed: fewer than 5 people")
+    assert hidden["reason"].startswith("suppressed: too few people in this cell") and "fewer than 5" in hidden["reason"]
     assert rows[f"all/{PERIOD}/P.reached/participant/all"]["value"] == 12
     assert rows[f"BRC-WWC/{PERIOD}/2.1/did/followup1"]["n"] is None
     prov = document["provenance"]

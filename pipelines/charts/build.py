@@ -216,7 +216,7 @@ def _change_chart(programme: str, rows: pd.DataFrame, found: pd.DataFrame, impac
     frame, latest = change_frame(rows, tr)
     info = ChartInfo(key=f"indicator_change_{slug(programme)}", section="change", programme_id=str(programme),
                      title=tr("%(programme)s: AAI indicators at baseline", programme=programme))
-    suppressed_label = tr("suppressed (n<%(min)s)", min=min_cell)
+    suppressed_label = tr("suppressed")
     info.title = change_title(tr, programme, latest, found, impact)
     n = {arm: int(v) for arm, v in frame[~frame["suppressed"]].groupby("arm")["n"].max().items()}
     info.n = sum(n.values()) or None
@@ -226,7 +226,8 @@ def _change_chart(programme: str, rows: pd.DataFrame, found: pd.DataFrame, impac
            wave=tr.wave(latest) if latest else tr("follow-up")),
         tr("n per cell at right (baseline → follow-up); largest: %(list)s.",
            list="; ".join(f"{tr.arm(a)} {tr.number(v)}" for a, v in sorted(n.items())) or "–"),
-        tr("Cells with fewer than %(min)s respondents are suppressed and not drawn.", min=min_cell),
+        tr("Cells too small to publish (fewer than %(min)s people; a share needs twice that), or hidden to protect "
+           "such a cell, are not drawn.", min=min_cell),
         tr("A raw change, not an impact estimate."),
         tr("Source: programme surveys; warehouse view indicators_public."),
     ])
@@ -274,7 +275,8 @@ def _attendance_chart(df: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path,
     info.caption = " ".join([
         tr("Sessions held (a group meeting on a date) and people attending at least once, per month and programme."),
         tr("People counted: %(n)s.", n=tr.number(info.n)) if info.n else "",
-        tr("Months with fewer than %(min)s people in a programme are suppressed (grey cross).", min=min_cell),
+        tr("Months with fewer than %(min)s people in a programme are suppressed (grey cross above the panel).",
+           min=min_cell),
         tr("Source: attendance registers; warehouse tables attendance and groups."),
     ]).replace("  ", " ")
     info.alt = tr("Line chart of sessions and people attending per month, %(first)s to %(last)s.",
@@ -284,7 +286,7 @@ def _attendance_chart(df: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path,
     )
     fig = plots.attendance(
         df, title=info.title, sessions_label=tr("Sessions held"), people_label=tr("People attending"),
-        suppressed_label=tr("suppressed (n<%(min)s)", min=min_cell),
+        suppressed_label=tr("suppressed"),
     )
     return _save(info, fig, out_dir)
 

@@ -200,8 +200,8 @@ def attendance(
     """Two panels sharing the month axis: sessions held, people attending.
 
     ``df``: month, programme_id, sessions, people (NULL where suppressed),
-    people_suppressed. One line per programme; a suppressed month is a grey cross on
-    the axis, never a value.
+    people_suppressed. One line per programme; a suppressed month is a grey cross
+    above the panel, never a value on the axis (where it would read as nobody).
     """
     programmes = sorted(df["programme_id"].dropna().unique())
     colours = _colours(programmes)
@@ -214,7 +214,8 @@ def attendance(
             ax_p.plot(part["month"], people, marker="o", markersize=3, color=colours[programme])
             hidden = part[part["people_suppressed"].astype(bool)]
             if not hidden.empty:
-                ax_p.plot(hidden["month"], [0] * len(hidden), marker="x", linestyle="none", color=MUTED, clip_on=False)
+                ax_p.plot(hidden["month"], [1.04] * len(hidden), marker="x", linestyle="none", color=MUTED,
+                          clip_on=False, transform=ax_p.get_xaxis_transform())
         ax_s.set_ylabel(sessions_label)
         ax_p.set_ylabel(people_label)
         for ax in (ax_s, ax_p):

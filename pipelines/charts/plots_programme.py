@@ -19,7 +19,7 @@ from pipelines.charts.style import MUTED, OKABE_ITO, PALETTE, chart_style, new_f
 def groups_timeline(df: pd.DataFrame, *, title: str, started_label: str, meeting_label: str, ylabel: str,
                     hidden_label: str) -> Figure:
     """Groups started (cumulative) and groups not yet ended, per year; one colour per
-    series. ``df``: year, started, meeting (NULL where under the minimum: a grey cross)."""
+    series. ``df``: year, started, meeting (NULL where hidden: a grey cross above the panel)."""
     with chart_style():
         fig, ax = new_figure(3.0)
         for column, label, colour, marker in (("started", started_label, OKABE_ITO["blue"], "o"),
@@ -29,8 +29,9 @@ def groups_timeline(df: pd.DataFrame, *, title: str, started_label: str, meeting
             ax.plot(df["year"], values, marker=marker, markersize=3.5, linestyle="none", color=colour)
         hidden = df[df["started"].isna()]
         if not hidden.empty:
-            ax.plot(hidden["year"], [0] * len(hidden), marker="x", linestyle="none", color=MUTED, clip_on=False,
-                    label=hidden_label)
+            # above the panel, not on the axis, where it would read as "none"
+            ax.plot(hidden["year"], [1.04] * len(hidden), marker="x", linestyle="none", color=MUTED, clip_on=False,
+                    label=hidden_label, transform=ax.get_xaxis_transform())
         ax.set_ylim(bottom=0)
         ax.set_ylabel(ylabel)
         ax.yaxis.get_major_locator().set_params(integer=True)

@@ -103,7 +103,7 @@ def retention_chart(indicators: pd.DataFrame, out_dir: Path, tr: Translator, min
         f"{r.label}, {r.programme_id}: {hidden if r.suppressed else tr.percent(r.value)}."
         for r in df.itertuples())
     fig = plots_programme.share_bars(df, title=info.title, xlabel=tr("Percent"),
-                                     suppressed_label=tr("suppressed (n<%(min)s)", min=min_cell))
+                                     suppressed_label=tr("suppressed"))
     return save_chart(info, fig, out_dir)
 
 

@@ -61,8 +61,9 @@ def summable() -> tuple[str, ...]:
 
 
 def suppressed_reason(min_cell: int) -> str:
-    return (f"suppressed: fewer than {min_cell} people in this cell, or hidden so that a smaller cell "
-            "cannot be worked out from it")
+    return (f"suppressed: too few people in this cell for its figure to be published (fewer than {min_cell}; "
+            f"for a share fewer than {2 * min_cell}, or fewer than {min_cell} on either side), or hidden so that "
+            "no such cell can be worked out from the published figures (docs/disclosure.md)")
 
 
 @dataclass(frozen=True)
