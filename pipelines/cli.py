@@ -16,8 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipelines.report import LANGUAGE_ENV
-from pipelines.settings import DataRoot
+from pipelines.defs.resources import AaiSettings
 
 app = typer.Typer(help="aai-impact: programme data in, AAI-aligned indicators and a funder report out.",
                   no_args_is_help=True, add_completion=False)
@@ -68,22 +67,38 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
+def _settings(data_dir: Path | None = None, **overrides: object) -> AaiSettings:
+    """The settings from the environment and the command's options; exit 2 on a bad value."""
+    try:
+        return AaiSettings.from_environment(data_dir=str(data_dir) if data_dir else None, **overrides)
+    except ValueError as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def run_config(settings: AaiSettings) -> dict:
+    """A run's config: the progress logger, and every setting as the resource's config
+    (so the run records what it ran with; the salt goes by its variable, never in clear)."""
+    config = settings.model_dump(exclude={"id_salt"})
+    if settings.id_salt:
+        config["id_salt"] = {"env": "AAI_ID_SALT"}
+    return {"loggers": {"progress": {}}, "resources": {"settings": {"config": config}}}
+
+
 @app.command()
 def run(data_dir: DataDirOption = None) -> None:
     """Materialize every asset: ingest raw/, build the warehouse, indicators, charts and reports."""
-    root = DataRoot.from_env(data_dir)
+    settings = _settings(data_dir)
+    root = settings.paths
     if not root.raw.is_dir():
         console.print(f"[red]No raw/ folder under {root.root}.[/red] Put the files to analyse in {root.raw}.")
         raise typer.Exit(2)
-    os.environ["AAI_DATA_DIR"] = str(root.root)
     from pipelines.definitions import defs
 
-    job = defs.resolve_job_def("refresh_all").with_logger_defs({"progress": _progress_logger})
+    job = defs().resolve_job_def("refresh_all").with_logger_defs({"progress": _progress_logger})
     console.print(f"Data root: {root.root}")
     with _instance() as instance:
-        result = job.execute_in_process(
-            instance=instance, run_config={"loggers": {"progress": {}}}, raise_on_error=False
-        )
+        result = job.execute_in_process(instance=instance, run_config=run_config(settings), raise_on_error=False)
     if not result.success:
         console.print("[red]The run failed; see the messages above.[/red]")
         raise typer.Exit(1)
@@ -100,7 +115,7 @@ ORDER BY source_file
 """
 
 
-def _summary(root: DataRoot) -> bool:
+def _summary(root) -> bool:
     """Print the run's summary; True when a file was not recognised (the run then exits 1)."""
     from pipelines.warehouse import connect
 
@@ -249,16 +264,15 @@ def audit(
 
     from pipelines.catalogue import national_indicators_for
     from pipelines.disclosure.audit import audit as run_audit
-    from pipelines.settings import min_cell_size
-    from pipelines.warehouse import connect
 
-    root = DataRoot.from_env(data_dir)
+    settings = _settings(data_dir)
+    root = settings.paths
     if not root.warehouse.exists():
         console.print(f"[red]No warehouse at {root.warehouse}.[/red] Run `aai run` first.")
         raise typer.Exit(2)
     started = time.perf_counter()
-    min_cell = min_cell_size()
-    with connect(root.warehouse, read_only=True) as con:
+    min_cell = settings.min_cell
+    with settings.connect(read_only=True) as con:
         result = run_audit(con, min_cell, national=national_indicators_for(root), reports=root.reports)
     table = Table(title="aai audit", show_header=False)
     table.add_row("minimum cell", str(min_cell))
@@ -296,17 +310,18 @@ def report(
     data_dir: DataDirOption = None,
     programme: Annotated[str | None, typer.Option(help="Only this programme's report (default: each programme and all).")] = None,
     period: Annotated[str | None, typer.Option(help="2024, 2024-03 or 2024-01..2024-12 (default: the data period).")] = None,
-    lang: Annotated[str, typer.Option(envvar=LANGUAGE_ENV, help="Report language: en, ru, uk or pl.")] = "en",
+    lang: Annotated[str | None, typer.Option(help="Report language: en, ru, uk or pl (default: the first of "
+                                                  "AAI_REPORT_LANG, else en).")] = None,
 ) -> None:
     """Rebuild the reports from the warehouse, without re-ingesting: HTML, PDF, charts and citable figures."""
     from pipelines.catalogue import national_indicators_for
     from pipelines.report.build import build_reports
     from pipelines.report.i18n import LANGUAGES
     from pipelines.report.scope import parse_period
-    from pipelines.settings import read_claims_config
-    from pipelines.warehouse import connect
 
-    root = DataRoot.from_env(data_dir)
+    settings = _settings(data_dir)
+    root = settings.paths
+    lang = lang or settings.languages[0]
     if not root.warehouse.exists():
         console.print(f"[red]No warehouse at {root.warehouse}.[/red] Run `aai run` first.")
         raise typer.Exit(2)
@@ -315,10 +330,10 @@ def report(
         raise typer.Exit(2)
     try:
         chosen = parse_period(period) if period else None
-        with connect(root.warehouse, read_only=True) as con:
+        with settings.connect(read_only=True) as con:
             built = build_reports(
-                con, root.reports, programme=programme, period=chosen, lang=lang,
-                national=national_indicators_for(root), claims_config=read_claims_config(root),
+                con, root.reports, programme=programme, period=chosen, lang=lang, min_cell=settings.min_cell,
+                national=national_indicators_for(root), claims_config=settings.claims(),
             )
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")

@@ -1,14 +1,14 @@
 """Where the data lives and the few knobs an organisation may turn.
 
-Every path the pipeline touches derives from one data root, ``$AAI_DATA_DIR``
-(default ``./data``): files arrive in ``raw/``, everything produced goes to
-``processed/``. Reading the environment lazily (never at import) lets tests and the
-CLI point the same code at another root.
+Every path the pipeline touches derives from one data root (``$AAI_DATA_DIR``,
+default ``./data``, bound in ``pipelines/defs/resources.py``): files arrive in
+``raw/``, everything produced goes to ``processed/``. A data root's ``aai.toml`` says
+what only it can say: its declared primary outcomes and the files to ignore. Nothing
+here reads the environment.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +22,6 @@ class DataRoot:
     """The folder layout under one data root."""
 
     root: Path
-
-    @classmethod
-    def from_env(cls, override: str | os.PathLike[str] | None = None) -> "DataRoot":
-        root = override or os.environ.get("AAI_DATA_DIR") or "data"
-        return cls(Path(root).expanduser().resolve())
 
     @property
     def raw(self) -> Path:
@@ -52,25 +47,6 @@ class DataRoot:
     @property
     def reports(self) -> Path:
         return self.processed / "reports"
-
-
-def min_cell_size() -> int:
-    """Smallest denominator a published cell may have (``$AAI_MIN_CELL``).
-
-    Disclosure-control practice uses 5 or 10; an organisation may raise the default
-    of 5 up to 10 but never lower it, because these files describe survivors of
-    violence and people with disabilities.
-    """
-    raw = os.environ.get("AAI_MIN_CELL", "").strip()
-    if not raw:
-        return DEFAULT_MIN_CELL
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ValueError(f"AAI_MIN_CELL must be a whole number from 5 to 10, got {raw!r}") from exc
-    if not DEFAULT_MIN_CELL <= value <= MAX_MIN_CELL:
-        raise ValueError(f"AAI_MIN_CELL must be from 5 to 10, got {value}")
-    return value
 
 
 CONFIG_FILE = "aai.toml"

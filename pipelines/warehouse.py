@@ -22,24 +22,13 @@ import duckdb
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from pipelines.settings import DataRoot
 
-LOCK_TIMEOUT_VARIABLE = "AAI_LOCK_TIMEOUT"
-LOCK_TIMEOUT_SECONDS = 30 * 60
+LOCK_TIMEOUT_SECONDS = 30 * 60  # the default of AAI_LOCK_TIMEOUT (pipelines/defs/resources.py)
 WAIT_REPORT_SECONDS = 30  # how often a waiting run says it is still waiting
 
 
 class WarehouseBusy(TimeoutError):
     """Another run held the warehouse for longer than the lock timeout."""
-
-
-def lock_timeout() -> float:
-    """Seconds to wait for the warehouse (``$AAI_LOCK_TIMEOUT``, default 30 minutes)."""
-    raw = os.environ.get(LOCK_TIMEOUT_VARIABLE, "").strip()
-    try:
-        return float(raw) if raw else LOCK_TIMEOUT_SECONDS
-    except ValueError as exc:
-        raise ValueError(f"{LOCK_TIMEOUT_VARIABLE} must be a number of seconds, got {raw!r}") from exc
 
 
 def _holder(owner: Path) -> str:
@@ -51,13 +40,13 @@ def _holder(owner: Path) -> str:
 
 
 @contextmanager
-def _locked(database: Path) -> Iterator[None]:
+def _locked(database: Path, timeout: float) -> Iterator[None]:
     """Take the writer lock; while another run holds it, say so every
-    WAIT_REPORT_SECONDS and name the holder; give up after ``lock_timeout()``."""
+    WAIT_REPORT_SECONDS and name the holder; give up after ``timeout`` seconds."""
     lock = FileLock(f"{database}.lock")
     owner = Path(f"{database}.lock.owner")
     log = dg.get_dagster_logger()
-    timeout, waited = lock_timeout(), 0.0
+    waited = 0.0
     while True:
         try:
             lock.acquire(timeout=min(WAIT_REPORT_SECONDS, max(timeout - waited, 0)))
@@ -67,7 +56,7 @@ def _locked(database: Path) -> Iterator[None]:
             if waited >= timeout:
                 raise WarehouseBusy(
                     f"the warehouse {database} is still held by {_holder(owner)} after {timeout:.0f} s; "
-                    f"wait for that run to finish or raise {LOCK_TIMEOUT_VARIABLE}") from None
+                    "wait for that run to finish or raise AAI_LOCK_TIMEOUT") from None
             log.info(f"waiting for the warehouse, held by {_holder(owner)} ({waited:.0f} s so far)")
     try:
         owner.write_text(f"process {os.getpid()} on {socket.gethostname()} since "
@@ -79,10 +68,11 @@ def _locked(database: Path) -> Iterator[None]:
 
 
 @contextmanager
-def connect(database: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(database: Path, *, read_only: bool = False,
+            timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse under the writer lock; close and release on exit."""
     database.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(database):
+    with _locked(database, timeout):
         con = duckdb.connect(str(database), read_only=read_only and database.exists())
         try:
             yield con
@@ -101,22 +91,3 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 def markdown_table(frame: pd.DataFrame) -> str:
     """A small frame as Markdown for Dagster metadata; ``_none_`` when empty."""
     return frame.to_markdown(index=False) if len(frame) else "_none_"
-
-
-class Warehouse(dg.ConfigurableResource):
-    """The data root and its warehouse, for assets, checks, sensors and the CLI.
-
-    ``data_dir`` empty means ``$AAI_DATA_DIR`` (default ``./data``), read when the
-    resource is used rather than when the code location is imported.
-    """
-
-    data_dir: str = ""
-
-    @property
-    def paths(self) -> DataRoot:
-        return DataRoot.from_env(self.data_dir or None)
-
-    @contextmanager
-    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        with connect(self.paths.warehouse, read_only=read_only) as con:
-            yield con

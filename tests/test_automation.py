@@ -6,19 +6,21 @@ import dagster as dg
 from croniter import croniter
 from conftest import GROUPS, write
 
-from pipelines.automation import monthly_refresh, new_files_sensor
+from pipelines.defs.automation.refresh import monthly_refresh, new_files_sensor
 from pipelines.definitions import defs
-from pipelines.warehouse import Warehouse
+from pipelines.defs.resources import AaiSettings
 
 
 def test_definitions_load_with_checks_schedule_and_sensor():
-    repo = defs.get_repository_def()
+    loaded = defs()  # pipelines/defs/ read by load_from_defs_folder
+    repo = loaded.get_repository_def()
     keys = {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()}
     assert {"raw_files", "groups", "survey", "attendance", "quarantine", "ingest_log"} <= keys
     checks = {(key.asset_key.to_user_string(), key.name) for key in repo.asset_graph.asset_check_keys}
     assert ("ingest_log", "rows_balance") in checks
-    assert defs.resolve_schedule_def("monthly_refresh").job_name == "refresh_all"
-    assert defs.resolve_sensor_def("new_files_sensor").job_name == "refresh_all"
+    assert loaded.resolve_schedule_def("monthly_refresh").job_name == "refresh_all"
+    assert loaded.resolve_sensor_def("new_files_sensor").job_name == "refresh_all"
+    assert set(loaded.resources) == {"settings"}
 
 
 def test_monthly_schedule_fires_on_the_first_at_six():
@@ -35,14 +37,14 @@ def test_monthly_schedule_fires_on_the_first_at_six():
 
 
 def test_sensor_requests_a_run_only_when_the_drop_zone_changes(data_root):
-    warehouse = Warehouse(data_dir=str(data_root))
+    warehouse = AaiSettings(data_dir=str(data_root))
     write(data_root / "raw/groups.csv", GROUPS)
-    with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources={"warehouse": warehouse}) as ctx:
+    with dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources={"settings": warehouse}) as ctx:
         first = new_files_sensor(ctx)
         assert isinstance(first, dg.RunRequest)
         cursor = ctx.cursor
     with dg.build_sensor_context(
-        instance=dg.DagsterInstance.ephemeral(), cursor=cursor, resources={"warehouse": warehouse}
+        instance=dg.DagsterInstance.ephemeral(), cursor=cursor, resources={"settings": warehouse}
     ) as ctx:
         assert isinstance(new_files_sensor(ctx), dg.SkipReason)
         write(data_root / "raw/more/att.csv", "group_id,session_date,participant_id,attended\n")

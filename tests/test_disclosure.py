@@ -25,7 +25,7 @@ from pipelines.disclosure.model import primary_cells, register_rules
 from pipelines.disclosure.ranges import Problem, attack
 from pipelines.indicators.build import build_indicators
 from pipelines.settings import DataRoot
-from pipelines.warehouse import Warehouse
+from pipelines.defs.resources import AaiSettings
 from test_indicators import load, survey_frame
 
 M = 5
@@ -189,7 +189,7 @@ OLD_PATTERN = [("G1", "male"), ("G1", "female"), ("G2", "male"), ("G2", "female"
 
 @pytest.fixture
 def planted(tmp_path):
-    warehouse = Warehouse(data_dir=str(tmp_path))
+    warehouse = AaiSettings(data_dir=str(tmp_path))
     with warehouse.connect() as con:
         load(con, survey_frame(planted_rows()), groups(("G1", "Grodno"), ("G2", "Grodno"), ("G3", "Grodno")), [])
         build_indicators(con, min_cell=M)

@@ -18,14 +18,15 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from pipelines.impact import build_impact
-from pipelines.impact.assets import impact_tables
+from pipelines.defs.impact.assets import impact_tables
 from pipelines.impact.inputs import load_doses
 from pipelines.impact.sentences import Verdict, change_sentence, did_sentence
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES
 from pipelines.impact.verdict import FEW_GROUPS, SINGLE_GROUP
 from pipelines.indicators.build import build_indicator_table
 from pipelines.settings import ClaimsConfig
-from pipelines.warehouse import Warehouse, connect
+from pipelines.defs.resources import AaiSettings
+from pipelines.warehouse import connect
 
 OBS_COLUMNS = ["participant_id", "programme_id", "country", "region", "group_id", "arm", "wave", "sex",
                "age_band", "disability", "indicator", "value"]
@@ -491,12 +492,12 @@ def test_breakdowns_carry_all_and_group_did_uses_the_whole_comparison_arm(hand_m
 
 def test_asset_writes_the_three_tables(tmp_path, hand_made):
     _, obs = hand_made
-    root = Warehouse(data_dir=str(tmp_path))
+    root = AaiSettings(data_dir=str(tmp_path))
     with connect(root.paths.warehouse) as con:
         survey = obs[["participant_id", "programme_id", "group_id", "arm", "wave"]].drop_duplicates().assign(
             interview_date=pd.NaT)
         load_inputs(con, obs, survey)
-    result = dg.materialize([impact_tables], resources={"warehouse": root})
+    result = dg.materialize([impact_tables], resources={"settings": root})
     assert result.success
     with connect(root.paths.warehouse, read_only=True) as con:
         columns = [r[0] for r in con.execute("describe impact_estimates").fetchall()]
@@ -506,11 +507,11 @@ def test_asset_writes_the_three_tables(tmp_path, hand_made):
 
 
 def test_asset_on_a_single_wave_writes_empty_tables_and_says_why(tmp_path):
-    root = Warehouse(data_dir=str(tmp_path))
+    root = AaiSettings(data_dir=str(tmp_path))
     obs = pd.DataFrame([obs_row(f"p{i}", "participant", "baseline", "3.1", 1) for i in range(6)], columns=OBS_COLUMNS)
     with connect(root.paths.warehouse) as con:
         load_inputs(con, obs)
-    result = dg.materialize([impact_tables], resources={"warehouse": root})
+    result = dg.materialize([impact_tables], resources={"settings": root})
     assert result.success
     meta = result.asset_materializations_for_node("impact_tables")[0].metadata
     assert "baseline only" in meta["why_empty"].value

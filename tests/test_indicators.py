@@ -22,10 +22,10 @@ from pipelines import catalogue
 from pipelines.disclosure import domains
 from pipelines.disclosure.audit import AuditResult, audit_indicators
 from pipelines.disclosure.model import primary_cells, register_rules
-from pipelines.indicators import assets
+from pipelines.defs.indicators import assets
 from pipelines.indicators.build import build_indicators, sql
 from pipelines.indicators.intervals import FEW_GROUPS_NOTE
-from pipelines.warehouse import Warehouse
+from pipelines.defs.resources import AaiSettings
 
 GROUP_COLUMNS = [
     "group_id", "programme_id", "group_name", "country", "region", "settlement_type",
@@ -571,11 +571,11 @@ def test_min_cell_ten_and_never_below_five():
 
 def test_assets_materialize_with_checks(tmp_path, monkeypatch):
     monkeypatch.delenv("AAI_MIN_CELL", raising=False)
-    warehouse = Warehouse(data_dir=str(tmp_path))
+    warehouse = AaiSettings(data_dir=str(tmp_path))
     with warehouse.connect() as connection:
         load(connection, pd.concat([survey_frame(SURVEY), survey_frame([COMPARISON], arm="comparison")]), GROUPS, SESSIONS)
     result = dg.materialize(
-        [*assets.ASSETS, *assets.ASSET_CHECKS], resources={"warehouse": warehouse}
+        [*assets.ASSETS, *assets.ASSET_CHECKS], resources={"settings": warehouse}
     )
     assert result.success
     checks = result.get_asset_check_evaluations()
@@ -700,10 +700,10 @@ def test_period_is_per_programme_and_leader_ties_are_deterministic():
 
 def test_checks_fail_on_corrupted_tables(tmp_path, monkeypatch):
     monkeypatch.delenv("AAI_MIN_CELL", raising=False)
-    warehouse = Warehouse(data_dir=str(tmp_path))
+    warehouse = AaiSettings(data_dir=str(tmp_path))
     with warehouse.connect() as connection:
         load(connection, pd.concat([survey_frame(SURVEY), survey_frame([COMPARISON], arm="comparison")]), GROUPS, SESSIONS)
-    assert dg.materialize([*assets.ASSETS], resources={"warehouse": warehouse}).success
+    assert dg.materialize([*assets.ASSETS], resources={"settings": warehouse}).success
     with warehouse.connect() as connection:
         connection.execute("UPDATE indicators SET suppressed = false WHERE indicator = '1.1'").fetchall()
         connection.execute("UPDATE indicators SET value = 140, ci_high = 150 WHERE indicator = '2.1'").fetchall()
@@ -719,10 +719,10 @@ def test_checks_fail_on_corrupted_tables(tmp_path, monkeypatch):
 
 def test_observation_metadata_shows_no_person_and_no_small_count(tmp_path, monkeypatch):
     monkeypatch.delenv("AAI_MIN_CELL", raising=False)
-    warehouse = Warehouse(data_dir=str(tmp_path))
+    warehouse = AaiSettings(data_dir=str(tmp_path))
     with warehouse.connect() as connection:
         load(connection, survey_frame(SURVEY), GROUPS, SESSIONS)
-    result = dg.materialize([assets.indicator_observations], resources={"warehouse": warehouse})
+    result = dg.materialize([assets.indicator_observations], resources={"settings": warehouse})
     metadata = result.asset_materializations_for_node("indicator_observations")[0].metadata
     text = " ".join(str(v.value) for v in metadata.values())
     assert "r1" not in text and "participant_id" not in text

@@ -373,14 +373,14 @@ def test_empty_warehouse_still_renders(tmp_path: Path) -> None:
 def test_dagster_asset_writes_every_report(tmp_path: Path) -> None:
     import dagster as dg
 
-    from pipelines.charts.assets import charts
-    from pipelines.report.assets import report
-    from pipelines.warehouse import Warehouse
+    from pipelines.defs.charts.assets import charts
+    from pipelines.defs.report.assets import report
+    from pipelines.defs.resources import AaiSettings
 
-    warehouse = Warehouse(data_dir=str(tmp_path))
+    warehouse = AaiSettings(data_dir=str(tmp_path))
     warehouse.paths.processed.mkdir(parents=True)
     make_full_warehouse(warehouse.paths.warehouse)
-    result = dg.materialize([charts, report], resources={"warehouse": warehouse})
+    result = dg.materialize([charts, report], resources={"settings": warehouse})
     assert result.success
     assert result.asset_materializations_for_node("report")[0].metadata["reports_written"].value == 3
     for name in ("BRC-WWC", "ZTRASS", "all"):

@@ -132,13 +132,13 @@ def test_corrected_file_replaces_its_earlier_rows(data_root):
 def test_dagster_data_quality_view_shows_top_reasons_without_values(data_root):
     import dagster as dg
 
-    from pipelines.ingest.assets import raw_files
-    from pipelines.validate.assets import ROWS_BALANCE_CHECK, warehouse_tables
-    from pipelines.warehouse import Warehouse
+    from pipelines.defs.ingest.assets import raw_files
+    from pipelines.defs.validate.assets import ROWS_BALANCE_CHECK, warehouse_tables
+    from pipelines.defs.resources import AaiSettings
 
     write(data_root / "raw/groups.csv", GROUPS)
     write(data_root / "raw/survey.csv", SURVEY)
-    result = dg.materialize([raw_files, warehouse_tables], resources={"warehouse": Warehouse(data_dir=str(data_root))})
+    result = dg.materialize([raw_files, warehouse_tables], resources={"settings": AaiSettings(data_dir=str(data_root))})
     assert result.success
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations() if e.asset_key == dg.AssetKey("ingest_log")}
     assert checks == {ROWS_BALANCE_CHECK: True}

@@ -27,11 +27,10 @@ def test_waiting_run_names_the_holder_and_times_out(tmp_path: Path, monkeypatch,
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(database), "30"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        monkeypatch.setenv("AAI_LOCK_TIMEOUT", "1")
         monkeypatch.setattr(warehouse, "WAIT_REPORT_SECONDS", 0.4)
         started = time.monotonic()
         with caplog.at_level(logging.INFO), pytest.raises(warehouse.WarehouseBusy) as busy:
-            with warehouse.connect(database):
+            with warehouse.connect(database, timeout=1):
                 pass
         assert time.monotonic() - started < 10
         assert f"process {holder.pid} on " in str(busy.value) and "AAI_LOCK_TIMEOUT" in str(busy.value)
@@ -43,7 +42,29 @@ def test_waiting_run_names_the_holder_and_times_out(tmp_path: Path, monkeypatch,
         assert con.execute("SELECT 1").fetchall() == [(1,)]
 
 
-def test_lock_timeout_must_be_a_number(monkeypatch) -> None:
+def test_settings_come_from_the_environment_and_refuse_bad_values(monkeypatch, tmp_path: Path) -> None:
+    from pipelines.defs.resources import AaiSettings
+
+    monkeypatch.setenv("AAI_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("AAI_MIN_CELL", "7")
+    monkeypatch.setenv("AAI_REPORT_LANG", "ru, en")
+    settings = AaiSettings.from_environment()
+    assert (settings.paths.root, settings.min_cell, settings.languages) == (tmp_path, 7, ["ru", "en"])
+    assert AaiSettings.from_environment(min_cell=10).min_cell == 10  # an option beats the environment
     monkeypatch.setenv("AAI_LOCK_TIMEOUT", "soon")
-    with pytest.raises(ValueError, match="AAI_LOCK_TIMEOUT must be a number of seconds"):
-        warehouse.lock_timeout()
+    with pytest.raises(ValueError, match="AAI_LOCK_TIMEOUT must be a whole number"):
+        AaiSettings.from_environment()
+    monkeypatch.delenv("AAI_LOCK_TIMEOUT")
+    monkeypatch.setenv("AAI_MIN_CELL", "3")
+    with pytest.raises(ValueError, match="must be from 5 to 10, got 3"):
+        AaiSettings.from_environment()
+
+
+def test_the_code_location_binds_settings_from_environment_variables(monkeypatch) -> None:
+    """The salt is bound as a variable, so the UI and run storage never see its value."""
+    from pipelines.defs.resources import bound_settings
+
+    monkeypatch.setenv("AAI_ID_SALT", "s3cret-salt")
+    monkeypatch.setenv("AAI_MIN_CELL", "8")
+    bound = bound_settings()
+    assert "s3cret-salt" not in repr(bound) and "AAI_ID_SALT" in repr(bound)

@@ -24,7 +24,6 @@ from pipelines.charts.info import ChartInfo, save_chart as _save, slug
 from pipelines.impact.claims import findings
 from pipelines.report import queries as report_queries, scope
 from pipelines.report.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
-from pipelines.settings import min_cell_size
 
 MANIFEST = "manifest.json"
 
@@ -34,11 +33,10 @@ def build_charts(
     out_dir: Path,
     *,
     lang: str = "en",
-    min_cell: int | None = None,
+    min_cell: int,
 ) -> list[ChartInfo]:
     """Draw all charts of every programme (``scope.programmes``, as the reports have
     them) into ``out_dir`` and write its manifest; return them in order."""
-    min_cell = min_cell or min_cell_size()
     programmes = scope.programmes(con)
     data = report_queries.read_period(con, min_cell=min_cell).only(programmes)
     return draw_charts(data, out_dir, programmes=programmes, tr=Translator(lang), min_cell=min_cell)

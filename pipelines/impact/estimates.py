@@ -47,7 +47,7 @@ from pipelines.impact.inputs import (
 from pipelines.impact.rows import Cell
 from pipelines.impact.rules import ALL, COMPARISON, PARTICIPANT
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, frame
-from pipelines.settings import ClaimsConfig, min_cell_size
+from pipelines.settings import ClaimsConfig
 
 PROGRAMME_WAVE = ["programme_id", "wave"]
 INDICATOR = ["programme_id", "wave", "indicator"]
@@ -146,7 +146,7 @@ def estimate_rows(plan: pd.DataFrame, kinds: pd.DataFrame, spread: pd.Series, vi
     return rows
 
 
-def build_impact(con: duckdb.DuckDBPyConnection, min_cell: int | None = None,
+def build_impact(con: duckdb.DuckDBPyConnection, min_cell: int,
                  config: ClaimsConfig | None = None) -> ImpactTables:
     """All impact tables from the warehouse behind `con` (writes temp tables only);
     ``config`` declares each programme's primary outcomes (default: all of them).
@@ -154,7 +154,6 @@ def build_impact(con: duckdb.DuckDBPyConnection, min_cell: int | None = None,
     Reads indicator_observations, survey, attendance, groups and indicators: the
     asset's dependencies, so all exist.
     """
-    min_cell = min_cell_size() if min_cell is None else min_cell
     empty = ImpactTables(frame([], IMPACT_ESTIMATES), frame([], ATTRITION), frame([], DOSE_RESPONSE))
     kinds = indicator_kinds(read(con, INDICATORS_SQL)["indicator"].tolist())
     prepare(con)

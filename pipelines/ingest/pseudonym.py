@@ -1,7 +1,7 @@
 """Optional pseudonymisation of participant ids, applied before anything is stored.
 
 Programmes are asked to send pseudonymous ids, but a register may still carry a
-national id number or a phone-derived code. With ``$AAI_ID_SALT`` set, every
+national id number or a phone-derived code. With a salt (``$AAI_ID_SALT``, the ``id_salt`` setting), every
 participant id is replaced by ``p_`` and the first 16 hex digits of
 HMAC-SHA256(salt, id) as soon as a file's cells are read (``convert.py`` applies it to
 the distinct ids of the file), so the raw id never reaches staging, quarantine (its value or record), the warehouse or a report. The same id
@@ -14,18 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 
 
-SALT_VARIABLE = "AAI_ID_SALT"
 PREFIX = "p_"
 HEX_DIGITS = 16  # 64 bits: no collision to expect below billions of ids
-
-
-def salt() -> bytes | None:
-    """The salt from the environment, read when a file is staged (never at import)."""
-    value = os.environ.get(SALT_VARIABLE, "")
-    return value.encode("utf-8") if value.strip() else None
 
 
 def pseudonym(participant_id: str, key: bytes) -> str:

@@ -26,7 +26,6 @@ from pipelines.ingest import convert
 from pipelines.ingest.cells import Cells, read_cells
 from pipelines.ingest.discover import RawFile, discover
 from pipelines.ingest.plan import FilePlan, plan_file, unrecognised_hint
-from pipelines.ingest.pseudonym import salt
 from pipelines.ingest.rows import convert_file
 from pipelines.ingest.sniff import UnreadableFile, head_records, is_hxl, needs_transcoding, read_header, sniff, transcode
 from pipelines.warehouse import table_exists
@@ -118,8 +117,9 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(staging_ddl(kind))
 
 
-def stage_file(con, raw_file: RawFile, work_dir: Path) -> FileResult:
-    """Stage one file; any failure to read it is recorded, never raised."""
+def stage_file(con, raw_file: RawFile, work_dir: Path, salt: bytes | None = None) -> FileResult:
+    """Stage one file; any failure to read it is recorded, never raised. With ``salt``,
+    participant ids are replaced by their pseudonyms (``pseudonym.py``)."""
     result = FileResult(raw_file.source_file, raw_file.sha256)
     cells_table = "_cells"
     cells: Cells | None = None
@@ -146,7 +146,7 @@ def stage_file(con, raw_file: RawFile, work_dir: Path) -> FileResult:
         else:
             result.kind, result.plan = plan.kind, plan
             result.columns_ignored = [name for name in plan.ignored if name not in plan.dates.values()]
-            convert_file(con, plan, raw_file.source_file, cells, salt())
+            convert_file(con, plan, raw_file.source_file, cells, salt)
             result.rows_read = (cells.rows + _count(con, cells.problems)) * plan.cells_per_record
             result.notes += plan.notes()
         if result.rows_read == 0 and result.status == "read":
@@ -233,17 +233,19 @@ def stage_all(
     raw_dir: Path,
     *,
     ignore: tuple[str, ...] = (),
+    salt: bytes | None = None,
     work_dir: Path | None = None,
     progress: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
     """Stage every path under ``raw_dir``; see ``stage_files``."""
-    return stage_files(con, discover(raw_dir, ignore), work_dir=work_dir, progress=progress)
+    return stage_files(con, discover(raw_dir, ignore), salt=salt, work_dir=work_dir, progress=progress)
 
 
 def stage_files(
     con: duckdb.DuckDBPyConnection,
     files: list[RawFile],
     *,
+    salt: bytes | None = None,
     work_dir: Path | None = None,
     progress: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
@@ -270,7 +272,7 @@ def stage_files(
                 result = FileResult(raw_file.source_file, raw_file.sha256, status="duplicate",
                                     message=f"same content as {original}; not loaded again")
             else:
-                result = stage_file(con, raw_file, work)
+                result = stage_file(con, raw_file, work, salt)
             results.append(result)
             con.execute(
                 "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -3,5 +3,3 @@
 Kept free of imports so ``pipelines.report.i18n`` can be used by the charts without
 pulling in the renderer.
 """
-
-LANGUAGE_ENV = "AAI_REPORT_LANG"  # the report language, read by the report asset and ``aai report``

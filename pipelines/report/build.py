@@ -29,7 +29,7 @@ from pipelines.report.queries import PeriodData, read_period
 from pipelines.report.render import render_html, write_pdf
 from pipelines.report.scope import NO_DATA, ALL_PROGRAMMES, Period, data_period, period_warehouse
 from pipelines.report.scope import programmes as all_programmes
-from pipelines.settings import ClaimsConfig, min_cell_size
+from pipelines.settings import ClaimsConfig
 
 HTML_NAME, PDF_NAME = "report.html", "report.pdf"
 
@@ -51,7 +51,7 @@ def build_reports(
     programme: str | None = None,
     period: Period | None = None,
     lang: str = "en",
-    min_cell: int | None = None,
+    min_cell: int,
     national: pd.DataFrame | None = None,
     claims_config: ClaimsConfig | None = None,
 ) -> list[ReportPaths]:
@@ -60,7 +60,6 @@ def build_reports(
     another period's slice is rebuilt (default: the packaged file); ``claims_config``
     (the data root's aai.toml) says which outcomes a report may claim a change in."""
     claims_config = claims_config or ClaimsConfig()
-    min_cell = min_cell or min_cell_size()
     full = data_period(con) or NO_DATA
     period = period or full
     known = all_programmes(con)

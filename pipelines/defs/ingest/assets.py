@@ -3,8 +3,7 @@
 import dagster as dg
 
 from pipelines.ingest.stage import stage_all, workspace
-from pipelines.settings import read_ingest_ignore
-from pipelines.warehouse import Warehouse
+from pipelines.defs.resources import AaiSettings
 
 # DuckDB's spill files and transcoded copies hold every column of a file, names and
 # phones included: they live here while the stage runs and are removed after it.
@@ -12,7 +11,7 @@ WORK_FOLDER = ".ingest-work"
 
 
 @dg.asset(kinds={"duckdb", "csv"}, group_name="ingest")
-def raw_files(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+def raw_files(context: dg.AssetExecutionContext, settings: AaiSettings) -> dg.MaterializeResult:
     """Every file in the drop zone (`$AAI_DATA_DIR/raw/`), recognised and read.
 
     For each path: its SHA-256, kind (groups, survey or attendance, from the header),
@@ -22,7 +21,7 @@ def raw_files(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
     languages become codes; columns outside the contract (names, phones, addresses)
     are never stored.
     A paper register typed as a grid (persons × dates) becomes one attendance row per
-    cell. With `AAI_ID_SALT` set, participant ids are replaced by salted pseudonyms
+    cell. With a pseudonym salt (`AAI_ID_SALT`), participant ids are replaced by salted pseudonyms
     before anything is stored.
     A file with the same bytes as an earlier one is not read twice. Problems found in
     a row go to `staging_problems`; the validate stage decides where each row lands.
@@ -34,10 +33,10 @@ def raw_files(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
             + (f" ({result.encoding}, {result.delimiter!r})" if result.encoding else "")
         )
 
-    paths = warehouse.paths
-    ignore = read_ingest_ignore(paths)
-    with warehouse.connect() as con, workspace(con, paths.processed / WORK_FOLDER) as work:
-        results = stage_all(con, paths.raw, ignore=ignore, work_dir=work, progress=progress)
+    paths = settings.paths
+    with settings.connect() as con, workspace(con, paths.processed / WORK_FOLDER) as work:
+        results = stage_all(con, paths.raw, ignore=settings.ingest_ignore(), salt=settings.salt, work_dir=work,
+                            progress=progress)
     by_status: dict[str, int] = {}
     for result in results:
         by_status[result.status] = by_status.get(result.status, 0) + 1
@@ -46,6 +45,6 @@ def raw_files(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Mat
             "files": len(results),
             "rows_read": sum(r.rows_read for r in results),
             "files_by_status": dg.MetadataValue.json(by_status),
-            "raw_dir": dg.MetadataValue.path(str(warehouse.paths.raw)),
+            "raw_dir": dg.MetadataValue.path(str(settings.paths.raw)),
         }
     )

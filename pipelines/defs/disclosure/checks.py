@@ -20,8 +20,7 @@ from pipelines import catalogue
 from pipelines.disclosure import impact
 from pipelines.disclosure.audit import AuditResult, audit
 from pipelines.disclosure.periods import audit as audit_reports
-from pipelines.settings import min_cell_size
-from pipelines.warehouse import Warehouse
+from pipelines.defs.resources import AaiSettings
 
 CHECK_DISCLOSURE_AUDIT = "disclosure_audit"
 CHECK_IMPACT_SIZES = "impact_sizes_protected"
@@ -31,27 +30,27 @@ CHECK_REPORTS_DISCLOSURE_AUDIT = "reports_disclosure_audit"
 # domain_scores and the other impact tables are read too: run after them, not on stale copies
 @dg.asset_check(asset=dg.AssetKey("impact_estimates"), name=CHECK_DISCLOSURE_AUDIT, blocking=True,
                 additional_deps=["domain_scores", "attrition", "dose_response"])
-def disclosure_audit(warehouse: Warehouse) -> dg.AssetCheckResult:
+def disclosure_audit(settings: AaiSettings) -> dg.AssetCheckResult:
     """No protected count can be pinned from the indicator cells and domain scores published together."""
-    national = catalogue.national_indicators_for(warehouse.paths)
-    with warehouse.connect(read_only=True) as con:
-        result = audit(con, min_cell_size(), national=national, with_impact=False)
+    national = catalogue.national_indicators_for(settings.paths)
+    with settings.connect(read_only=True) as con:
+        result = audit(con, settings.min_cell, national=national, with_impact=False)
     return dg.AssetCheckResult(passed=result.passed, metadata=result.metadata())
 
 
 @dg.asset_check(asset=dg.AssetKey("impact_estimates"), name=CHECK_IMPACT_SIZES, blocking=True,
                 additional_deps=["attrition", "dose_response"])
-def impact_sizes_protected(warehouse: Warehouse) -> dg.AssetCheckResult:
+def impact_sizes_protected(settings: AaiSettings) -> dg.AssetCheckResult:
     """The impact tables' sizes, with the visible denominators, pin no count of 1 … m−1 people."""
     result = AuditResult()
-    with warehouse.connect(read_only=True) as con:
-        impact.audit(con, min_cell_size(), result)
+    with settings.connect(read_only=True) as con:
+        impact.audit(con, settings.min_cell, result)
     return dg.AssetCheckResult(passed=result.passed, metadata=result.metadata())
 
 
 @dg.asset_check(asset=dg.AssetKey("report"), name=CHECK_REPORTS_DISCLOSURE_AUDIT, blocking=True)
-def reports_disclosure_audit(warehouse: Warehouse) -> dg.AssetCheckResult:
+def reports_disclosure_audit(settings: AaiSettings) -> dg.AssetCheckResult:
     """No count of people differs by 1 … m−1 between reports of two nested periods."""
     result = AuditResult()
-    audit_reports(warehouse.paths.reports, min_cell_size(), result)
+    audit_reports(settings.paths.reports, settings.min_cell, result)
     return dg.AssetCheckResult(passed=result.passed, metadata=result.metadata())

@@ -14,8 +14,8 @@ from pipelines.indicators.build import (
     build_indicator_table,
     build_observations,
 )
-from pipelines.settings import min_cell_size
-from pipelines.warehouse import Warehouse, markdown_table
+from pipelines.defs.resources import AaiSettings
+from pipelines.warehouse import markdown_table
 
 PREVIEW_ROWS = 10
 
@@ -49,7 +49,7 @@ def _preview(con: duckdb.DuckDBPyConnection, query: str) -> dg.MetadataValue:
     kinds={"duckdb"},
     group_name="indicators",
 )
-def indicator_observations(warehouse: Warehouse) -> dg.MaterializeResult:
+def indicator_observations(settings: AaiSettings) -> dg.MaterializeResult:
     """Each respondent's result on each survey-based indicator (1 = yes, 0 = no, or the score).
 
     A respondent appears for an indicator only when they are in its population (the
@@ -58,9 +58,9 @@ def indicator_observations(warehouse: Warehouse) -> dg.MaterializeResult:
     refusal removes the person from that indicator's denominator, not from the
     others. Definitions: `pipelines/reference/indicators.csv` and docs/indicators.md.
     """
-    with warehouse.connect() as con:
+    with settings.connect() as con:
         rows = build_observations(con)
-        per_indicator = con.execute(RESPONDENTS_PER_INDICATOR, {"min_cell": min_cell_size()}).fetchdf()
+        per_indicator = con.execute(RESPONDENTS_PER_INDICATOR, {"min_cell": settings.min_cell}).fetchdf()
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": rows,
@@ -74,7 +74,7 @@ def indicator_observations(warehouse: Warehouse) -> dg.MaterializeResult:
     kinds={"duckdb"},
     group_name="indicators",
 )
-def indicators(warehouse: Warehouse) -> dg.MaterializeResult:
+def indicators(settings: AaiSettings) -> dg.MaterializeResult:
     """AAI indicators and programme outputs per programme, group, country and region.
 
     One row per indicator per cell: by arm and wave, in total and by sex; for
@@ -89,8 +89,8 @@ def indicators(warehouse: Warehouse) -> dg.MaterializeResult:
     (docs/disclosure.md). Read the `indicators_public` view for anything that leaves
     the warehouse: it blanks suppressed cells.
     """
-    min_cell = min_cell_size()
-    with warehouse.connect() as con:
+    min_cell = settings.min_cell
+    with settings.connect() as con:
         counts = build_indicator_table(con, min_cell)
         preview = _preview(
             con,
@@ -114,7 +114,7 @@ def indicators(warehouse: Warehouse) -> dg.MaterializeResult:
     kinds={"duckdb"},
     group_name="indicators",
 )
-def domain_scores(warehouse: Warehouse) -> dg.MaterializeResult:
+def domain_scores(settings: AaiSettings) -> dg.MaterializeResult:
     """Active Ageing Index domain scores D1–D4 and the overall AAI per unit, arm, wave and sex.
 
     Weighted means with the AAI weights over the indicators that are present and
@@ -126,8 +126,8 @@ def domain_scores(warehouse: Warehouse) -> dg.MaterializeResult:
     National figures a user supplies (`$AAI_DATA_DIR/national_indicators.csv`, else
     the packaged `reference/national_indicators.csv`) are named in the note.
     """
-    national = catalogue.national_indicators_for(warehouse.paths)
-    with warehouse.connect() as con:
+    national = catalogue.national_indicators_for(settings.paths)
+    with settings.connect() as con:
         rows = build_domain_scores(con, national)
         preview = _preview(
             con,
@@ -137,18 +137,18 @@ def domain_scores(warehouse: Warehouse) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"dagster/row_count": rows, "preview (programmes)": preview})
 
 
-def _count_with_kinds(warehouse: Warehouse, query: str) -> int:
+def _count_with_kinds(settings: AaiSettings, query: str) -> int:
     """Run a ``SELECT count(*)`` check that may join ``kinds_df`` (catalogue code → kind)."""
-    with warehouse.connect(read_only=True) as con:
+    with settings.connect(read_only=True) as con:
         con.register("kinds_df", catalogue.indicators()[["code", "kind", "scale_min", "scale_max"]])
         return con.execute(query).fetchall()[0][0]
 
 
 @dg.asset_check(asset=indicator_observations, name=CHECK_OBSERVATIONS_VALID, blocking=True)
-def observations_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
+def observations_valid(settings: AaiSettings) -> dg.AssetCheckResult:
     """Every observation is of a catalogued indicator, and every share is 0 or 1."""
     bad = _count_with_kinds(
-        warehouse,
+        settings,
         "SELECT count(*) FROM indicator_observations AS o LEFT JOIN kinds_df AS k ON k.code = o.indicator "
         "WHERE k.code IS NULL OR (k.kind = 'share' AND o.value NOT IN (0, 1)) OR o.value IS NULL",
     )
@@ -156,10 +156,10 @@ def observations_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset=indicators, name=CHECK_SMALL_CELLS_HIDDEN, blocking=True)
-def small_cells_hidden(warehouse: Warehouse) -> dg.AssetCheckResult:
+def small_cells_hidden(settings: AaiSettings) -> dg.AssetCheckResult:
     """No cell a threshold rule catches is visible, and the public view blanks every suppressed cell."""
-    min_cell = min_cell_size()
-    with warehouse.connect(read_only=True) as con:
+    min_cell = settings.min_cell
+    with settings.connect(read_only=True) as con:
         register_rules(con)
         caught = primary_cells(con, min_cell)
         hidden = {r[0] for r in con.execute("SELECT rowid FROM indicators WHERE suppressed").fetchall()}
@@ -176,21 +176,21 @@ def small_cells_hidden(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset=indicators, name=CHECK_NO_LONE_SUPPRESSED_SIBLING, blocking=True)
-def no_lone_suppressed_sibling(warehouse: Warehouse) -> dg.AssetCheckResult:
+def no_lone_suppressed_sibling(settings: AaiSettings) -> dg.AssetCheckResult:
     """No hidden cell can be worked out: the attacker's linear program over every cell of
     `indicators_public` pins no protected count to within ±0.5 (the disclosure audit of
     this table; the name is kept from when the check only looked at one relation at a time)."""
     result = AuditResult()
-    with warehouse.connect(read_only=True) as con:
-        audit_indicators(con, min_cell_size(), result)
+    with settings.connect(read_only=True) as con:
+        audit_indicators(con, settings.min_cell, result)
     return dg.AssetCheckResult(passed=result.passed, metadata=result.metadata())
 
 
 @dg.asset_check(asset=indicators, name=CHECK_INTERVALS_CONTAIN_VALUE)
-def intervals_contain_value(warehouse: Warehouse) -> dg.AssetCheckResult:
+def intervals_contain_value(settings: AaiSettings) -> dg.AssetCheckResult:
     """Shares lie in 0–100, every interval contains its value and stays inside the scale."""
     bad = _count_with_kinds(
-        warehouse,
+        settings,
         "SELECT count(*) FROM indicators AS i JOIN kinds_df AS k ON k.code = i.indicator "
         "WHERE i.ci_low > i.value + 1e-9 OR i.ci_high < i.value - 1e-9 "
         "OR (i.ci_low IS NULL) <> (i.ci_high IS NULL) "
@@ -201,9 +201,9 @@ def intervals_contain_value(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset=domain_scores, name=CHECK_AAI_ONLY_WHEN_COMPLETE, blocking=True)
-def aai_only_when_complete(warehouse: Warehouse) -> dg.AssetCheckResult:
+def aai_only_when_complete(settings: AaiSettings) -> dg.AssetCheckResult:
     """An AAI value exists only where all four domains have a score."""
-    with warehouse.connect(read_only=True) as con:
+    with settings.connect(read_only=True) as con:
         bad = con.execute(
             "SELECT count(*) FROM domain_scores AS a WHERE a.item = 'AAI' AND a.value IS NOT NULL AND 4 > ("
             " SELECT count(*) FROM domain_scores AS d WHERE d.item <> 'AAI' AND d.value IS NOT NULL"

@@ -4,11 +4,12 @@ import dagster as dg
 import pandas as pd
 import pandera.pandas as pa
 
-from pipelines.ingest.assets import WORK_FOLDER
+from pipelines.defs.ingest.assets import WORK_FOLDER
 from pipelines.ingest.normalise import contract_columns
 from pipelines.ingest.stage import workspace
 from pipelines.validate.warehouse_tables import build_tables
-from pipelines.warehouse import Warehouse, markdown_table
+from pipelines.defs.resources import AaiSettings
+from pipelines.warehouse import markdown_table
 from schemas import CONTRACTS
 
 ROWS_BALANCE_CHECK = "rows_balance"
@@ -60,9 +61,9 @@ TABLE_DESCRIPTIONS = {
     ],
     group_name="validate",
 )
-def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
+def warehouse_tables(context: dg.AssetExecutionContext, settings: AaiSettings):
     """Apply cross-file rules and write groups, survey, attendance, quarantine and ingest_log."""
-    with warehouse.connect() as con, workspace(con, warehouse.paths.processed / WORK_FOLDER):
+    with settings.connect() as con, workspace(con, settings.paths.processed / WORK_FOLDER):
         build_tables(con)
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (*CORE_TABLES, "quarantine", "ingest_log")}
         by_rule = con.execute(

@@ -5,7 +5,7 @@ import hashlib
 import dagster as dg
 
 from pipelines.ingest.discover import READABLE_SUFFIXES
-from pipelines.warehouse import Warehouse
+from pipelines.defs.resources import AaiSettings
 
 refresh_job = dg.define_asset_job(
     "refresh_all",
@@ -23,12 +23,12 @@ monthly_refresh = dg.ScheduleDefinition(
 )
 
 
-def drop_zone_fingerprint(warehouse: Warehouse) -> str:
+def drop_zone_fingerprint(settings: AaiSettings) -> str:
     """A digest of the readable files' names, sizes and modification times.
 
     Cheap enough to compute every 30 seconds; a content hash is taken at ingest.
     """
-    raw = warehouse.paths.raw
+    raw = settings.paths.raw
     digest = hashlib.sha256()
     if raw.is_dir():
         for path in sorted(raw.rglob("*")):
@@ -39,9 +39,9 @@ def drop_zone_fingerprint(warehouse: Warehouse) -> str:
 
 
 @dg.sensor(job=refresh_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.STOPPED)
-def new_files_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
+def new_files_sensor(context: dg.SensorEvaluationContext, settings: AaiSettings):
     """Start a refresh when files in the drop zone are added, changed or removed."""
-    fingerprint = drop_zone_fingerprint(warehouse)
+    fingerprint = drop_zone_fingerprint(settings)
     if fingerprint == context.cursor:
         return dg.SkipReason("no change in the drop zone since the last run")
     context.update_cursor(fingerprint)

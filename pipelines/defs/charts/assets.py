@@ -7,14 +7,14 @@ import dagster as dg
 from PIL import Image
 
 from pipelines.charts.build import ChartInfo, build_charts
-from pipelines.warehouse import Warehouse
+from pipelines.defs.resources import AaiSettings
 
 CHART_INPUTS = ["indicators", "domain_scores", "ingest_log", "quarantine", "attendance", "groups"]
 PREVIEW_WIDTH = 480
 
 
 @dg.asset(deps=CHART_INPUTS, kinds={"matplotlib", "duckdb"}, group_name="report")
-def charts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+def charts(context: dg.AssetExecutionContext, settings: AaiSettings) -> dg.MaterializeResult:
     """Charts for the report, drawn from the warehouse as PNG and SVG.
 
     - **attendance** — sessions held and people attending per month, per programme.
@@ -33,9 +33,9 @@ def charts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materi
     whose data is not there yet (no follow-up wave, no attendance) is skipped and the
     report says what is missing. `manifest.json` lists titles, captions and alt text.
     """
-    out_dir = warehouse.paths.charts
-    with warehouse.connect(read_only=True) as con:
-        built = build_charts(con, out_dir)
+    out_dir = settings.paths.charts
+    with settings.connect(read_only=True) as con:
+        built = build_charts(con, out_dir, min_cell=settings.min_cell)
     drawn = [c for c in built if c.available]
     for chart in built:
         if not chart.available:

@@ -6,8 +6,8 @@ import dagster as dg
 from pipelines.impact.claims import check_config
 from pipelines.impact.estimates import ImpactTables, build_impact
 from pipelines.impact.tables import write_impact
-from pipelines.settings import min_cell_size, read_claims_config
-from pipelines.warehouse import Warehouse, markdown_table
+from pipelines.defs.resources import AaiSettings
+from pipelines.warehouse import markdown_table
 
 # indicators: estimates are withheld where its cells are suppressed (visible.sql)
 INPUTS = ["indicator_observations", "indicators", "survey", "attendance", "groups"]
@@ -45,12 +45,12 @@ DESCRIPTIONS = {
            for name in ("impact_estimates", "attrition", "dose_response")],
     group_name="impact",
 )
-def impact_tables(context: dg.AssetExecutionContext, warehouse: Warehouse):
+def impact_tables(context: dg.AssetExecutionContext, settings: AaiSettings):
     """Estimate change, DiD, attrition and dose-response from the warehouse and write them."""
-    min_cell = min_cell_size()
-    config = read_claims_config(warehouse.paths)
+    min_cell = settings.min_cell
+    config = settings.claims()
     check_config(config)
-    with warehouse.connect() as con:
+    with settings.connect() as con:
         tables = build_impact(con, min_cell, config)
         hidden = write_impact(con, tables, min_cell)
     if hidden:

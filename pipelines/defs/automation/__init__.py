@@ -1,0 +1,1 @@
+"""When the pipeline runs: the monthly schedule and the drop-zone sensor."""
