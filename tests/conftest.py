@@ -35,10 +35,10 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def ingest(raw: Path) -> duckdb.DuckDBPyConnection:
+def ingest(raw: Path, *, salt: bytes | None = None) -> duckdb.DuckDBPyConnection:
     """Stage and validate everything under ``raw`` into an in-memory warehouse."""
     con = duckdb.connect()
-    stage_all(con, raw)
+    stage_all(con, raw, salt=salt)
     build_tables(con)
     return con
 

@@ -122,10 +122,9 @@ def test_detection_helpers():
     assert cyrillic_or_central_european("mężczyzna;bardzo łatwo;tak".encode("cp1250")) == "cp1250"
 
 
-def test_salted_pseudonyms_replace_ids_everywhere(data_root, monkeypatch):
+def test_salted_pseudonyms_replace_ids_everywhere(data_root):
     from pipelines.ingest.pseudonym import pseudonym
 
-    monkeypatch.setenv("AAI_ID_SALT", "s3cret")
     write(data_root / "raw/groups.csv", GROUPS)
     write(
         data_root / "raw/survey.csv",
@@ -135,7 +134,7 @@ def test_salted_pseudonyms_replace_ids_everywhere(data_root, monkeypatch):
     )
     write(data_root / "raw/att.csv", "group_id,session_date,participant_id,attended\nBY-GRO-001,2024-03-01, NID-7701 ,yes\n")
     write(data_root / "raw/grid.csv", "group_id,participant_id,01.03.2024,08.03.2024\nBY-GRO-001,NID-7702,x,-\n")
-    con = ingest(data_root / "raw")
+    con = ingest(data_root / "raw", salt=b"s3cret")
     first, second = pseudonym("NID-7701", b"s3cret"), pseudonym("NID-7702", b"s3cret")
     assert first.startswith("p_") and len(first) == 18
     assert rows(con, "SELECT participant_id FROM survey") == [(first,)]

@@ -84,7 +84,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _build(warehouse: Path, out: Path, **options):
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {p.folder.relative_to(out).parts[0]: p for p in build_reports(con, out, **options)}
+        return {p.folder.relative_to(out).parts[0]: p for p in build_reports(con, out, **{"min_cell": 5, **options})}
 
 
 @pytest.fixture(scope="module")
