@@ -21,6 +21,7 @@ import pandas as pd
 from pipelines import catalogue
 from pipelines.charts import plots, programme, queries
 from pipelines.charts.info import ChartInfo, save_chart as _save, slug
+from pipelines.files import sweep, write_text
 from pipelines.impact.claims import findings
 from pipelines.report import queries as report_queries, scope
 from pipelines.report.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
@@ -48,6 +49,7 @@ def draw_charts(data: report_queries.PeriodData, out_dir: Path, *, programmes: l
     and write its manifest; return them in order."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    sweep(out_dir)
     indicators = data.indicators
     charts = [
         _attendance_chart(data.attendance, indicators, out_dir, tr, min_cell),
@@ -59,9 +61,7 @@ def draw_charts(data: report_queries.PeriodData, out_dir: Path, *, programmes: l
         _quality_chart(data.files, data.rules, out_dir, tr),
     ]
     _remove_stale(out_dir, charts)
-    (out_dir / MANIFEST).write_text(
-        json.dumps([c.to_json() for c in charts], ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
+    write_text(out_dir / MANIFEST, json.dumps([c.to_json() for c in charts], ensure_ascii=False, indent=2) + "\n")
     return charts
 
 

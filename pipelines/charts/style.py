@@ -20,6 +20,8 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402  (after the backend is chosen)
 from matplotlib.figure import Figure  # noqa: E402
 
+from pipelines.files import replacing  # noqa: E402
+
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common
 # colour-vision deficiency, and in greyscale print when paired with markers/hatching.
 OKABE_ITO = {
@@ -105,8 +107,8 @@ def save_figure(fig: Figure, stem: Path, *, title: str, alt: str) -> tuple[Path,
     """
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
-    with chart_style():
-        fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None, "Title": title, "Description": alt})
-        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None, "Title": title, "Description": alt})
+    with chart_style(), replacing(png) as png_part, replacing(svg) as svg_part:
+        fig.savefig(png_part, format="png", dpi=PNG_DPI, metadata={"Software": None, "Title": title, "Description": alt})
+        fig.savefig(svg_part, format="svg", metadata={"Date": None, "Creator": None, "Title": title, "Description": alt})
     plt.close(fig)
     return png, svg

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines import files
 from pipelines.charts.build import draw_charts
 from pipelines.charts.info import ChartInfo, slug
 from pipelines.disclosure.periods import guard as guard_periods
@@ -98,6 +99,7 @@ def build_report(
     """One report of ``data`` (already narrowed to ``programmes``): figures first (their
     hash goes into the report), charts, HTML, PDF."""
     folder.mkdir(parents=True, exist_ok=True)
+    files.sweep(folder)
     tr = Translator(lang)
     rows = figures.figure_rows(data, total=total, prov=prov)
     content_hash = figures.write_figures(rows, prov, folder)
@@ -113,8 +115,9 @@ def build_report(
     html = render_html(context, tr)
     paths = ReportPaths(folder, folder / HTML_NAME, folder / PDF_NAME, folder / figures.CSV_NAME,
                         folder / figures.JSON_NAME, content_hash)
-    paths.html.write_text(html, encoding="utf-8")
-    write_pdf(html, paths.pdf, identifier=content_hash)
+    files.write_text(paths.html, html)
+    with files.replacing(paths.pdf) as pdf_part:
+        write_pdf(html, pdf_part, identifier=content_hash)
     return paths
 
 

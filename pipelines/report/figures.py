@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines import catalogue
+from pipelines import catalogue, files
 from pipelines.charts.info import slug
 from pipelines.report.i18n import digits
 from pipelines.report.queries import PeriodData
@@ -233,6 +233,6 @@ def json_bytes(rows: list[dict], prov: Provenance) -> bytes:
 def write_figures(rows: list[dict], prov: Provenance, out_dir: Path) -> str:
     """Write both files; return the sha256 of the JSON, the report's content hash."""
     data = json_bytes(rows, prov)
-    (out_dir / JSON_NAME).write_bytes(data)
-    (out_dir / CSV_NAME).write_bytes(csv_bytes(rows))
+    files.write_bytes(out_dir / JSON_NAME, data)
+    files.write_bytes(out_dir / CSV_NAME, csv_bytes(rows))
     return hashlib.sha256(data).hexdigest()
