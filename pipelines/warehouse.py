@@ -6,6 +6,11 @@ step in its own process, and schedules, sensors and UI-launched runs may overlap
 every connection is taken under an inter-process file lock next to the database.
 Steps queue on the lock instead of failing after DuckDB's own back-off. Jobs also use
 the in-process executor, so a normal run never contends with itself.
+
+A connection opened for writing is one transaction: a stage's tables are all written
+or, if the process dies or raises first, none are (DuckDB discards an uncommitted
+transaction when it next opens the file). A killed run leaves the previous run's
+tables as they were, and the next run starts from them.
 """
 
 from __future__ import annotations
@@ -70,19 +75,32 @@ def _locked(database: Path, timeout: float) -> Iterator[None]:
 @contextmanager
 def connect(database: Path, *, read_only: bool = False,
             timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse under the writer lock; close and release on exit."""
+    """Open the warehouse under the writer lock; close and release on exit. For
+    writing, everything done through the connection is committed when the block ends
+    and rolled back if it raises."""
     database.parent.mkdir(parents=True, exist_ok=True)
     with _locked(database, timeout):
         con = duckdb.connect(str(database), read_only=read_only and database.exists())
         try:
-            yield con
+            if read_only:
+                yield con
+            else:
+                con.begin()
+                try:
+                    yield con
+                except BaseException:
+                    con.rollback()
+                    raise
+                con.commit()
         finally:
             con.close()
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """True when a table or view called ``name`` exists in the open database."""
-    rows = con.cursor().execute(
+    # the connection itself, not a cursor: a cursor does not see the tables of an
+    # open transaction
+    rows = con.execute(
         "SELECT 1 FROM information_schema.tables WHERE table_name = ? LIMIT 1", [name]
     ).fetchall()
     return bool(rows)

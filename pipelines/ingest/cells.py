@@ -189,16 +189,19 @@ def _place_rows(con, segment, delimiter, width, needed, cells, scan, rejected, r
         return False
     # Good row k (1-based, file order: rowid + 1) is record k + (records skipped before it),
     # and a record's line is the record plus the extra lines of the quoted cells before it.
+    # Inside an open transaction DuckDB numbers new rows from a large offset, in order.
     skipped = sorted(blank | rejected_records)
-    record = "s.rowid + 1"
+    first_rowid = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {segment}").fetchall()[0][0]
+    ordinal = f"(s.rowid - {first_rowid} + 1)"
+    record = ordinal
     joins = ""
     if skipped:
         steps = cells.new_table("steps")
         frame = pd.DataFrame([(1, 0)] + [(r - i + 1, i) for i, r in enumerate(skipped, start=1)],
                              columns=["first_ordinal", "skipped"]).groupby("first_ordinal", as_index=False).max()
         _table_from(con, steps, frame)
-        joins += f" ASOF JOIN {steps} o ON s.rowid + 1 >= o.first_ordinal"
-        record = "s.rowid + 1 + o.skipped"
+        joins += f" ASOF JOIN {steps} o ON {ordinal} >= o.first_ordinal"
+        record = f"{ordinal} + o.skipped"
     line = record
     if scan.steps:
         lines = cells.new_table("lines")

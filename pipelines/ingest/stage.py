@@ -57,7 +57,9 @@ def bound_memory(con: duckdb.DuckDBPyConnection) -> None:
 @contextmanager
 def workspace(con: duckdb.DuckDBPyConnection, folder: Path) -> Iterator[Path]:
     """A folder for DuckDB's spill files and transcoded copies, removed afterwards:
-    both hold every column of a file, names and phones included."""
+    both hold every column of a file, names and phones included. What a killed run
+    left there is removed first."""
+    shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     con.execute("SET temp_directory = ?", [str(folder / "duckdb")])
     try:
