@@ -18,7 +18,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipelines.ingest.cell_rules import Column, column_rules, kept_value, row_rules
+from pipelines.ingest.cell_rules import MAX_FIELD_CHARS, Column, column_rules, kept_value, row_rules
 from pipelines.ingest.cells import RULE_REASONS, Cells
 from pipelines.ingest.convert import SQL_TYPES, columns_of, dictionary_sql, present, rows_view
 from pipelines.ingest.plan import FilePlan
@@ -106,7 +106,10 @@ def _stage(con, plan: FilePlan, columns: list[Column], dictionaries: dict[str, s
         values.append(typed if column.design else f"CASE WHEN {rule} IS NULL THEN {typed} END AS {typed}")
     failed = [f"{quote('rule_' + c.name)} IS NOT NULL" for c in columns]
     failed += [f"coalesce({fails}, false)" for _, _, fails, _ in row_rules(plan.kind, _raw_column)]
-    record = ", ".join(f"{quote(c.name)} := coalesce({quote('raw_' + c.name)}, '')" for c in columns)
+    # a cell too long for any answer is cut in the record too: quarantine keeps what a
+    # person needs to fix the row, not a pasted document
+    record = ", ".join(f"{quote(c.name)} := aai_short(coalesce({quote('raw_' + c.name)}, ''), {MAX_FIELD_CHARS})"
+                       for c in columns)
     submission = ", submission_id, TRY_CAST(submitted_at AS TIMESTAMP) AS submitted_at" if plan.submission else ""
     con.execute(
         f"INSERT INTO staging_{plan.kind} BY NAME SELECT {', '.join(values)}, $file AS source_file, "
