@@ -40,6 +40,7 @@ class Failure:
     cell: str  # the cell, as key=value pairs
     what: str
     width: float | None = None  # the attacker's range, max − min (never the count)
+    key: dict[str, str] | None = None  # the cell as data, for the planner that repairs it
 
 
 @dataclass

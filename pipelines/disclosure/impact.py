@@ -133,8 +133,8 @@ def audit(con: duckdb.DuckDBPyConnection, min_cell: int, result) -> None:
             if width < 1.0:
                 from pipelines.disclosure.audit import Failure
 
-                cell, what = label.split(" | ")
-                result.failures.append(Failure("impact", cell, what, float(width)))
+                key, what = label
+                result.failures.append(Failure("impact", _describe(key), what, float(width), key=key))
 
 
 def _system(programme, wave, rows, estimates, attrition, dose, dens, m, protect_people=True) -> _Builder:
@@ -142,22 +142,22 @@ def _system(programme, wave, rows, estimates, attrition, dose, dens, m, protect_
     s = _Builder()
     small = lambda v: 1 <= v <= m - 1  # noqa: E731
 
-    def protect(terms, truth, cell, what):
+    def protect(terms, truth, key, what):
         if small(truth):
-            s.targets.append((terms, truth, f"{cell} | {what}"))
+            s.targets.append((terms, truth, (key, what)))
 
     people = rows[rows["indicator"] == "all"].set_index("arm")
     for arm, p in people.iterrows():
         s.var(f"{arm}/retained", p.retained)
         s.var(f"{arm}/lost", p.b - p.retained)
         if protect_people:
-            cell = f"programme_id={programme} arm={arm} wave={wave}"
+            cell = {"programme_id": programme, "arm": arm, "wave": wave}
             protect({f"{arm}/retained": 1}, p.retained, cell, "interviewed again")
             protect({f"{arm}/lost": 1}, p.b - p.retained, cell, "lost")
     totals = rows[(rows["indicator"] != "all") & (rows["breakdown"] == "all")]
     for r in totals.itertuples(index=False):
         i, size = f"{r.arm}/{r.indicator}", _size(r)
-        cell = f"indicator={r.indicator} programme_id={programme} arm={r.arm} wave={wave}"
+        cell = {"indicator": r.indicator, "programme_id": programme, "arm": r.arm, "wave": wave}
         for part in ("both", "base_only", "wave_only"):
             s.var(f"{i}/{part}", size[part])
         s.var(f"{i}/novalue", r.retained - r.both_wave)
@@ -207,7 +207,7 @@ def _breakdown(s: _Builder, programme, wave, r, dens, protect) -> None:
         s.le.append(({f"{name}/both": 1, f"{name}/both_first": -1}, 0.0))
         s.le.append(({f"{name}/both_first": 1, f"{name}/both": -1, f"{name}/base_only": -1}, 0.0))
         s.le.append(({f"{name}/both_first": 1, f"{i}/both": -1}, 0.0))
-        cell = f"indicator={r.indicator} programme_id={programme} arm={r.arm} wave={wave} {k}"
+        cell = {"indicator": r.indicator, "programme_id": programme, "arm": r.arm, "wave": wave, r.breakdown: r.value}
         protect({f"{name}/base_only": 1}, size["base_only"], cell, "at baseline only")
         protect({f"{name}/wave_only": 1}, size["wave_only"], cell, "at the follow-up only")
         protect({f"{name}/both": 1, f"{name}/base_only": 1}, r.b, cell, "baseline cell")
@@ -259,9 +259,11 @@ def _published_sizes(s: _Builder, programme, wave, rows, estimates) -> None:
 MAX_REPAIR_ROUNDS = 50
 
 
-def _key(cell: str) -> dict[str, str]:
-    """``indicator=2.2 programme_id=P arm=participant wave=followup1 sex=female`` → dict."""
-    return dict(part.split("=", 1) for part in cell.split())
+def _describe(key: dict[str, str]) -> str:
+    """``indicator=2.2 programme_id='COL 1' arm=participant``: the cell for people to read
+    (ids come from the field's files and may hold spaces, so such values are quoted)."""
+    return " ".join(f"{k}={v}" if str(v) and not any(c.isspace() for c in str(v)) else f"{k}={str(v)!r}"
+                    for k, v in key.items())
 
 
 def _repairs(key: dict[str, str]) -> list[tuple[str, str, dict[str, str]]]:
@@ -273,6 +275,8 @@ def _repairs(key: dict[str, str]) -> list[tuple[str, str, dict[str, str]]]:
         split = {c: key.get(c, "all") for c in BREAKDOWNS}
         for method in ("paired_change", "change", "did"):
             steps.append(("impact_estimates", "n", {**where, **split, "indicator": key["indicator"], "method": method}))
+        # the thirds of attendance add up to the people seen at both waves
+        steps.append(("dose_response", "n", {**where, "indicator": key["indicator"]}))
     return steps
 
 
@@ -290,7 +294,7 @@ def protect(con: duckdb.DuckDBPyConnection, min_cell: int) -> int:
             return hidden
         changed = 0
         for failure in result.failures:
-            for table, column, where in _repairs(_key(failure.cell)):
+            for table, column, where in _repairs(failure.key):
                 clause = " AND ".join(f'"{c}" = ?' for c in where)
                 extra = ", lost_pct = NULL" if table == "attrition" else ""
                 count = con.execute(f'UPDATE "{table}" SET "{column}" = NULL{extra} '
