@@ -54,7 +54,7 @@ bench-claims: setup
 	$(BIN)/python -m bench.claims
 	$(BIN)/python -m bench.claims --primary P.who5_mean,4.5,3.1 --effect-scale 2
 
-.PHONY: test-all fuzz
+.PHONY: test-all fuzz crash
 # Everything, the slow tier too: the fuzz campaign and the personal-data canary.
 test-all: setup $(INSTANCE)
 	$(BIN)/python -m pytest -m "slow or not slow"
@@ -62,6 +62,10 @@ test-all: setup $(INSTANCE)
 # The seeded fuzz campaign alone; its figures go to bench/out/fuzz.json.
 fuzz: setup
 	$(BIN)/python -m pytest -m slow tests/test_fuzz.py
+
+# The hostile data root and the SIGKILL harness alone; figures go to bench/out/crash.json.
+crash: setup $(INSTANCE)
+	$(BIN)/python -m pytest -m slow tests/test_crash.py
 
 # Re-resolve requirements.lock from pyproject.toml (needs network to PyPI).
 lock: setup

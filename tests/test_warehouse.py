@@ -68,3 +68,48 @@ def test_the_code_location_binds_settings_from_environment_variables(monkeypatch
     monkeypatch.setenv("AAI_MIN_CELL", "8")
     bound = bound_settings()
     assert "s3cret-salt" not in repr(bound) and "AAI_ID_SALT" in repr(bound)
+
+
+KILLED_MID_STAGE = """
+import os, signal, sys
+from pathlib import Path
+from pipelines.warehouse import connect
+with connect(Path(sys.argv[1])) as con:
+    con.execute("CREATE OR REPLACE TABLE survey AS SELECT 2 AS run")
+    con.execute("CREATE OR REPLACE TABLE quarantine AS SELECT 2 AS run")
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_stage_killed_before_it_ends_leaves_the_previous_tables(tmp_path: Path) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    with warehouse.connect(database) as con:
+        con.execute("CREATE TABLE survey AS SELECT 1 AS run")
+        con.execute("CREATE TABLE quarantine AS SELECT 1 AS run")
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_STAGE, str(database)], check=False)
+    assert killed.returncode == -9
+    with warehouse.connect(database, read_only=True) as con:
+        assert con.execute("SELECT (SELECT run FROM survey), (SELECT run FROM quarantine)").fetchall() == [(1, 1)]
+
+
+def test_a_stage_that_raises_writes_nothing(tmp_path: Path) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    with pytest.raises(ZeroDivisionError), warehouse.connect(database) as con:
+        con.execute("CREATE TABLE survey AS SELECT 1 AS run")
+        raise ZeroDivisionError
+    with warehouse.connect(database, read_only=True) as con:
+        assert not warehouse.table_exists(con, "survey")
+
+
+def test_a_file_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
+    from pipelines import files
+
+    target = tmp_path / "charts" / "report.pdf"
+    files.write_bytes(target, b"old")
+    with pytest.raises(RuntimeError), files.replacing(target) as part:
+        part.write_bytes(b"half of the new")
+        raise RuntimeError
+    assert target.read_bytes() == b"old" and sorted(p.name for p in target.parent.iterdir()) == ["report.pdf"]
+    left = target.with_name(f".report.pdf{files.TEMPORARY_MARK}999")  # what a killed writer leaves
+    left.write_bytes(b"half")
+    assert files.sweep(tmp_path) == 1 and not left.exists() and target.read_bytes() == b"old"

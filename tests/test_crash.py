@@ -1,0 +1,133 @@
+"""Hostile files and a killed run: every stage completes, and a rerun after SIGKILL
+leaves exactly what an uninterrupted run leaves.
+
+Slow tier (``make crash`` or ``make test-all``). One data root holds the bundled sample
+plus a 20-digit number, a 200,000-character cell, a header-only file, a directory named
+like a file, two programmes ``COL/1`` and ``COL 1`` and a symlink out of the root
+(``crashing.hostile_root``). ``aai run`` on it must complete every stage; a second run
+must give byte-identical files. Then the harness kills ``aai run`` with SIGKILL at
+every asset boundary, in the middle of ingestion and inside the longer stages, reruns,
+and compares everything with the uninterrupted run. The figures are written to
+``bench/out/crash.json`` and quoted in docs/performance.md.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from crashing import COL_PROGRAMMES, LONG_CELL, TWENTY_DIGITS, hostile_root, run, snapshot
+
+from pipelines.charts.info import slug
+from pipelines.files import TEMPORARY_MARK
+
+ROOT = Path(__file__).parents[1]
+OUT = ROOT / "bench" / "out"
+
+# (what, a line of `aai run`'s output, seconds after it): the kill points
+KILL_POINTS = [
+    ("in ingestion, after a few files", "col/survey_col.csv:", 0.0),
+    *((f"at the start of {step}", f"▸ {step}", 0.0)
+      for step in ("warehouse_tables", "indicator_observations", "indicators", "domain_scores", "impact_tables",
+                   "charts", "report")),
+    ("inside indicators", "▸ indicators", 2.0),
+    ("inside impact_tables", "▸ impact_tables", 3.0),
+    ("inside report, between reports", "Report written to", 0.0),
+]
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    base = tmp_path_factory.mktemp("hostile")
+    root = base / "root"
+    roles = hostile_root(root)
+    home = base / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster-instance.yaml", home / "dagster.yaml")
+    first = run(root, home)
+    assert first.returncode == 0, first.output[-4000:]
+    return root, home, roles, first, snapshot(root)
+
+
+def _warehouse(root: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(root / "processed/warehouse.duckdb"), read_only=True)
+
+
+@pytest.mark.slow
+def test_every_stage_completes_on_hostile_files(scenario):
+    root, _, roles, first, _ = scenario
+    assert "✗" not in first.output and "✓ report" in first.output
+    with _warehouse(root) as con:
+        log = {r[0]: r[1:] for r in con.execute(
+            "SELECT source_file, status, rows_read, rows_loaded, rows_quarantined, cells_quarantined FROM ingest_log"
+        ).fetchall()}
+        assert set(roles) <= set(log)
+        assert log["col/survey_header_only.csv"] == ("no_records", 0, 0, 0, 0)
+        assert log["looks_like_a_file.csv"][0] == "skipped"
+        assert log["linked_survey.csv"][0] == "refused"
+        assert con.execute("SELECT count(*) FROM survey WHERE programme_id = 'OUTSIDE'").fetchall() == [(0,)]
+        # the two bad cells cost only themselves: every record of both files is loaded
+        assert log["col/survey_col.csv"][1:4] == (86, 86, 0)
+        assert log["col/attendance_col.csv"][1:4] == (1954, 1954, 0)
+        planted = con.execute(
+            "SELECT source_file, source_row, column_name, rule, effect FROM quarantine "
+            "WHERE (rule = 'too_long' OR value LIKE ?) ORDER BY ALL", [TWENTY_DIGITS + "%"]).fetchall()
+        assert planted == [("col/attendance_col.csv", 3, "duration_minutes", "out_of_range", "cell"),
+                           ("col/survey_col.csv", 2, "who5_3", "too_long", "cell")]
+        # any other problem in the copied rows is one the sample file itself has
+        inherited = con.execute(
+            "SELECT DISTINCT q.column_name, q.rule, q.value FROM quarantine q WHERE q.source_file LIKE 'col/%' "
+            "AND q.rule <> 'too_long' AND q.value NOT LIKE ? EXCEPT SELECT column_name, rule, value FROM quarantine "
+            "WHERE source_file LIKE 'zhytomyr/%'", [TWENTY_DIGITS + "%"]).fetchall()
+        assert inherited == []
+        longest = con.execute("SELECT max(length(value)), max(length(record)) FROM quarantine").fetchall()[0]
+        assert longest[0] < 300 and longest[1] < len(LONG_CELL) // 10
+        programmes = {r[0] for r in con.execute("SELECT DISTINCT programme_id FROM survey").fetchall()}
+    assert set(COL_PROGRAMMES) <= programmes
+    folders = {slug(p) for p in COL_PROGRAMMES}
+    assert len(folders) == 2
+    for folder in folders:
+        pdfs = list((root / "processed/reports" / folder).rglob("report.pdf"))
+        assert len(pdfs) == 1 and pdfs[0].stat().st_size > 10_000
+    assert not any("OUTSIDE" in p.name for p in (root / "processed").rglob("*"))
+
+
+@pytest.mark.slow
+def test_a_second_run_leaves_byte_identical_outputs(scenario):
+    root, home, _, _, reference = scenario
+    again = run(root, home)
+    assert again.returncode == 0, again.output[-4000:]
+    after = snapshot(root)
+    # one report for all programmes and one per programme: the three sample ones and both COL ones
+    assert sum(name.endswith(".pdf") for name in after) == 1 + 3 + len(COL_PROGRAMMES)
+    assert after == reference
+
+
+def _complete(path: Path) -> bool:
+    """A file at a final name is whole: PDFs end with %%EOF, PNGs with their IEND chunk."""
+    tail = path.read_bytes()[-64:]
+    return {".pdf": b"%%EOF" in tail, ".png": tail.endswith(b"IEND\xaeB`\x82")}.get(path.suffix, True)
+
+
+@pytest.mark.slow
+def test_sigkill_at_every_boundary_then_rerun_gives_the_same_outputs(scenario):
+    root, home, _, _, reference = scenario
+    results, failures = [], []
+    for what, line, delay in KILL_POINTS:
+        killed = run(root, home, kill_after=line, delay=delay)
+        half_written = [p.relative_to(root).as_posix() for p in (root / "processed").rglob("*")
+                        if p.is_file() and TEMPORARY_MARK not in p.name and not _complete(p)]
+        rerun = run(root, home)
+        after = snapshot(root) if rerun.returncode == 0 else {"rerun failed": rerun.output[-2000:]}
+        differences = sorted(k for k in reference.keys() | after.keys() if reference.get(k) != after.get(k))
+        results.append({"kill": what, "killed": killed.killed, "half_written_files": len(half_written),
+                        "rerun_exit": rerun.returncode, "differences": len(differences)})
+        if not killed.killed or half_written or differences:
+            failures.append((what, killed.killed, half_written[:5], differences[:5]))
+    OUT.mkdir(parents=True, exist_ok=True)
+    summary = {"cases": len(results), "killed": sum(r["killed"] for r in results),
+               "half_written_files": sum(r["half_written_files"] for r in results),
+               "runs_with_differences": sum(bool(r["differences"]) for r in results), "cases_detail": results}
+    (OUT / "crash.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    assert not failures, failures
