@@ -269,7 +269,7 @@ def test_empty_warehouse_draws_nothing_and_says_why(tmp_path: Path) -> None:
 def test_latest_wave_ranks_follow_ups_by_number() -> None:
     import pandas as pd
 
-    from pipelines.charts.queries import latest_wave
+    from pipelines.publish.readers import latest_wave
 
     # a text sort would pick followup9
     assert latest_wave(pd.DataFrame({"wave": ["baseline", "followup9", "followup10", "followup2"]})) == "followup10"

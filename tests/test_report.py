@@ -23,7 +23,8 @@ from pipelines.catalogue import national_indicators_for
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, frame, write_table
 from pipelines.report import figures
 from pipelines.report.build import build_reports
-from pipelines.report.scope import data_period, parse_period, period_warehouse
+from pipelines.periods import parse_period
+from pipelines.publish.scope import data_period, period_warehouse
 from pipelines.settings import DataRoot
 from test_charts import SECRET_NAME, make_warehouse
 

@@ -25,11 +25,11 @@ from pipelines.disclosure.periods import guard as guard_periods
 from pipelines.impact.claims import claims
 from pipelines.report import figures
 from pipelines.report.context import gather
-from pipelines.report.i18n import Translator
-from pipelines.report.queries import PeriodData, read_period
+from pipelines.publish.i18n import Translator
+from pipelines.publish.queries import PeriodData, read_period
 from pipelines.report.render import render_html, write_pdf
-from pipelines.report.scope import NO_DATA, ALL_PROGRAMMES, Period, data_period, period_warehouse
-from pipelines.report.scope import programmes as all_programmes
+from pipelines.publish.scope import NO_DATA, ALL_PROGRAMMES, Period, data_period, period_warehouse
+from pipelines.publish.scope import programmes as all_programmes
 from pipelines.settings import ClaimsConfig
 
 HTML_NAME, PDF_NAME = "report.html", "report.pdf"

@@ -33,9 +33,9 @@ import pandas as pd
 
 from pipelines import catalogue, files
 from pipelines.charts.info import slug
-from pipelines.report.i18n import digits
-from pipelines.report.queries import PeriodData
-from pipelines.report.scope import ALL_PROGRAMMES
+from pipelines.publish.i18n import digits
+from pipelines.publish.queries import PeriodData
+from pipelines.publish.scope import ALL_PROGRAMMES
 
 CSV_NAME, JSON_NAME = "headline_figures.csv", "headline_figures.json"
 REPO_ROOT = Path(__file__).resolve().parents[2]

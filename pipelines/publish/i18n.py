@@ -6,7 +6,7 @@ new-style, so ``%(name)s`` placeholders are filled by keyword). The English text
 the message id, so English needs no catalogue. Indicator and domain names are the
 ``name`` column of the indicator catalogue (``pipelines/catalogue.py``), translated
 through the same ``.po`` files: ``babel.cfg`` extracts them with
-``pipelines.report.extract``, so a name lives in English in one place and in each
+``pipelines.publish.extract``, so a name lives in English in one place and in each
 other language in one place.
 
 Each language is one file, ``locale/<lang>/LC_MESSAGES/messages.po``, compiled in

@@ -3,7 +3,7 @@
 ``read_period(con)`` runs each query a single time per period and returns a
 ``PeriodData``; ``PeriodData.only(programmes)`` narrows it in pandas for one report,
 so the programme reports and the all-programme report of a period are cut from the
-same frames. Beyond the charts' loaders (``pipelines.charts.queries``) the report
+same frames. Beyond the charts' loaders (``pipelines.publish.readers``) the report
 reads impact, attrition, dose-response, input files and the group timeline from the
 ``.sql`` files in ``sql/``; every loader returns an empty frame with its columns when
 its table does not exist yet (impact not run).
@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.charts import queries as chart_queries
+from pipelines.publish import readers
 from pipelines.warehouse import table_exists
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -89,16 +89,16 @@ class PeriodData:
 def read_period(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> PeriodData:
     """Run every query of the reports and charts once against ``con``."""
     return PeriodData(
-        indicators=chart_queries.indicator_totals(con),
-        domains=chart_queries.domain_totals(con),
+        indicators=readers.indicator_totals(con),
+        domains=readers.domain_totals(con),
         impact=load(con, "impact_totals"),
         impact_ready=table_exists(con, "impact_estimates"),
         attrition_counts=load(con, "attrition_counts"),
         attrition_differences=load(con, "attrition_differences"),
         dose=load(con, "dose_response"),
         groups_timeline=load(con, "groups_timeline"),
-        attendance=chart_queries.attendance_monthly(con, min_cell=min_cell),
-        files=chart_queries.files(con),
-        rules=chart_queries.quarantine_rules(con),
+        attendance=readers.attendance_monthly(con, min_cell=min_cell),
+        files=readers.files(con),
+        rules=readers.quarantine_rules(con),
         inputs=load(con, "inputs"),
     )

@@ -1,5 +1,5 @@
 """What the charts (and the report) read of the indicators, ingest and quarantine
-tables; ``pipelines.report.queries.read_period`` runs them once per period.
+tables; ``pipelines.publish.queries.read_period`` runs them once per period.
 
 Every reader goes through ``indicators_public`` (never ``indicators``), so a
 suppressed cell arrives here as NULL and cannot be drawn or printed by accident. Each
@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipelines.report.i18n import is_aai_indicator, wave_order
+from pipelines.publish.i18n import is_aai_indicator, wave_order
 from pipelines.warehouse import table_exists
 
 # Totals only: every breakdown column of the contract holds the text 'all'.
