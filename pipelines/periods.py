@@ -27,6 +27,9 @@ class Period:
     def covers(self, other: "Period") -> bool:
         return self.start <= other.start and self.end >= other.end
 
+    def overlaps(self, other: "Period") -> bool:
+        return self.start <= other.end and other.start <= self.end
+
 
 # The period of a warehouse without registers or surveys yet: its reports say what is missing.
 NO_DATA = Period(date.min, date.max, "no-data")

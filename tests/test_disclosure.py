@@ -269,7 +269,7 @@ def test_report_build_hides_a_figure_that_would_difference_to_a_small_count(tmp_
                                "arm": ["participant"] * 2, "wave": ["all"] * 2, "n": [38.0, 30.0],
                                "value": [38.0, 30.0], "ci_low": [np.nan] * 2, "ci_high": [np.nan] * 2,
                                "suppressed": [False, False]})
-    data = PeriodData(indicators, *([empty] * 2), False, *([empty] * 8))
+    data = PeriodData(indicators, *([empty] * 2), False, *([empty] * 9))
     guarded = guard(data, "2024-01..2024-06", tmp_path, M).indicators
     assert guarded.loc[0, "suppressed"] and pd.isna(guarded.loc[0, "value"])  # 40 − 38 = 2 people
     assert not guarded.loc[1, "suppressed"]  # sessions are not people

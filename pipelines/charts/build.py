@@ -39,7 +39,7 @@ def build_charts(
     """Draw all charts of every programme (``scope.programmes``, as the reports have
     them) into ``out_dir`` and write its manifest; return them in order."""
     programmes = scope.programmes(con)
-    data = queries.read_period(con, min_cell=min_cell).only(programmes)
+    data = queries.read_period(con, min_cell=min_cell).only(programmes, every_file=True)
     return draw_charts(data, out_dir, programmes=programmes, tr=Translator(lang), min_cell=min_cell)
 
 

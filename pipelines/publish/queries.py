@@ -73,17 +73,32 @@ class PeriodData:
     dose: pd.DataFrame
     groups_timeline: pd.DataFrame
     attendance: pd.DataFrame  # per month, small months already suppressed
-    files: pd.DataFrame  # ingest_log, quarantine and inputs describe files, not programmes
-    rules: pd.DataFrame
+    files: pd.DataFrame  # ingest_log: one row per path under raw/
+    rules_by_file: pd.DataFrame  # quarantine counts per file and rule
     inputs: pd.DataFrame
+    file_programmes: pd.DataFrame  # the programmes each file holds rows of
 
-    def only(self, programmes: list[str]) -> PeriodData:
-        """The same data with only ``programmes``' rows in every per-programme frame."""
-        return replace(self, **{
+    @property
+    def rules(self) -> pd.DataFrame:
+        """Quarantine problems per rule over the files in scope, the most frequent first."""
+        return readers.rule_totals(self.rules_by_file)
+
+    def only(self, programmes: list[str], *, every_file: bool = False) -> PeriodData:
+        """The same data with only ``programmes``' rows in every per-programme frame, and
+        only the files holding their rows in the data-quality frames — unless
+        ``every_file`` (the all-programmes report, which also answers for the files
+        that fed no programme: unreadable, unrecognised, wholly quarantined)."""
+        narrowed = {
             f.name: value[value["programme_id"].isin(programmes)].reset_index(drop=True)
             for f in fields(self)
             if isinstance(value := getattr(self, f.name), pd.DataFrame) and "programme_id" in value.columns
-        })
+        }
+        if not every_file:
+            own = set(self.file_programmes.loc[self.file_programmes["programme_id"].isin(programmes), "source_file"])
+            for name in ("files", "rules_by_file"):
+                frame = getattr(self, name)
+                narrowed[name] = frame[frame["source_file"].isin(own)].reset_index(drop=True)
+        return replace(self, **narrowed)
 
 
 def read_period(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> PeriodData:
@@ -99,6 +114,7 @@ def read_period(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> PeriodData:
         groups_timeline=load(con, "groups_timeline"),
         attendance=readers.attendance_monthly(con, min_cell=min_cell),
         files=readers.files(con),
-        rules=readers.quarantine_rules(con),
+        rules_by_file=readers.quarantine_rules(con),
         inputs=load(con, "inputs"),
+        file_programmes=readers.file_programmes(con),
     )

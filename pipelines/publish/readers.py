@@ -55,15 +55,24 @@ order by source_file
 """
 
 # Counts only: quarantined values and records may carry personal data and never leave
-# the warehouse through a chart or a report.
+# the warehouse through a chart or a report. Per file, so a programme's report can
+# count the problems of its own files (``rule_totals`` adds them up).
 QUARANTINE_RULES_SQL = """
-select rule, table_name, coalesce(nullif(column_name, ''), '') as column_name,
+select source_file, rule, table_name, coalesce(nullif(column_name, ''), '') as column_name,
        count(*) as problems,
-       count(distinct (source_file, source_row)) as rows
+       count(distinct source_row) as rows
 from quarantine
 group by all
-order by problems desc, rule, table_name, column_name
+order by source_file, rule, table_name, column_name
 """
+
+# Which programmes' rows each file holds: a survey row names its programme, a register
+# row its group, and the groups register says whose group it is.
+FILE_PROGRAMMES_TABLES = {
+    "survey": "select distinct source_file, programme_id from survey where programme_id is not null",
+    "groups": "select distinct source_file, programme_id from groups where programme_id is not null",
+    "attendance": "select distinct a.source_file, g.programme_id from attendance a join groups g using (group_id)",
+}
 
 UNREGISTERED = "(group not registered)"
 TOP_RULES = 10  # quarantine rules listed by the report and drawn by the data-quality chart
@@ -154,9 +163,30 @@ def files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _frame(con, FILES_SQL, columns) if table_exists(con, "ingest_log") else pd.DataFrame(columns=columns)
 
 
+RULE_COLUMNS = ["rule", "table_name", "column_name", "problems", "rows"]
+
+
 def quarantine_rules(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Problems and rows affected per rule, table and column — never values."""
-    columns = ["rule", "table_name", "column_name", "problems", "rows"]
+    """Problems and rows affected per file, rule, table and column — never values."""
+    columns = ["source_file", *RULE_COLUMNS]
     if not table_exists(con, "quarantine"):
         return pd.DataFrame(columns=columns)
     return _frame(con, QUARANTINE_RULES_SQL, columns)
+
+
+def rule_totals(by_file: pd.DataFrame) -> pd.DataFrame:
+    """``quarantine_rules`` added up over files, the most frequent rule first."""
+    if by_file.empty:
+        return pd.DataFrame(columns=RULE_COLUMNS)
+    keys = ["rule", "table_name", "column_name"]
+    totals = by_file.groupby(keys, as_index=False)[["problems", "rows"]].sum()
+    return totals.sort_values(["problems", *keys], ascending=[False, True, True, True], ignore_index=True)
+
+
+def file_programmes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """(source_file, programme_id) for every programme a loaded file holds rows of."""
+    parts = [sql for table, sql in FILE_PROGRAMMES_TABLES.items()
+             if table_exists(con, table) and (table != "attendance" or table_exists(con, "groups"))]
+    if not parts:
+        return pd.DataFrame(columns=["source_file", "programme_id"])
+    return _frame(con, " union ".join(parts) + " order by all", ["source_file", "programme_id"])

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from datetime import date
+
 import duckdb
 import pandas as pd
 
@@ -55,6 +57,27 @@ def programmes(con: duckdb.DuckDBPyConnection) -> list[str]:
             found |= {r[0] for r in con.cursor().execute(
                 f"select distinct programme_id from {table} where programme_id is not null").fetchall()}
     return sorted(found)
+
+
+# The dates each programme's figures rest on: attended sessions of its registered groups
+# and its interviews (a slice's survey waves are whole, so a baseline can predate the period).
+_SPAN_PARTS = {
+    ("attendance", "groups"): "select g.programme_id, a.session_date as day from attendance a "
+                              "join groups g using (group_id) where a.attended and a.session_date is not null",
+    ("survey",): "select programme_id, interview_date as day from survey where interview_date is not null",
+}
+
+
+def programme_spans(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[date, date]]:
+    """programme → (first, last) day of the sessions and interviews it has; a programme
+    with neither (in a period's slice: none in the period) is absent."""
+    parts = [sql for tables, sql in _SPAN_PARTS.items() if all(table_exists(con, t) for t in tables)]
+    if not parts:
+        return {}
+    rows = con.cursor().execute(
+        f"select programme_id, min(day), max(day) from ({' union all '.join(parts)}) "
+        "where programme_id is not null group by programme_id").fetchall()
+    return {programme: (first, last) for programme, first, last in rows}
 
 
 def _database_path(con: duckdb.DuckDBPyConnection) -> str:
