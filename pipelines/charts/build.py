@@ -258,6 +258,7 @@ def _attendance_chart(df: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path,
         info.message = tr("No attendance registers yet: the attendance table is empty or missing.")
         return info
     totals = df.groupby("month").agg(sessions=("sessions", "sum"))
+    partial = readers.partial_months(df)
     first, last = df["month"].min().date(), df["month"].max().date()
     busiest = totals["sessions"].idxmax()
     common = dict(sessions=tr.number(int(totals["sessions"].sum())), first=tr.month(first), last=tr.month(last))
@@ -275,6 +276,9 @@ def _attendance_chart(df: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path,
         tr("People counted: %(n)s.", n=tr.number(info.n)) if info.n else "",
         tr("Months with fewer than %(min)s people in a programme are suppressed (grey cross above the panel).",
            min=min_cell),
+        *(tr("%(month)s is a partial month: the registers run from %(first)s to %(last)s.",
+             month=tr.month(m.date()), first=tr.date(df["first_session"].min().date()),
+             last=tr.date(df["last_session"].max().date())) for m in partial),
         tr("Source: attendance registers; warehouse tables attendance and groups."),
     ]).replace("  ", " ")
     info.alt = tr("Line chart of sessions and people attending per month, %(first)s to %(last)s.",
@@ -284,7 +288,8 @@ def _attendance_chart(df: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path,
     )
     fig = plots.attendance(
         df, title=info.title, sessions_label=tr("Sessions held"), people_label=tr("People attending"),
-        suppressed_label=tr("suppressed"),
+        suppressed_label=tr("suppressed"), month_tick=tr.month_tick, partial=partial,
+        partial_label=tr("partial month"),
     )
     return _save(info, fig, out_dir)
 

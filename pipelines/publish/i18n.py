@@ -223,3 +223,8 @@ class Translator:
         if value is None:
             return "–"
         return format_date(value, format="MMM yyyy", locale=self.lang)
+
+    def month_tick(self, value: date) -> str:
+        """A month on a time axis: the year at January, else the month's short
+        stand-alone name in the language (``май``, ``trav.``), never matplotlib's English."""
+        return str(value.year) if value.month == 1 else format_date(value, format="LLL", locale=self.lang)

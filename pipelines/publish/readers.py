@@ -38,6 +38,7 @@ ATTENDANCE_MONTHLY_SQL = """
 select date_trunc('month', a.session_date)::date as month,
        {programme} as programme_id,
        count(distinct (a.group_id, a.session_date)) as sessions,
+       min(a.session_date) as first_session, max(a.session_date) as last_session,
        count(distinct a.participant_id) filter (where a.attended) as people
 from attendance a {join}
 where a.session_date is not null
@@ -145,16 +146,32 @@ def attendance_monthly(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> pd.D
     in a women's group for survivors of violence, "3 women came in March in this
     village" already says too much.
     """
-    columns = ["month", "programme_id", "sessions", "people", "people_suppressed"]
+    columns = ["month", "programme_id", "sessions", "people", "people_suppressed", "first_session", "last_session"]
     if not table_exists(con, "attendance"):
         return pd.DataFrame(columns=columns)
     df = con.cursor().execute(ATTENDANCE_MONTHLY_SQL.format(**_programme_join(con))).df()
     if df.empty:
         return pd.DataFrame(columns=columns)
-    df["month"] = pd.to_datetime(df["month"])
+    for column in ("month", "first_session", "last_session"):
+        df[column] = pd.to_datetime(df[column])
     df["people_suppressed"] = df["people"].between(1, min_cell - 1)
     df["people"] = df["people"].astype("Float64").mask(df["people_suppressed"])
     return df[columns]
+
+
+def partial_months(df: pd.DataFrame) -> list[pd.Timestamp]:
+    """The first and last month of ``attendance_monthly`` when the registers start after
+    the 1st or end before the month's last day: drawn like the others, such a month
+    reads as a collapse in attendance."""
+    if df.empty:
+        return []
+    first, last = df["first_session"].min(), df["last_session"].max()
+    partial = []
+    if first.day > 1:
+        partial.append(first.to_period("M").to_timestamp())
+    if last.day < last.days_in_month:
+        partial.append(last.to_period("M").to_timestamp())
+    return sorted(set(partial))
 
 
 def files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
