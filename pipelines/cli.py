@@ -263,7 +263,7 @@ def audit(
     import time
 
     from pipelines.catalogue import national_indicators_for
-    from pipelines.disclosure.audit import audit as run_audit
+    from pipelines.publish.audit import audit as run_audit
 
     settings = _settings(data_dir)
     root = settings.paths
@@ -316,8 +316,8 @@ def report(
     """Rebuild the reports from the warehouse, without re-ingesting: HTML, PDF, charts and citable figures."""
     from pipelines.catalogue import national_indicators_for
     from pipelines.report.build import build_reports
-    from pipelines.report.i18n import LANGUAGES
-    from pipelines.report.scope import parse_period
+    from pipelines.publish.i18n import LANGUAGES
+    from pipelines.periods import parse_period
 
     settings = _settings(data_dir)
     root = settings.paths

@@ -25,9 +25,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
+from matplotlib.transforms import Bbox
 
 from pipelines.charts import build_charts, load_charts
+from pipelines.publish import readers
+from pipelines.publish.i18n import LANGUAGES, Translator
+from pipelines.publish.queries import read_period
 
 SECRET_NAME = "Olena Secretname"
 SUPPRESSED_VALUE = 77.77  # shows as 77.8 / 77.8% if it ever leaks
@@ -269,7 +274,7 @@ def test_empty_warehouse_draws_nothing_and_says_why(tmp_path: Path) -> None:
 def test_latest_wave_ranks_follow_ups_by_number() -> None:
     import pandas as pd
 
-    from pipelines.charts.queries import latest_wave
+    from pipelines.publish.readers import latest_wave
 
     # a text sort would pick followup9
     assert latest_wave(pd.DataFrame({"wave": ["baseline", "followup9", "followup10", "followup2"]})) == "followup10"
@@ -289,3 +294,72 @@ def test_programme_ids_never_share_a_folder():
     assert slug("COL/1") == slug("COL/1")  # stable across runs
     with pytest.raises(ValueError, match="empty programme id"):
         slug("  ")
+
+
+# -- legibility: no chart text drawn over another, in any language ----------------------------------
+def _overlapping_texts(fig) -> list[tuple[str, str]]:
+    """Pairs of drawn texts whose boxes overlap by more than a pixel each way. Tick
+    labels of ticks outside the axis's view are not drawn and are left out."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    from pipelines.charts.style import chart_style
+
+    canvas = FigureCanvasAgg(fig)
+    with chart_style():
+        canvas.draw()
+    renderer = canvas.get_renderer()
+    undrawn = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            undrawn |= {id(t.label1) for t in axis.get_major_ticks() if not low <= t.get_loc() <= high}
+    texts = [t for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and id(t) not in undrawn]
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    pairs = []
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            overlap = Bbox.intersection(box_a, box_b)
+            if overlap is not None and overlap.width > 1 and overlap.height > 1:
+                pairs.append((a[:40], b[:40]))
+    return pairs
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_chart_text_overlaps_another(demo_root: Path, tmp_path: Path, monkeypatch, lang: str) -> None:
+    from pipelines.charts import info as chart_info
+
+    drawn, save = {}, chart_info.save_figure
+
+    def checked(fig, stem, **kwargs):
+        drawn[stem.name] = _overlapping_texts(fig)
+        return save(fig, stem, **kwargs)
+
+    monkeypatch.setattr(chart_info, "save_figure", checked)
+    with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
+        build_charts(con, tmp_path, lang=lang, min_cell=5)
+    assert len(drawn) >= 5
+    assert {name: pairs for name, pairs in drawn.items() if pairs} == {}
+
+
+def test_the_overlap_check_sees_an_overlap() -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.text(0.5, 0.5, "first label")
+    ax.text(0.52, 0.5, "second label")
+    assert ("first label", "second label") in _overlapping_texts(fig)
+
+
+def test_month_ticks_are_in_the_reports_language_and_partial_months_are_marked(demo_root: Path) -> None:
+    tr = Translator("ru")
+    assert [tr.month_tick(date(2024, m, 1)) for m in (1, 3, 5)] == ["2024", "март", "май"]
+    with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
+        data = read_period(con, min_cell=5)
+        first, last = con.execute("SELECT min(session_date), max(session_date) FROM attendance").fetchall()[0]
+    # the demo's registers start on a weekday after 1 March 2024 and stop mid-April 2025
+    assert first.day > 1 and first.strftime("%Y-%m") == "2024-03" and last.strftime("%Y-%m") == "2025-04" and last.day < 30
+    assert readers.partial_months(data.attendance) == [pd.Timestamp("2024-03-01"), pd.Timestamp("2025-04-01")]
+    assert readers.partial_months(data.only(["BRC-WWC"]).attendance)[0] == pd.Timestamp("2024-03-01")

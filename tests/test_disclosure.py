@@ -19,8 +19,9 @@ from scipy import sparse
 
 from conftest import aai
 from pipelines import catalogue
-from pipelines.disclosure import audit as audit_module
-from pipelines.disclosure.audit import AuditResult, audit, audit_indicators
+from pipelines.disclosure import impact as impact_disclosure
+from pipelines.disclosure.result import AuditResult
+from pipelines.publish.audit import audit, audit_indicators
 from pipelines.disclosure.model import primary_cells, register_rules
 from pipelines.disclosure.ranges import Problem, attack
 from pipelines.indicators.build import build_indicators
@@ -260,7 +261,7 @@ def test_aai_audit_exit_codes_and_a_planted_period_difference(planted, tmp_path_
 
 def test_report_build_hides_a_figure_that_would_difference_to_a_small_count(tmp_path):
     from pipelines.disclosure.periods import guard
-    from pipelines.report.queries import PeriodData
+    from pipelines.publish.queries import PeriodData
 
     figures_file(tmp_path, "PRG", "2024", 40)
     empty = pd.DataFrame()
@@ -268,7 +269,7 @@ def test_report_build_hides_a_figure_that_would_difference_to_a_small_count(tmp_
                                "arm": ["participant"] * 2, "wave": ["all"] * 2, "n": [38.0, 30.0],
                                "value": [38.0, 30.0], "ci_low": [np.nan] * 2, "ci_high": [np.nan] * 2,
                                "suppressed": [False, False]})
-    data = PeriodData(indicators, *([empty] * 2), False, *([empty] * 8))
+    data = PeriodData(indicators, *([empty] * 2), False, *([empty] * 9))
     guarded = guard(data, "2024-01..2024-06", tmp_path, M).indicators
     assert guarded.loc[0, "suppressed"] and pd.isna(guarded.loc[0, "value"])  # 40 − 38 = 2 people
     assert not guarded.loc[1, "suppressed"]  # sessions are not people
@@ -287,7 +288,7 @@ def test_audit_passes_on_the_demo(demo_root):
 def test_impact_sizes_pin_nothing_on_the_demo(demo_root):
     result = AuditResult()
     with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
-        audit_module.impact.audit(con, M, result)
+        impact_disclosure.audit(con, M, result)
     assert result.passed
 
 
@@ -316,12 +317,12 @@ def test_impact_sizes_that_would_pin_a_count_are_hidden(tmp_path):
                                  ("dose_response", tables.dose_response, DOSE_RESPONSE)):
         write_table(con, name, frame, columns)
     before = AuditResult()
-    audit_module.impact.audit(con, M, before)
+    impact_disclosure.audit(con, M, before)
     assert {f.what for f in before.failures} == {"interviewed again without a value"}
     estimates = tables.estimates.copy()
     hidden = write_impact(con, tables, M)
     after = AuditResult()
-    audit_module.impact.audit(con, M, after)
+    impact_disclosure.audit(con, M, after)
     assert after.passed and hidden >= 1
     assert con.execute("SELECT n_retained, n_lost, lost_pct FROM attrition WHERE indicator = 'all' "
                        "AND arm = 'participant'").fetchall() == [(None, None, None)]

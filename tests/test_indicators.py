@@ -20,7 +20,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from pipelines import catalogue
 from pipelines.disclosure import domains
-from pipelines.disclosure.audit import AuditResult, audit_indicators
+from pipelines.disclosure.result import AuditResult
+from pipelines.publish.audit import audit_indicators
 from pipelines.disclosure.model import primary_cells, register_rules
 from pipelines.defs.indicators import assets
 from pipelines.indicators.build import build_indicators, sql

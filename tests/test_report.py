@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -22,8 +23,11 @@ from typer.testing import CliRunner
 from pipelines.catalogue import national_indicators_for
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, frame, write_table
 from pipelines.report import figures
-from pipelines.report.build import build_reports
-from pipelines.report.scope import data_period, parse_period, period_warehouse
+from pipelines.report.build import _period_text, build_reports
+from pipelines.periods import parse_period
+from pipelines.publish.i18n import Translator
+from pipelines.publish.queries import read_period
+from pipelines.publish.scope import data_period, period_warehouse, programme_spans
 from pipelines.settings import DataRoot
 from test_charts import SECRET_NAME, make_warehouse
 
@@ -356,6 +360,55 @@ def test_another_period_uses_the_data_roots_national_figures(demo_root: Path) ->
             notes = sliced.execute("SELECT DISTINCT note FROM domain_scores WHERE item = 'D4' AND country = 'BY' "
                                    "AND note LIKE '%national%'").fetchall()
     assert notes
+
+
+def test_a_period_without_data_is_refused_in_one_line(warehouse: Path, tmp_path: Path) -> None:
+    from pipelines.cli import app
+
+    (tmp_path / "processed").mkdir()
+    shutil.copy(warehouse, tmp_path / "processed" / "warehouse.duckdb")
+    result = CliRunner().invoke(app, ["report", "--data-dir", str(tmp_path), "--period", "1999"])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"no data in the period 1999: the warehouse holds {PERIOD}"
+    assert not (tmp_path / "processed" / "reports").exists()
+
+
+def test_a_programme_report_counts_only_its_own_files(demo_root: Path) -> None:
+    with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
+        data = read_period(con, min_cell=5)
+        holders = con.execute(
+            "SELECT DISTINCT source_file FROM survey WHERE programme_id = 'MAZ-SHC' UNION "
+            "SELECT DISTINCT source_file FROM groups WHERE programme_id = 'MAZ-SHC' UNION "
+            "SELECT DISTINCT a.source_file FROM attendance a JOIN groups g ON a.group_id = g.group_id "
+            "WHERE g.programme_id = 'MAZ-SHC'").df()["source_file"]
+        problems = con.execute("SELECT count(*) FROM quarantine WHERE source_file IN (SELECT unnest(?))",
+                               [list(holders)]).fetchall()[0][0]
+        every = len(con.execute("SELECT * FROM ingest_log").df())
+    own = data.only(["MAZ-SHC"])
+    assert sorted(own.files["source_file"]) == sorted(holders) and 0 < len(holders) < every
+    assert int(own.rules["problems"].sum()) == problems
+    everything = data.only(sorted(set(data.file_programmes["programme_id"])), every_file=True)
+    assert len(everything.files) == every
+
+
+def test_the_period_text_gives_the_dates_of_the_data_used(demo_root: Path) -> None:
+    with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
+        spans = programme_spans(con)
+        tables = {t: con.execute(f"SELECT * FROM {t}").df() for t in ("survey", "attendance", "groups")}
+    sessions = tables["attendance"][tables["attendance"]["attended"].fillna(False).astype(bool)].merge(
+        tables["groups"][["group_id", "programme_id"]], on="group_id")
+    days = pd.concat([sessions[["programme_id", "session_date"]].set_axis(["programme_id", "day"], axis=1),
+                      tables["survey"][["programme_id", "interview_date"]].set_axis(["programme_id", "day"], axis=1)])
+    expected = days.dropna().groupby("programme_id")["day"].agg(["min", "max"])
+    assert {p: (pd.Timestamp(a), pd.Timestamp(b)) for p, (a, b) in spans.items()} == {
+        p: (pd.Timestamp(r["min"]), pd.Timestamp(r["max"])) for p, r in expected.iterrows()}
+    prov = figures.provenance(pd.DataFrame(columns=["source_file", "sha256"]), data_period="2024-03..2025-04",
+                              period="2024", min_cell=5)
+    used = figures.used(prov, [(date(2024, 3, 4), date(2024, 9, 30)), (date(2024, 4, 1), date(2024, 12, 20))])
+    assert used.as_dict()["data_used"] == "2024-03-04..2024-12-20"
+    assert _period_text(Translator("en"), used) == \
+        "2024 (data available: 2024-03..2025-04); data used: Mar 4, 2024 to Dec 20, 2024"
+    assert "использованы данные с 4 мар. 2024\u202fг. по 20 дек. 2024\u202fг." in _period_text(Translator("ru"), used)
 
 
 # -- robustness and Dagster ---------------------------------------------------------------------------

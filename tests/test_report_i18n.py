@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from pipelines.report.i18n import LANGUAGES, LOCALE_DIR, Translator
+from pipelines.publish.i18n import LANGUAGES, LOCALE_DIR, Translator
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|%%")

@@ -19,12 +19,12 @@ import duckdb
 import pandas as pd
 
 from pipelines import catalogue
-from pipelines.charts import plots, programme, queries
+from pipelines.charts import plots, programme
 from pipelines.charts.info import ChartInfo, save_chart as _save, slug
 from pipelines.files import sweep, write_text
 from pipelines.impact.claims import findings
-from pipelines.report import queries as report_queries, scope
-from pipelines.report.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
+from pipelines.publish import queries, readers, scope
+from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
 
 MANIFEST = "manifest.json"
 
@@ -39,11 +39,11 @@ def build_charts(
     """Draw all charts of every programme (``scope.programmes``, as the reports have
     them) into ``out_dir`` and write its manifest; return them in order."""
     programmes = scope.programmes(con)
-    data = report_queries.read_period(con, min_cell=min_cell).only(programmes)
+    data = queries.read_period(con, min_cell=min_cell).only(programmes, every_file=True)
     return draw_charts(data, out_dir, programmes=programmes, tr=Translator(lang), min_cell=min_cell)
 
 
-def draw_charts(data: report_queries.PeriodData, out_dir: Path, *, programmes: list[str], tr: Translator,
+def draw_charts(data: queries.PeriodData, out_dir: Path, *, programmes: list[str], tr: Translator,
                 min_cell: int) -> list[ChartInfo]:
     """Draw all charts of ``data`` (already narrowed to ``programmes``) into ``out_dir``
     and write its manifest; return them in order."""
@@ -93,7 +93,7 @@ def _respondents(indicators: pd.DataFrame, arm: str, wave: str | None) -> dict[s
 def _domain_chart(domains: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path, tr: Translator, min_cell: int) -> ChartInfo:
     info = ChartInfo(key="domain_profile", section="domains", title=tr("AAI domain profile of participants"))
     part = domains[(domains["arm"] == "participant") & domains["item"].isin(plots.DOMAINS + ("AAI",))]
-    wave = queries.latest_wave(part)
+    wave = readers.latest_wave(part)
     part = part[part["wave"] == wave]
     if part.empty or part["value"].isna().all():
         info.message = tr("No AAI domain scores for participants yet: the domain_scores table is empty or missing.")
@@ -163,7 +163,7 @@ def _n_sentence(tr: Translator, n: dict[str, int], min_cell: int) -> str:
 def change_frame(rows: pd.DataFrame, tr: Translator) -> tuple[pd.DataFrame, str | None]:
     """Baseline and the latest follow-up of each AAI indicator, in code order."""
     followups = rows[rows["wave_rank"] > 0]
-    latest = queries.latest_wave(followups)
+    latest = readers.latest_wave(followups)
     keep = rows[(rows["wave"] == "baseline") | (rows["wave"] == latest)].copy()
     keep["stage"] = keep["wave"].map(lambda w: "baseline" if w == "baseline" else "followup")
     keep["label"] = keep["indicator"].map(tr.indicator)
@@ -258,6 +258,7 @@ def _attendance_chart(df: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path,
         info.message = tr("No attendance registers yet: the attendance table is empty or missing.")
         return info
     totals = df.groupby("month").agg(sessions=("sessions", "sum"))
+    partial = readers.partial_months(df)
     first, last = df["month"].min().date(), df["month"].max().date()
     busiest = totals["sessions"].idxmax()
     common = dict(sessions=tr.number(int(totals["sessions"].sum())), first=tr.month(first), last=tr.month(last))
@@ -275,6 +276,9 @@ def _attendance_chart(df: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path,
         tr("People counted: %(n)s.", n=tr.number(info.n)) if info.n else "",
         tr("Months with fewer than %(min)s people in a programme are suppressed (grey cross above the panel).",
            min=min_cell),
+        *(tr("%(month)s is a partial month: the registers run from %(first)s to %(last)s.",
+             month=tr.month(m.date()), first=tr.date(df["first_session"].min().date()),
+             last=tr.date(df["last_session"].max().date())) for m in partial),
         tr("Source: attendance registers; warehouse tables attendance and groups."),
     ]).replace("  ", " ")
     info.alt = tr("Line chart of sessions and people attending per month, %(first)s to %(last)s.",
@@ -284,7 +288,8 @@ def _attendance_chart(df: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path,
     )
     fig = plots.attendance(
         df, title=info.title, sessions_label=tr("Sessions held"), people_label=tr("People attending"),
-        suppressed_label=tr("suppressed"),
+        suppressed_label=tr("suppressed"), month_tick=tr.month_tick, partial=partial,
+        partial_label=tr("partial month"),
     )
     return _save(info, fig, out_dir)
 
@@ -295,7 +300,7 @@ def _quality_chart(files: pd.DataFrame, rules: pd.DataFrame, out_dir: Path, tr: 
     if files.empty:
         info.message = tr("No files have been ingested yet: the ingest_log table is empty or missing.")
         return info
-    rules = rules.head(queries.TOP_RULES).copy()
+    rules = rules.head(readers.TOP_RULES).copy()
     rules["label"] = [
         f"{r.rule} ({r.table_name}.{r.column_name})" if r.column_name else f"{r.rule} ({r.table_name})"
         for r in rules.itertuples()

@@ -10,7 +10,8 @@ would have been.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from pipelines.charts.style import ARM_COLOURS, MUTED, OKABE_ITO, PALETTE, chart_style, new_figure, rows_height
 
@@ -196,12 +198,18 @@ def attendance(
     sessions_label: str,
     people_label: str,
     suppressed_label: str,
+    month_tick: Callable[[date], str],
+    partial: Sequence[pd.Timestamp] = (),
+    partial_label: str = "",
 ) -> Figure:
     """Two panels sharing the month axis: sessions held, people attending.
 
     ``df``: month, programme_id, sessions, people (NULL where suppressed),
     people_suppressed. One line per programme; a suppressed month is a grey cross
-    above the panel, never a value on the axis (where it would read as nobody).
+    above the panel, never a value on the axis (where it would read as nobody). A
+    ``partial`` month (registers start or stop within it) gets hollow markers, so a
+    half month does not read as a drop. ``month_tick`` writes the axis's months in the
+    report's language.
     """
     programmes = sorted(df["programme_id"].dropna().unique())
     colours = _colours(programmes)
@@ -212,6 +220,10 @@ def attendance(
             ax_s.plot(part["month"], part["sessions"], marker="o", markersize=3, color=colours[programme], label=programme)
             people = part["people"].astype("float64")
             ax_p.plot(part["month"], people, marker="o", markersize=3, color=colours[programme])
+            cut = part["month"].isin(partial)
+            for ax, values in ((ax_s, part["sessions"]), (ax_p, people)):
+                ax.plot(part["month"][cut], values[cut], marker="o", markersize=5, linestyle="none",
+                        markerfacecolor="white", color=colours[programme], zorder=3)
             hidden = part[part["people_suppressed"].astype(bool)]
             if not hidden.empty:
                 ax_p.plot(hidden["month"], [1.04] * len(hidden), marker="x", linestyle="none", color=MUTED,
@@ -221,12 +233,14 @@ def attendance(
         for ax in (ax_s, ax_p):
             ax.set_ylim(bottom=0)
             ax.yaxis.get_major_locator().set_params(integer=True)
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-        ax_p.xaxis.set_major_locator(locator)
-        ax_p.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax_p.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+        ax_p.xaxis.set_major_formatter(FuncFormatter(lambda x, _: month_tick(mdates.num2date(x).date())))
         handles, _ = ax_s.get_legend_handles_labels()
         if df["people_suppressed"].astype(bool).any():
             handles.append(Line2D([], [], marker="x", linestyle="none", color=MUTED, label=suppressed_label))
+        if df["month"].isin(partial).any():
+            handles.append(Line2D([], [], marker="o", markersize=5, linestyle="none", color=MUTED,
+                                  markerfacecolor="white", label=partial_label))
         fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)), fontsize=8)
         fig.suptitle(wrap(title), x=0.01, ha="left", fontsize=11, fontweight="bold")
     return fig

@@ -14,8 +14,8 @@ import pandas as pd
 
 from pipelines.charts import plots_programme
 from pipelines.charts.info import ChartInfo, save_chart, slug
-from pipelines.charts.queries import latest_wave
-from pipelines.report.i18n import Translator, digits
+from pipelines.publish.readers import latest_wave
+from pipelines.publish.i18n import Translator, digits
 
 RETENTION = ("P.retention_3m", "P.retention_6m", "P.return_after_gap", "P.attendance_rate")
 

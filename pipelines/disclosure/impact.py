@@ -34,6 +34,7 @@ from scipy import sparse
 
 from pipelines.disclosure.model import sql
 from pipelines.disclosure.ranges import Problem, attack_all
+from pipelines.disclosure.result import AuditResult, Failure
 from pipelines.warehouse import table_exists
 
 BREAKDOWNS = ("group_id", "sex", "age_band")
@@ -131,8 +132,6 @@ def audit(con: duckdb.DuckDBPyConnection, min_cell: int, result) -> None:
         result.exact = pd.concat([result.exact, pd.Series(ranges.exact)], ignore_index=True)
         for (_, _, label), width in zip(targets, ranges.width, strict=True):
             if width < 1.0:
-                from pipelines.disclosure.audit import Failure
-
                 key, what = label
                 result.failures.append(Failure("impact", _describe(key), what, float(width), key=key))
 
@@ -284,8 +283,6 @@ def protect(con: duckdb.DuckDBPyConnection, min_cell: int) -> int:
     """Hide impact sizes until the attacker pins none (the planner's counterpart of
     ``audit`` for the impact tables); returns how many sizes were hidden. Attrition's
     percentage lost goes with its counts, since it gives them back."""
-    from pipelines.disclosure.audit import AuditResult  # audit imports this module
-
     hidden = 0
     for _ in range(MAX_REPAIR_ROUNDS):
         result = AuditResult()

@@ -1,6 +1,6 @@
 """Reports for different periods, differenced.
 
-A report for a period reads a slice of the warehouse (``report/scope.py``). Survey
+A report for a period reads a slice of the warehouse (``publish/scope.py``). Survey
 slices hold whole waves (a wave is in a period's report only once it was completed
 by the period's end, and then with all its interviews), so a wave's cells are the same
 in every report that shows them and two reports cannot be subtracted to the people
@@ -28,13 +28,13 @@ import numpy as np
 import pandas as pd
 
 from pipelines.disclosure import rules
+from pipelines.disclosure.result import Failure
+from pipelines.periods import parse_period  # the one parser of period labels
 
 JSON_NAME = "headline_figures.json"
 
 
 def _period(label: str):
-    from pipelines.report.scope import parse_period  # the one parser of period labels
-
     try:
         return parse_period(label)
     except ValueError:
@@ -135,8 +135,6 @@ def _side(pairs: pd.DataFrame, suffix: str) -> pd.DataFrame:
 
 def audit(reports: Path, min_cell: int, result) -> None:
     """Every pair of nested periods' figures: no count of people differs by 1 … m−1."""
-    from pipelines.disclosure.audit import Failure
-
     figures = load(reports) if Path(reports).is_dir() else pd.DataFrame()
     result.checked["reports (headline_figures.json)"] = 0 if figures.empty else figures["file"].nunique()
     if figures.empty:

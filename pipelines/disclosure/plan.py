@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.disclosure import attack, model
+from pipelines.disclosure.result import AuditResult
 from pipelines.disclosure.system import build_systems
 
 MAX_ROUNDS = 200
@@ -137,8 +138,6 @@ def suppress(con: duckdb.DuckDBPyConnection, min_cell: int, *, protection: str |
 
 def plan_metadata(result: Plan) -> dict:
     """Aggregates of a plan for Dagster metadata: counts and widths, never a hidden value."""
-    from pipelines.disclosure.audit import AuditResult
-
     table = result.findings.table
     summary = AuditResult(targets=len(table), solved=result.findings.solved,
                           widths=(table["high"] - table["low"]).astype(float), exact=table["exact"].astype(bool))

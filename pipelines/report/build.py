@@ -25,11 +25,12 @@ from pipelines.disclosure.periods import guard as guard_periods
 from pipelines.impact.claims import claims
 from pipelines.report import figures
 from pipelines.report.context import gather
-from pipelines.report.i18n import Translator
-from pipelines.report.queries import PeriodData, read_period
+from pipelines.publish.i18n import Translator
+from pipelines.publish.queries import PeriodData, read_period
 from pipelines.report.render import render_html, write_pdf
-from pipelines.report.scope import NO_DATA, ALL_PROGRAMMES, Period, data_period, period_warehouse
-from pipelines.report.scope import programmes as all_programmes
+from pipelines.publish.scope import (
+    ALL_PROGRAMMES, NO_DATA, Period, data_period, period_warehouse, programme_spans, programmes as all_programmes,
+)
 from pipelines.settings import ClaimsConfig
 
 HTML_NAME, PDF_NAME = "report.html", "report.pdf"
@@ -63,18 +64,28 @@ def build_reports(
     claims_config = claims_config or ClaimsConfig()
     full = data_period(con) or NO_DATA
     period = period or full
+    if NO_DATA not in (period, full) and not period.overlaps(full):
+        raise ValueError(f"no data in the period {period.label}: the warehouse holds {full.label}")
     known = all_programmes(con)
     if programme is not None and programme not in known:
         raise ValueError(f"no programme {programme!r} in the warehouse; known: {', '.join(known) or 'none'}")
-    scopes = [(programme, [programme], False)] if programme else \
-        [(p, [p], False) for p in known] + [(ALL_PROGRAMMES, known, True)]
     with period_warehouse(con, period, full, min_cell, national, claims_config) as scoped:
         data = read_period(scoped, min_cell=min_cell)
+        spans = programme_spans(scoped)
+    whole = NO_DATA in (period, full) or period.covers(full)
+    if programme is not None and programme not in spans and not whole:
+        raise ValueError(f"programme {programme!r} has no sessions or interviews in the period {period.label}")
+    # a programme without data in the period gets no report of it
+    shown = known if whole else [p for p in known if p in spans]
+    scopes = [(programme, [programme], False)] if programme else \
+        [(p, [p], False) for p in shown] + [(ALL_PROGRAMMES, shown, True)]
     # a count that would difference to 1 … m−1 against a published nested period is hidden
     data = guard_periods(data, period.label, Path(reports_dir), min_cell)
     prov = figures.provenance(data.inputs, data_period=full.label, period=period.label, min_cell=min_cell)
-    return [build_report(claimed(data.only(chosen), claims_config), Path(reports_dir) / slug(name) / period.label,
-                         programmes=chosen, total=total, prov=prov, lang=lang, min_cell=min_cell)
+    return [build_report(claimed(data.only(chosen, every_file=total), claims_config),
+                         Path(reports_dir) / slug(name) / period.label, programmes=chosen, total=total,
+                         prov=figures.used(prov, [spans[p] for p in chosen if p in spans]), lang=lang,
+                         min_cell=min_cell)
             for name, chosen, total in scopes]
 
 
@@ -122,9 +133,14 @@ def build_report(
 
 
 def _period_text(tr: Translator, prov: figures.Provenance) -> str:
+    """The period asked for, and the dates of the data the report actually used."""
     if prov.period == prov.data_period:
-        return tr("%(period)s (the whole data period)", period=prov.period)
-    return tr("%(period)s (data available: %(data)s)", period=prov.period, data=prov.data_period)
+        text = tr("%(period)s (the whole data period)", period=prov.period)
+    else:
+        text = tr("%(period)s (data available: %(data)s)", period=prov.period, data=prov.data_period)
+    if prov.used_from is None:
+        return text
+    return text + "; " + tr("data used: %(first)s to %(last)s", first=tr.date(prov.used_from), last=tr.date(prov.used_to))
 
 
 def _data_uri(path: Path, mime: str) -> str:

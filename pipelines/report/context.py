@@ -17,12 +17,12 @@ import pandas as pd
 
 from pipelines import catalogue
 from pipelines.charts.build import change_frame
-from pipelines.charts.queries import TOP_RULES, latest_wave
+from pipelines.publish.readers import TOP_RULES, latest_wave
 from pipelines.impact.claims import findings
 from pipelines.report.context_impact import attrition_differences, attrition_rows, dose_rows, impact_tables
 from pipelines.report.figures import summable
-from pipelines.report.i18n import ARM_ORDER, Translator, code_key, digits
-from pipelines.report.queries import PeriodData
+from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits
+from pipelines.publish.queries import PeriodData
 
 
 @cache

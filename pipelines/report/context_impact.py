@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipelines.report.i18n import Translator, code_key, digits
+from pipelines.publish.i18n import Translator, code_key, digits
 
 METHODS = ("change", "paired_change", "did")
 

@@ -24,7 +24,8 @@ import io
 import json
 import subprocess
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -33,9 +34,9 @@ import pandas as pd
 
 from pipelines import catalogue, files
 from pipelines.charts.info import slug
-from pipelines.report.i18n import digits
-from pipelines.report.queries import PeriodData
-from pipelines.report.scope import ALL_PROGRAMMES
+from pipelines.publish.i18n import digits
+from pipelines.publish.queries import PeriodData
+from pipelines.publish.scope import ALL_PROGRAMMES
 
 CSV_NAME, JSON_NAME = "headline_figures.csv", "headline_figures.json"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -74,10 +75,13 @@ class Provenance:
     data_period: str
     period: str
     min_cell: int
+    used_from: date | None = None  # the first and last session or interview the report used
+    used_to: date | None = None
 
     def as_dict(self) -> dict:
         return {"files": self.files, "inputs_sha256": self.inputs_sha256, "code_version": self.code_version,
-                "data_period": self.data_period, "period": self.period, "min_cell": self.min_cell}
+                "data_period": self.data_period, "period": self.period, "min_cell": self.min_cell,
+                "data_used": None if self.used_from is None else f"{self.used_from}..{self.used_to}"}
 
 
 @cache
@@ -102,6 +106,14 @@ def provenance(inputs: pd.DataFrame, *, data_period: str, period: str, min_cell:
     files = [{"file": str(r.source_file), "sha256": str(r.sha256)} for r in inputs.itertuples()]
     digest = hashlib.sha256("".join(f"{f['sha256']}  {f['file']}\n" for f in files).encode("utf-8")).hexdigest()
     return Provenance(files, digest, code_version(), data_period, period, min_cell)
+
+
+def used(prov: Provenance, spans: list[tuple[date, date]]) -> Provenance:
+    """``prov`` with the first and last day of the sessions and interviews of one report's
+    programmes: what the period label cannot say (a year's report may rest on nine months)."""
+    if not spans:
+        return prov
+    return replace(prov, used_from=min(s[0] for s in spans), used_to=max(s[1] for s in spans))
 
 
 def _round(value: object, digits: int) -> float | int | None:

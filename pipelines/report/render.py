@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from pipelines.report.i18n import Translator
+from pipelines.publish.i18n import Translator
 
 TEMPLATES = Path(__file__).parent / "templates"
 

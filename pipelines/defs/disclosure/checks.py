@@ -18,7 +18,8 @@ import dagster as dg
 
 from pipelines import catalogue
 from pipelines.disclosure import impact
-from pipelines.disclosure.audit import AuditResult, audit
+from pipelines.disclosure.result import AuditResult
+from pipelines.publish.audit import audit
 from pipelines.disclosure.periods import audit as audit_reports
 from pipelines.defs.resources import AaiSettings
 

@@ -6,7 +6,8 @@ import dagster as dg
 import duckdb
 
 from pipelines import catalogue
-from pipelines.disclosure.audit import AuditResult, audit_indicators
+from pipelines.disclosure.result import AuditResult
+from pipelines.publish.audit import audit_indicators
 from pipelines.disclosure.model import primary_cells, register_rules
 from pipelines.disclosure.plan import plan_metadata
 from pipelines.indicators.build import (

@@ -6,7 +6,7 @@ new-style, so ``%(name)s`` placeholders are filled by keyword). The English text
 the message id, so English needs no catalogue. Indicator and domain names are the
 ``name`` column of the indicator catalogue (``pipelines/catalogue.py``), translated
 through the same ``.po`` files: ``babel.cfg`` extracts them with
-``pipelines.report.extract``, so a name lives in English in one place and in each
+``pipelines.publish.extract``, so a name lives in English in one place and in each
 other language in one place.
 
 Each language is one file, ``locale/<lang>/LC_MESSAGES/messages.po``, compiled in
@@ -223,3 +223,8 @@ class Translator:
         if value is None:
             return "–"
         return format_date(value, format="MMM yyyy", locale=self.lang)
+
+    def month_tick(self, value: date) -> str:
+        """A month on a time axis: the year at January, else the month's short
+        stand-alone name in the language (``май``, ``trav.``), never matplotlib's English."""
+        return str(value.year) if value.month == 1 else format_date(value, format="LLL", locale=self.lang)

@@ -20,11 +20,9 @@ rules that protect the people behind the tables.
 
 from __future__ import annotations
 
-import calendar
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+
 from datetime import date
 
 import duckdb
@@ -33,57 +31,12 @@ import pandas as pd
 from pipelines.impact.estimates import build_impact
 from pipelines.impact.tables import write_impact
 from pipelines.indicators.build import build_indicators
-from pipelines.report import queries  # as a module: charts → scope → queries → charts is a cycle
+from pipelines.periods import NO_DATA, Period, period_label
+from pipelines.publish import queries
 from pipelines.settings import ClaimsConfig
 from pipelines.warehouse import table_exists
 
 ALL_PROGRAMMES = "all"
-_MONTH = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
-
-
-@dataclass(frozen=True)
-class Period:
-    """A closed date range with the label used in folder names and figure ids."""
-
-    start: date
-    end: date
-    label: str
-
-    def covers(self, other: "Period") -> bool:
-        return self.start <= other.start and self.end >= other.end
-
-
-# The period of a warehouse without registers or surveys yet: its reports say what is missing.
-NO_DATA = Period(date.min, date.max, "no-data")
-
-
-def _month_bounds(text: str) -> tuple[date, date]:
-    match = _MONTH.match(text.strip())
-    if not match:
-        raise ValueError(f"a period is a year (2024), a month (2024-03) or a range (2024-01..2024-12), got {text!r}")
-    year, month = int(match.group(1)), match.group(2)
-    if month is None:
-        return date(year, 1, 1), date(year, 12, 31)
-    m = int(month)
-    if not 1 <= m <= 12:
-        raise ValueError(f"no month {m} in {text!r}")
-    return date(year, m, 1), date(year, m, calendar.monthrange(year, m)[1])
-
-
-def parse_period(text: str) -> Period:
-    """``2024`` → the year; ``2024-03`` → the month; ``2024-01..2024-06`` → the months."""
-    first, sep, last = text.strip().partition("..")
-    start, end = _month_bounds(first)[0], _month_bounds(last if sep else first)[1]
-    if end < start:
-        raise ValueError(f"period {text!r} ends before it starts")
-    return Period(start, end, text.strip())
-
-
-def _label(start: date, end: date) -> str:
-    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
-        return str(start.year)
-    first, last = f"{start:%Y-%m}", f"{end:%Y-%m}"
-    return first if first == last else f"{first}..{last}"
 
 
 def data_period(con: duckdb.DuckDBPyConnection) -> Period | None:
@@ -92,7 +45,7 @@ def data_period(con: duckdb.DuckDBPyConnection) -> Period | None:
         if table_exists(con, table):
             start, end = con.cursor().execute(queries.sql(f"data_period_{table}")).fetchone()
             if start is not None:
-                return Period(start, end, _label(start, end))
+                return Period(start, end, period_label(start, end))
     return None
 
 
@@ -104,6 +57,27 @@ def programmes(con: duckdb.DuckDBPyConnection) -> list[str]:
             found |= {r[0] for r in con.cursor().execute(
                 f"select distinct programme_id from {table} where programme_id is not null").fetchall()}
     return sorted(found)
+
+
+# The dates each programme's figures rest on: attended sessions of its registered groups
+# and its interviews (a slice's survey waves are whole, so a baseline can predate the period).
+_SPAN_PARTS = {
+    ("attendance", "groups"): "select g.programme_id, a.session_date as day from attendance a "
+                              "join groups g using (group_id) where a.attended and a.session_date is not null",
+    ("survey",): "select programme_id, interview_date as day from survey where interview_date is not null",
+}
+
+
+def programme_spans(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[date, date]]:
+    """programme → (first, last) day of the sessions and interviews it has; a programme
+    with neither (in a period's slice: none in the period) is absent."""
+    parts = [sql for tables, sql in _SPAN_PARTS.items() if all(table_exists(con, t) for t in tables)]
+    if not parts:
+        return {}
+    rows = con.cursor().execute(
+        f"select programme_id, min(day), max(day) from ({' union all '.join(parts)}) "
+        "where programme_id is not null group by programme_id").fetchall()
+    return {programme: (first, last) for programme, first, last in rows}
 
 
 def _database_path(con: duckdb.DuckDBPyConnection) -> str:

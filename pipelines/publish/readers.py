@@ -1,5 +1,5 @@
 """What the charts (and the report) read of the indicators, ingest and quarantine
-tables; ``pipelines.report.queries.read_period`` runs them once per period.
+tables; ``pipelines.publish.queries.read_period`` runs them once per period.
 
 Every reader goes through ``indicators_public`` (never ``indicators``), so a
 suppressed cell arrives here as NULL and cannot be drawn or printed by accident. Each
@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipelines.report.i18n import is_aai_indicator, wave_order
+from pipelines.publish.i18n import is_aai_indicator, wave_order
 from pipelines.warehouse import table_exists
 
 # Totals only: every breakdown column of the contract holds the text 'all'.
@@ -38,6 +38,7 @@ ATTENDANCE_MONTHLY_SQL = """
 select date_trunc('month', a.session_date)::date as month,
        {programme} as programme_id,
        count(distinct (a.group_id, a.session_date)) as sessions,
+       min(a.session_date) as first_session, max(a.session_date) as last_session,
        count(distinct a.participant_id) filter (where a.attended) as people
 from attendance a {join}
 where a.session_date is not null
@@ -55,15 +56,24 @@ order by source_file
 """
 
 # Counts only: quarantined values and records may carry personal data and never leave
-# the warehouse through a chart or a report.
+# the warehouse through a chart or a report. Per file, so a programme's report can
+# count the problems of its own files (``rule_totals`` adds them up).
 QUARANTINE_RULES_SQL = """
-select rule, table_name, coalesce(nullif(column_name, ''), '') as column_name,
+select source_file, rule, table_name, coalesce(nullif(column_name, ''), '') as column_name,
        count(*) as problems,
-       count(distinct (source_file, source_row)) as rows
+       count(distinct source_row) as rows
 from quarantine
 group by all
-order by problems desc, rule, table_name, column_name
+order by source_file, rule, table_name, column_name
 """
+
+# Which programmes' rows each file holds: a survey row names its programme, a register
+# row its group, and the groups register says whose group it is.
+FILE_PROGRAMMES_TABLES = {
+    "survey": "select distinct source_file, programme_id from survey where programme_id is not null",
+    "groups": "select distinct source_file, programme_id from groups where programme_id is not null",
+    "attendance": "select distinct a.source_file, g.programme_id from attendance a join groups g using (group_id)",
+}
 
 UNREGISTERED = "(group not registered)"
 TOP_RULES = 10  # quarantine rules listed by the report and drawn by the data-quality chart
@@ -136,16 +146,32 @@ def attendance_monthly(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> pd.D
     in a women's group for survivors of violence, "3 women came in March in this
     village" already says too much.
     """
-    columns = ["month", "programme_id", "sessions", "people", "people_suppressed"]
+    columns = ["month", "programme_id", "sessions", "people", "people_suppressed", "first_session", "last_session"]
     if not table_exists(con, "attendance"):
         return pd.DataFrame(columns=columns)
     df = con.cursor().execute(ATTENDANCE_MONTHLY_SQL.format(**_programme_join(con))).df()
     if df.empty:
         return pd.DataFrame(columns=columns)
-    df["month"] = pd.to_datetime(df["month"])
+    for column in ("month", "first_session", "last_session"):
+        df[column] = pd.to_datetime(df[column])
     df["people_suppressed"] = df["people"].between(1, min_cell - 1)
     df["people"] = df["people"].astype("Float64").mask(df["people_suppressed"])
     return df[columns]
+
+
+def partial_months(df: pd.DataFrame) -> list[pd.Timestamp]:
+    """The first and last month of ``attendance_monthly`` when the registers start after
+    the 1st or end before the month's last day: drawn like the others, such a month
+    reads as a collapse in attendance."""
+    if df.empty:
+        return []
+    first, last = df["first_session"].min(), df["last_session"].max()
+    partial = []
+    if first.day > 1:
+        partial.append(first.to_period("M").to_timestamp())
+    if last.day < last.days_in_month:
+        partial.append(last.to_period("M").to_timestamp())
+    return sorted(set(partial))
 
 
 def files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -154,9 +180,30 @@ def files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _frame(con, FILES_SQL, columns) if table_exists(con, "ingest_log") else pd.DataFrame(columns=columns)
 
 
+RULE_COLUMNS = ["rule", "table_name", "column_name", "problems", "rows"]
+
+
 def quarantine_rules(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Problems and rows affected per rule, table and column — never values."""
-    columns = ["rule", "table_name", "column_name", "problems", "rows"]
+    """Problems and rows affected per file, rule, table and column — never values."""
+    columns = ["source_file", *RULE_COLUMNS]
     if not table_exists(con, "quarantine"):
         return pd.DataFrame(columns=columns)
     return _frame(con, QUARANTINE_RULES_SQL, columns)
+
+
+def rule_totals(by_file: pd.DataFrame) -> pd.DataFrame:
+    """``quarantine_rules`` added up over files, the most frequent rule first."""
+    if by_file.empty:
+        return pd.DataFrame(columns=RULE_COLUMNS)
+    keys = ["rule", "table_name", "column_name"]
+    totals = by_file.groupby(keys, as_index=False)[["problems", "rows"]].sum()
+    return totals.sort_values(["problems", *keys], ascending=[False, True, True, True], ignore_index=True)
+
+
+def file_programmes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """(source_file, programme_id) for every programme a loaded file holds rows of."""
+    parts = [sql for table, sql in FILE_PROGRAMMES_TABLES.items()
+             if table_exists(con, table) and (table != "attendance" or table_exists(con, "groups"))]
+    if not parts:
+        return pd.DataFrame(columns=["source_file", "programme_id"])
+    return _frame(con, " union ".join(parts) + " order by all", ["source_file", "programme_id"])

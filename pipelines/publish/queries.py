@@ -3,7 +3,7 @@
 ``read_period(con)`` runs each query a single time per period and returns a
 ``PeriodData``; ``PeriodData.only(programmes)`` narrows it in pandas for one report,
 so the programme reports and the all-programme report of a period are cut from the
-same frames. Beyond the charts' loaders (``pipelines.charts.queries``) the report
+same frames. Beyond the charts' loaders (``pipelines.publish.readers``) the report
 reads impact, attrition, dose-response, input files and the group timeline from the
 ``.sql`` files in ``sql/``; every loader returns an empty frame with its columns when
 its table does not exist yet (impact not run).
@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.charts import queries as chart_queries
+from pipelines.publish import readers
 from pipelines.warehouse import table_exists
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -73,32 +73,48 @@ class PeriodData:
     dose: pd.DataFrame
     groups_timeline: pd.DataFrame
     attendance: pd.DataFrame  # per month, small months already suppressed
-    files: pd.DataFrame  # ingest_log, quarantine and inputs describe files, not programmes
-    rules: pd.DataFrame
+    files: pd.DataFrame  # ingest_log: one row per path under raw/
+    rules_by_file: pd.DataFrame  # quarantine counts per file and rule
     inputs: pd.DataFrame
+    file_programmes: pd.DataFrame  # the programmes each file holds rows of
 
-    def only(self, programmes: list[str]) -> PeriodData:
-        """The same data with only ``programmes``' rows in every per-programme frame."""
-        return replace(self, **{
+    @property
+    def rules(self) -> pd.DataFrame:
+        """Quarantine problems per rule over the files in scope, the most frequent first."""
+        return readers.rule_totals(self.rules_by_file)
+
+    def only(self, programmes: list[str], *, every_file: bool = False) -> PeriodData:
+        """The same data with only ``programmes``' rows in every per-programme frame, and
+        only the files holding their rows in the data-quality frames — unless
+        ``every_file`` (the all-programmes report, which also answers for the files
+        that fed no programme: unreadable, unrecognised, wholly quarantined)."""
+        narrowed = {
             f.name: value[value["programme_id"].isin(programmes)].reset_index(drop=True)
             for f in fields(self)
             if isinstance(value := getattr(self, f.name), pd.DataFrame) and "programme_id" in value.columns
-        })
+        }
+        if not every_file:
+            own = set(self.file_programmes.loc[self.file_programmes["programme_id"].isin(programmes), "source_file"])
+            for name in ("files", "rules_by_file"):
+                frame = getattr(self, name)
+                narrowed[name] = frame[frame["source_file"].isin(own)].reset_index(drop=True)
+        return replace(self, **narrowed)
 
 
 def read_period(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> PeriodData:
     """Run every query of the reports and charts once against ``con``."""
     return PeriodData(
-        indicators=chart_queries.indicator_totals(con),
-        domains=chart_queries.domain_totals(con),
+        indicators=readers.indicator_totals(con),
+        domains=readers.domain_totals(con),
         impact=load(con, "impact_totals"),
         impact_ready=table_exists(con, "impact_estimates"),
         attrition_counts=load(con, "attrition_counts"),
         attrition_differences=load(con, "attrition_differences"),
         dose=load(con, "dose_response"),
         groups_timeline=load(con, "groups_timeline"),
-        attendance=chart_queries.attendance_monthly(con, min_cell=min_cell),
-        files=chart_queries.files(con),
-        rules=chart_queries.quarantine_rules(con),
+        attendance=readers.attendance_monthly(con, min_cell=min_cell),
+        files=readers.files(con),
+        rules_by_file=readers.quarantine_rules(con),
         inputs=load(con, "inputs"),
+        file_programmes=readers.file_programmes(con),
     )
