@@ -23,8 +23,11 @@ def failure_line(context: dg.RunFailureSensorContext) -> str:
 
 
 # On by default, unlike the refresh sensor: it launches nothing, and an alert that has
-# to be switched on is an alert nobody gets. It watches every job of this code location.
-@dg.run_failure_sensor(name="run_failure_alert", default_status=dg.DefaultSensorStatus.RUNNING)
+# to be switched on is an alert nobody gets. It watches every run of the instance:
+# `aai run` (from a terminal or cron) executes in its own process, and Dagster ties
+# such a run to no code location, so watching only this one would miss it.
+@dg.run_failure_sensor(name="run_failure_alert", default_status=dg.DefaultSensorStatus.RUNNING,
+                       monitor_all_code_locations=True)
 def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     """Log one line for each failed run: run id, job and failed steps, never the error text."""
     context.log.error(failure_line(context))
