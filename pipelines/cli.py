@@ -69,7 +69,7 @@ def _instance() -> dg.DagsterInstance:
         return dg.DagsterInstance.ephemeral()
     from pipelines.instance import InstanceProblem, check_home
 
-    try:  # a wrong PostgreSQL setting is one line here, not Dagster's minute of retries
+    try:  # a wrong PostgreSQL setting is one line here, not Dagster's retries and traceback
         check_home(Path(home))
     except InstanceProblem as exc:
         console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)

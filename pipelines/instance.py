@@ -1,11 +1,12 @@
 """Is the configured Dagster instance usable? One sentence when it is not.
 
-Dagster answers a wrong PostgreSQL host, port or password by retrying for the better
-part of a minute and then printing a long traceback, from whichever process first
-touched the instance (the webserver, the daemon, a run). ``aai instance`` and
-``aai run`` ask first, with a short timeout, and say in one line what is wrong and
-which variable to look at. The production instance reads its connection from
-``DAGSTER_PG_*`` variables (``dagster-instance.postgres.yaml``, docs/operations.md).
+Dagster answers a wrong PostgreSQL host, port or password by retrying (about 13 s for
+a refused connection, a minute for a host that does not answer) and then printing a
+long traceback, from whichever process first touched the instance (the webserver, the
+daemon, a run). ``aai instance`` and ``aai run`` ask first, with a short timeout, and
+say in one line what is wrong and which variable to look at. The production instance
+reads its connection from ``DAGSTER_PG_*`` variables (``dagster-instance.postgres.yaml``,
+docs/operations.md); the message names whatever variables the file names.
 """
 
 from __future__ import annotations
@@ -17,14 +18,8 @@ from pathlib import Path
 import yaml
 
 CONNECT_TIMEOUT_SECONDS = 5
-# where each connection field is set in dagster-instance.postgres.yaml
-PG_VARIABLES = {
-    "hostname": "DAGSTER_PG_HOST",
-    "port": "DAGSTER_PG_PORT",
-    "username": "DAGSTER_PG_USER",
-    "password": "DAGSTER_PG_PASSWORD",
-    "db_name": "DAGSTER_PG_DB",
-}
+# the connection fields of dagster-postgres's postgres_db
+PG_FIELDS = ("hostname", "port", "username", "password", "db_name")
 
 
 class InstanceProblem(Exception):
@@ -40,6 +35,7 @@ class PostgresTarget:
     user: str
     password: str
     db_name: str
+    names: dict[str, str]  # field → what sets it, to name in a message (a variable, or the file)
 
     @property
     def where(self) -> str:
@@ -67,35 +63,38 @@ def postgres_target(config: dict) -> PostgresTarget | None:
     if postgres is None:
         return None
     if "postgres_url" in postgres:
-        return _from_url(_resolve("url", postgres["postgres_url"]) or "")
+        url = postgres["postgres_url"]
+        return _from_url(_resolve("url", url) or "", _source("postgres_url", url))
     fields = postgres.get("postgres_db")
     if not isinstance(fields, dict):
         raise InstanceProblem("dagster.yaml: storage.postgres needs postgres_db (hostname, port, username, "
                               "password, db_name), as in dagster-instance.postgres.yaml")
-    values = {name: _resolve(name, fields.get(name)) for name in PG_VARIABLES}
+    values = {name: _resolve(name, fields.get(name)) for name in PG_FIELDS}
+    names = {name: _source(name, fields.get(name)) for name in PG_FIELDS}
     port = values["port"] or "5432"
     if not port.isdigit() or not 0 < int(port) < 65536:
-        raise InstanceProblem(f"{_source('port', fields.get('port'))} must be a port number, got {port!r}")
+        raise InstanceProblem(f"{names['port']} must be a port number, got {port!r}")
     for name in ("hostname", "username", "db_name"):
         if not values[name]:
-            raise InstanceProblem(f"{_source(name, fields.get(name))} is empty: it names the PostgreSQL {name}")
+            raise InstanceProblem(f"{names[name]} is empty: it names the PostgreSQL {name}")
     return PostgresTarget(host=values["hostname"], port=int(port), user=values["username"],
-                          password=values["password"] or "", db_name=values["db_name"])
+                          password=values["password"] or "", db_name=values["db_name"], names=names)
 
 
-def _from_url(url: str) -> PostgresTarget:
+def _from_url(url: str, source: str) -> PostgresTarget:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise InstanceProblem("dagster.yaml: postgres_url is not a URL such as "
+        raise InstanceProblem(f"{source} is not a URL such as "
                               "postgresql+psycopg2://user:password@host:5432/dagster") from None
     if not parsed.host or not parsed.username or not parsed.database:
-        raise InstanceProblem("dagster.yaml: postgres_url needs a user, a host and a database")
+        raise InstanceProblem(f"{source} needs a user, a host and a database")
     return PostgresTarget(host=parsed.host, port=parsed.port or 5432, user=parsed.username,
-                          password=parsed.password or "", db_name=parsed.database)
+                          password=parsed.password or "", db_name=parsed.database,
+                          names=dict.fromkeys(PG_FIELDS, source))
 
 
 def _resolve(name: str, value: object) -> str | None:
@@ -113,7 +112,7 @@ def _source(name: str, value: object) -> str:
     """How to name a field to the user: its variable when it comes from one."""
     if isinstance(value, dict) and "env" in value:
         return str(value["env"])
-    return f"dagster.yaml postgres_db.{name}"
+    return f"dagster.yaml {name}"
 
 
 def check_postgres(target: PostgresTarget) -> None:
@@ -127,13 +126,18 @@ def check_postgres(target: PostgresTarget) -> None:
     except psycopg2.OperationalError as exc:
         reason = _reason(str(exc))
         lowered = reason.lower()
+        names = target.names
         if "password" in lowered or "authentication" in lowered or "role" in lowered:
-            hint = "check DAGSTER_PG_USER and DAGSTER_PG_PASSWORD"
+            hint = f"check {_and(names['username'], names['password'])}"
         elif "database" in lowered and "does not exist" in lowered:
-            hint = "check DAGSTER_PG_DB, or create the database"
+            hint = f"check {names['db_name']}, or create the database"
         else:
-            hint = "check DAGSTER_PG_HOST and DAGSTER_PG_PORT, and that the server is running"
+            hint = f"check {_and(names['hostname'], names['port'])}, and that the server is running"
         raise InstanceProblem(f"PostgreSQL at {target.where} is not reachable: {reason} — {hint}") from None
+
+
+def _and(first: str, second: str) -> str:
+    return first if first == second else f"{first} and {second}"
 
 
 def _reason(message: str) -> str:

@@ -17,8 +17,9 @@ def failure_line(context: dg.RunFailureSensorContext) -> str:
     """One line for a failed run: its id, its job and its failed step keys, no message text."""
     run = context.dagster_run
     steps = sorted({event.step_key for event in context.get_step_failure_events() if event.step_key})
-    # A run can fail with no step failing: its worker died, or it could not start.
-    failed = ", ".join(steps) if steps else "none (the run itself stopped: see its page)"
+    # A run can fail with no step failing: its worker died, it never started, or it
+    # failed before its first step (a setting refused when the resources start).
+    failed = ", ".join(steps) if steps else "none (the run failed outside its steps: see its page)"
     return f"{ALERT_PREFIX}: run_id={run.run_id} job={run.job_name} failed_steps={failed}"
 
 
