@@ -1,11 +1,12 @@
 """The production Dagster instance, against a real PostgreSQL server.
 
 dagster-instance.postgres.yaml is installed into a DAGSTER_HOME the way `make` does it,
-pointed at a throwaway cluster (tests/postgres.py), and used: runs and their events
-land in PostgreSQL, the warehouse pool takes its one slot there, a misconfigured
-connection is one line, and (slow tier) the daemon's sensor launches a run that
-completes. Without PostgreSQL installed these tests skip, except under CI=true, where
-they fail: .ci/run installs Debian's postgresql so CI always runs them.
+pointed at a throwaway cluster (tests/postgres.py), and used: a writing step waits
+while another run holds the warehouse pool's one slot, runs and their events land in
+PostgreSQL, a misconfigured connection is one line, and (slow tier) the daemon's
+sensor launches a run that completes when a file arrives, and a failed run is alerted
+in the daemon's log. Without PostgreSQL installed these tests skip, except under
+CI=true, where they fail: .ci/run installs Debian's postgresql so CI always runs them.
 """
 
 import os
