@@ -19,11 +19,27 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# The Dagster instance installed into DAGSTER_HOME: the embedded SQLite one by default,
+# the production one (PostgreSQL, run retries, the warehouse pool; docs/operations.md)
+# with DAGSTER_INSTANCE=postgres.
+DAGSTER_INSTANCE ?= sqlite
+ifeq ($(filter $(DAGSTER_INSTANCE),sqlite postgres),)
+$(error DAGSTER_INSTANCE is sqlite or postgres, not '$(DAGSTER_INSTANCE)')
+endif
+INSTANCE_SOURCE := dagster-instance$(if $(filter postgres,$(DAGSTER_INSTANCE)),.postgres).yaml
 INSTANCE := $(DAGSTER_HOME)/dagster.yaml
 
-$(INSTANCE): dagster-instance.yaml
-	mkdir -p $(DAGSTER_HOME)
-	cp dagster-instance.yaml $@
+# Compared every time, not by date: switching DAGSTER_INSTANCE must replace a newer file.
+$(INSTANCE): $(INSTANCE_SOURCE) FORCE
+	@mkdir -p $(DAGSTER_HOME)
+	@cmp -s $< $@ || { cp $< $@ && echo "$@: $< installed"; }
+
+.PHONY: FORCE instance
+FORCE:
+
+# Install the instance and check it: storage reachable, what it retries and limits.
+instance: setup $(INSTANCE)
+	$(BIN)/aai instance
 
 demo: setup $(INSTANCE)
 	$(BIN)/aai run

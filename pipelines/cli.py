@@ -64,7 +64,17 @@ def _progress_logger(_init_context) -> logging.Logger:
 
 def _instance() -> dg.DagsterInstance:
     # With DAGSTER_HOME set (as `make` does), runs show up in `make dev`'s UI.
-    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return dg.DagsterInstance.ephemeral()
+    from pipelines.instance import InstanceProblem, check_home
+
+    try:  # a wrong PostgreSQL setting is one line here, not Dagster's retries and traceback
+        check_home(Path(home))
+    except InstanceProblem as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    return dg.DagsterInstance.get()
 
 
 def _settings(data_dir: Path | None = None, **overrides: object) -> AaiSettings:
@@ -96,8 +106,9 @@ def run(data_dir: DataDirOption = None) -> None:
     from pipelines.definitions import defs
 
     job = defs().resolve_job_def("refresh_all").with_logger_defs({"progress": _progress_logger})
+    instance = _instance()
     console.print(f"Data root: {root.root}")
-    with _instance() as instance:
+    with instance:
         result = job.execute_in_process(instance=instance, run_config=run_config(settings), raise_on_error=False)
     if not result.success:
         console.print("[red]The run failed; see the messages above.[/red]")
@@ -291,6 +302,27 @@ def audit(
     if len(result.failures) > show:
         out.print(f"… and {len(result.failures) - show} more")
     raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command()
+def instance() -> None:
+    """Check the Dagster instance in $DAGSTER_HOME: its storage answers (PostgreSQL within a
+    few seconds), Dagster opens it, and what it retries and limits (docs/operations.md).
+
+    Exit status 0 with one line when it is ready, 2 with one line saying what to fix.
+    """
+    from pipelines.instance import InstanceProblem, describe
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        console.print("[red]DAGSTER_HOME is not set: runs would go to a temporary instance and not be kept.[/red] "
+                      "Set it to the folder holding dagster.yaml (make uses .dagster_home).", soft_wrap=True)
+        raise typer.Exit(2)
+    try:
+        out.print(describe(Path(home)), soft_wrap=True, highlight=False)
+    except InstanceProblem as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()

@@ -28,6 +28,13 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 
+# The Dagster concurrency pool of every asset that writes the warehouse. The file lock
+# (``connect`` below) makes a second writer wait inside its own step; with the pool
+# limited to one slot, as the production instance does (dagster-instance.postgres.yaml),
+# that step does not start until the writer's step has ended, and its run's log says
+# "Step blocked by limit for pool warehouse". Where no limit is configured the pool
+# changes nothing.
+WAREHOUSE_POOL = "warehouse"
 LOCK_TIMEOUT_SECONDS = 30 * 60  # the default of AAI_LOCK_TIMEOUT (pipelines/defs/resources.py)
 WAIT_REPORT_SECONDS = 30  # how often a waiting run says it is still waiting
 

@@ -1,4 +1,5 @@
-"""The code location loads; the schedule and the drop-zone sensor fire when they should."""
+"""The code location loads; the schedule and the drop-zone sensor fire when they should;
+a failed run is logged in one line without its error text."""
 
 import datetime as dt
 
@@ -6,6 +7,7 @@ import dagster as dg
 from croniter import croniter
 from conftest import GROUPS, write
 
+from pipelines.defs.automation.alerts import run_failure_alert
 from pipelines.defs.automation.refresh import monthly_refresh, new_files_sensor
 from pipelines.definitions import defs
 from pipelines.defs.resources import AaiSettings
@@ -20,6 +22,7 @@ def test_definitions_load_with_checks_schedule_and_sensor():
     assert ("ingest_log", "rows_balance") in checks
     assert loaded.resolve_schedule_def("monthly_refresh").job_name == "refresh_all"
     assert loaded.resolve_sensor_def("new_files_sensor").job_name == "refresh_all"
+    assert loaded.resolve_sensor_def("run_failure_alert").default_status == dg.DefaultSensorStatus.RUNNING
     assert set(loaded.resources) == {"settings"}
 
 
@@ -50,3 +53,29 @@ def test_sensor_requests_a_run_only_when_the_drop_zone_changes(data_root):
         write(data_root / "raw/more/att.csv", "group_id,session_date,participant_id,attended\n")
         second = new_files_sensor(ctx)
         assert isinstance(second, dg.RunRequest) and second.run_key != first.run_key
+
+
+def test_failure_alert_names_run_job_and_failed_step_but_never_the_error(capfd):
+    @dg.asset
+    def survey_copy():
+        return 1
+
+    @dg.asset(deps=[survey_copy])
+    def broken():
+        # what a careless message could carry: a participant's row
+        raise ValueError("row 7: Тестова Олена, +380 67 000 0000")
+
+    defs = dg.Definitions(assets=[survey_copy, broken], jobs=[dg.define_asset_job("nightly", [survey_copy, broken])])
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def("nightly").execute_in_process(instance=instance, raise_on_error=False)
+        assert not result.success
+        context = dg.build_run_status_sensor_context(
+            sensor_name="run_failure_alert", dagster_event=result.get_run_failure_event(),
+            dagster_instance=instance, dagster_run=result.dagster_run,
+        ).for_run_failure()
+        capfd.readouterr()  # drop the run's own output
+        run_failure_alert(context)
+    logged = capfd.readouterr().err
+    (line,) = [line for line in logged.splitlines() if "ALERT" in line]
+    assert f"run_id={result.run_id} job=nightly failed_steps=broken" in line
+    assert "+380" not in logged and "Тестова" not in logged and "ValueError" not in logged

@@ -7,7 +7,7 @@ from pipelines.impact.claims import check_config
 from pipelines.impact.estimates import ImpactTables, build_impact
 from pipelines.impact.tables import write_impact
 from pipelines.defs.resources import AaiSettings
-from pipelines.warehouse import markdown_table
+from pipelines.warehouse import WAREHOUSE_POOL, markdown_table
 
 # indicators: estimates are withheld where its cells are suppressed (visible.sql)
 INPUTS = ["indicator_observations", "indicators", "survey", "attendance", "groups"]
@@ -44,6 +44,7 @@ DESCRIPTIONS = {
     specs=[dg.AssetSpec(name, deps=INPUTS, description=DESCRIPTIONS[name], kinds={"duckdb"})
            for name in ("impact_estimates", "attrition", "dose_response")],
     group_name="impact",
+    pool=WAREHOUSE_POOL,
 )
 def impact_tables(context: dg.AssetExecutionContext, settings: AaiSettings):
     """Estimate change, DiD, attrition and dose-response from the warehouse and write them."""

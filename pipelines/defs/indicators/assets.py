@@ -16,7 +16,7 @@ from pipelines.indicators.build import (
     build_observations,
 )
 from pipelines.defs.resources import AaiSettings
-from pipelines.warehouse import markdown_table
+from pipelines.warehouse import WAREHOUSE_POOL, markdown_table
 
 PREVIEW_ROWS = 10
 
@@ -49,6 +49,7 @@ def _preview(con: duckdb.DuckDBPyConnection, query: str) -> dg.MetadataValue:
     deps=["survey", "groups"],
     kinds={"duckdb"},
     group_name="indicators",
+    pool=WAREHOUSE_POOL,
 )
 def indicator_observations(settings: AaiSettings) -> dg.MaterializeResult:
     """Each respondent's result on each survey-based indicator (1 = yes, 0 = no, or the score).
@@ -74,6 +75,7 @@ def indicator_observations(settings: AaiSettings) -> dg.MaterializeResult:
     deps=[indicator_observations, "attendance", "groups"],
     kinds={"duckdb"},
     group_name="indicators",
+    pool=WAREHOUSE_POOL,
 )
 def indicators(settings: AaiSettings) -> dg.MaterializeResult:
     """AAI indicators and programme outputs per programme, group, country and region.
@@ -114,6 +116,7 @@ def indicators(settings: AaiSettings) -> dg.MaterializeResult:
     deps=[indicators],
     kinds={"duckdb"},
     group_name="indicators",
+    pool=WAREHOUSE_POOL,
 )
 def domain_scores(settings: AaiSettings) -> dg.MaterializeResult:
     """Active Ageing Index domain scores D1–D4 and the overall AAI per unit, arm, wave and sex.

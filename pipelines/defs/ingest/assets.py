@@ -4,13 +4,14 @@ import dagster as dg
 
 from pipelines.ingest.stage import stage_all, workspace
 from pipelines.defs.resources import AaiSettings
+from pipelines.warehouse import WAREHOUSE_POOL
 
 # DuckDB's spill files and transcoded copies hold every column of a file, names and
 # phones included: they live here while the stage runs and are removed after it.
 WORK_FOLDER = ".ingest-work"
 
 
-@dg.asset(kinds={"duckdb", "csv"}, group_name="ingest")
+@dg.asset(kinds={"duckdb", "csv"}, group_name="ingest", pool=WAREHOUSE_POOL)
 def raw_files(context: dg.AssetExecutionContext, settings: AaiSettings) -> dg.MaterializeResult:
     """Every file in the drop zone (`$AAI_DATA_DIR/raw/`), recognised and read.
 

@@ -9,7 +9,7 @@ from pipelines.ingest.normalise import contract_columns
 from pipelines.ingest.stage import workspace
 from pipelines.validate.warehouse_tables import build_tables
 from pipelines.defs.resources import AaiSettings
-from pipelines.warehouse import markdown_table
+from pipelines.warehouse import WAREHOUSE_POOL, markdown_table
 from schemas import CONTRACTS
 
 ROWS_BALANCE_CHECK = "rows_balance"
@@ -60,6 +60,7 @@ TABLE_DESCRIPTIONS = {
         ),
     ],
     group_name="validate",
+    pool=WAREHOUSE_POOL,
 )
 def warehouse_tables(context: dg.AssetExecutionContext, settings: AaiSettings):
     """Apply cross-file rules and write groups, survey, attendance, quarantine and ingest_log."""
