@@ -61,3 +61,19 @@ def test_numbers_use_a_true_minus_and_never_minus_zero() -> None:
     assert en.number(-3.25, 1) == "\u22123.2" and pl.number(-1234.5, 1) == "\u22121\u00a0234,5"
     assert en.number(-0.04, 1) == "0.0" and en.signed(-0.04, 1) == "0.0"
     assert en.signed(2.5, 1) == "+2.5" and en.signed(-2.5, 1) == "\u22122.5"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_message_formats_with_its_own_placeholders_and_prints_no_double_percent(lang: str) -> None:
+    """"95%%" prints "95%" with or without parameters, as in the templates, and a
+    translation with a stray ``%`` or a placeholder the English lacks fails here."""
+    tr = Translator(lang)
+    catalogue = read_po((LOCALE_DIR / "messages.pot").open("rb"))
+    checked = 0
+    for message in catalogue:
+        if not message.id or not isinstance(message.id, str):
+            continue
+        text = tr(message.id, **{name: "X" for name in re.findall(r"%\((\w+)\)", message.id)})
+        assert "%%" not in text, message.id
+        checked += 1
+    assert checked > 250

@@ -231,7 +231,7 @@ def _change_chart(programme: str, rows: pd.DataFrame, found: pd.DataFrame, impac
     ])
     info.alt = tr("Dot chart of AAI indicators for %(programme)s.", programme=programme) + " " + _change_alt(frame, tr, suppressed_label)
     fig = plots.indicator_change(
-        frame, title=info.title, xlabel=tr("Share of respondents (%)"),
+        frame, title=info.title, xlabel=tr("Share of respondents (%%)"),
         arm_labels={a: tr.arm(a) for a in ("participant", "comparison")},
         baseline_label=tr("baseline"), followup_label=tr.wave(latest) if latest else tr("follow-up"),
         suppressed_label=suppressed_label, suppressed_note=tr("not drawn"), n_header=tr("n (baseline → follow-up)"),

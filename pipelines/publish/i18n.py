@@ -152,8 +152,14 @@ class Translator:
         self.translations = load_translations(self.lang)
 
     def __call__(self, message: str, **params: object) -> str:
+        """The message in the language, filled with ``params``. Without parameters the
+        message is either plain text, where ``%%`` is a literal percent sign as in the
+        templates ("95%% intervals"), or a template a chart fills later, which holds
+        placeholders and no ``%%``."""
         text = self.translations.gettext(message)
-        return text % params if params else text
+        if params:
+            return text % params
+        return text if "%(" in text else text.replace("%%", "%")
 
     # -- labels ---------------------------------------------------------------------
     def indicator(self, code: str) -> str:
