@@ -438,3 +438,42 @@ def test_dagster_asset_writes_every_report(tmp_path: Path) -> None:
     assert result.asset_materializations_for_node("report")[0].metadata["reports_written"].value == 3
     for name in ("BRC-WWC", "ZTRASS", "all"):
         assert (tmp_path / "processed" / "reports" / name / PERIOD / "report.pdf").exists()
+
+
+# -- the printed page: headings stay with what follows, every language reads as its own --------------
+ENGLISH_MONTHS = re.compile(r"\b(January|February|March|April|June|July|August|September|October|November|December|"
+                            r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b")
+
+
+def _headings(html: str) -> set[str]:
+    return {re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", h)).strip()
+            for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", html, flags=re.S)}
+
+
+def _page_ends(pdf: Path) -> list[str]:
+    """The last line of text on every page but the last (the page number is its own line)."""
+    reader = PdfReader(io.BytesIO(pdf.read_bytes()))
+    ends = []
+    for page in reader.pages[:-1]:
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+        lines = [line for line in lines if not re.fullmatch(r"\d+ / \d+", line)]
+        ends.append(lines[-1] if lines else "")
+    return ends
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_no_page_ends_with_a_heading_and_each_language_reads_as_its_own(demo_root: Path, tmp_path: Path,
+                                                                         lang: str) -> None:
+    with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
+        [paths] = build_reports(con, tmp_path, programme="MAZ-SHC", lang=lang, min_cell=5)
+    html = paths.html.read_text(encoding="utf-8")
+    headings = _headings(html)
+    ends = _page_ends(paths.pdf)
+    assert len(ends) >= 3 and headings
+    assert not [end for end in ends if end in headings]
+    _, text = pdf_pages_and_text(paths.pdf)
+    assert "%%" not in text and "%%" not in html
+    if lang != "en":
+        assert not ENGLISH_MONTHS.findall(_without_noise(text))
+        assert not re.findall(r"\d\.\d+\s?%", text)  # shares use the language's decimal comma
+        assert re.search(r"\d,\d+\s?%", text)
