@@ -33,6 +33,15 @@ class Column:
     required: bool  # may not be empty (not nullable, or a key column)
     design: bool  # a design column (schemas/fields.py): a problem here costs the row
     checks: tuple  # pandera checks of the column
+    mapped: bool = False  # a mapping file gives its own answers (the _value_map table)
+    reverse: bool = False  # a numbered item asked the other way round, mirrored in its range
+
+    @property
+    def bounds(self) -> tuple[int, int] | None:
+        for check in self.checks:
+            if check.name == "in_range":
+                return check.statistics["min_value"], check.statistics["max_value"]
+        return None
 
 
 @dataclass(frozen=True)

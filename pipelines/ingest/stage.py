@@ -22,12 +22,13 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest import convert
+from pipelines.ingest import convert, mapped
 from pipelines.ingest.cells import Cells, read_cells
 from pipelines.ingest.discover import RawFile, discover
 from pipelines.ingest.plan import FilePlan, plan_file, unrecognised_hint
 from pipelines.ingest.rows import convert_file
 from pipelines.ingest.sniff import UnreadableFile, head_records, is_hxl, needs_transcoding, read_header, sniff, transcode
+from pipelines.mapping import Mapping
 from pipelines.warehouse import table_exists
 from schemas import CONTRACTS
 
@@ -45,8 +46,8 @@ DUCKDB_MEMORY_LIMIT = "512MB"
 
 UNRECOGNISED_REASON = (
     "the file's header matches no kind of file (groups, survey, attendance), so none of its records was "
-    "loaded; rename its columns as in docs/data-contract.md, describe the file with `aai map`, or mark it "
-    "ignored in aai.toml"
+    "loaded; rename its columns as in docs/data-contract.md, describe the file in a mapping file "
+    "(mappings/, docs/questionnaire.md), or mark it ignored in aai.toml"
 )
 
 
@@ -80,7 +81,7 @@ def staging_ddl(kind: str) -> str:
 RAW_FILES_DDL = """
 CREATE OR REPLACE TABLE raw_files (
     source_file VARCHAR, sha256 VARCHAR, kind VARCHAR, encoding VARCHAR, delimiter VARCHAR,
-    rows_read BIGINT, status VARCHAR, message VARCHAR, columns_ignored VARCHAR, plan VARCHAR
+    rows_read BIGINT, status VARCHAR, message VARCHAR, columns_ignored VARCHAR, plan VARCHAR, mapping VARCHAR
 )"""
 # effect: 'row' when the problem keeps the row out of its table, 'cell' when only that
 # cell was loaded as NULL (an optional item).
@@ -110,6 +111,7 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
     columns_ignored: list[str] = field(default_factory=list)
     plan: FilePlan | None = None
+    mapping: str | None = None  # the mapping file applied (mappings/brc.yaml)
 
 
 def create_staging(con: duckdb.DuckDBPyConnection) -> None:
@@ -119,9 +121,11 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(staging_ddl(kind))
 
 
-def stage_file(con, raw_file: RawFile, work_dir: Path, salt: bytes | None = None) -> FileResult:
+def stage_file(con, raw_file: RawFile, work_dir: Path, salt: bytes | None = None,
+               mappings: tuple[Mapping, ...] = ()) -> FileResult:
     """Stage one file; any failure to read it is recorded, never raised. With ``salt``,
-    participant ids are replaced by their pseudonyms (``pseudonym.py``)."""
+    participant ids are replaced by their pseudonyms (``pseudonym.py``); a file that
+    one of ``mappings`` describes is planned through it (``mapped.py``)."""
     result = FileResult(raw_file.source_file, raw_file.sha256)
     cells_table = "_cells"
     cells: Cells | None = None
@@ -130,7 +134,13 @@ def stage_file(con, raw_file: RawFile, work_dir: Path, salt: bytes | None = None
         dialect = sniff(raw_file.path)
         result.encoding, result.delimiter = dialect.encoding, dialect.delimiter
         header = read_header(raw_file.path, dialect)
-        plan = plan_file(header, raw_file.path.name)
+        mapping, note = mapped.choose(mappings, raw_file.source_file, header)
+        if mapping is None:
+            plan = plan_file(header, raw_file.path.name)
+        else:
+            plan = mapped.mapped_plan(header, raw_file.path.name, mapping)
+            result.mapping = mapping.path
+            result.notes += [note] if note else []
         path = raw_file.path
         if needs_transcoding(dialect):
             replaced = transcode(raw_file.path, dialect, transcoded)
@@ -145,6 +155,9 @@ def stage_file(con, raw_file: RawFile, work_dir: Path, salt: bytes | None = None
         result.notes += cells.notes
         if plan is None:
             _unrecognised(con, result, cells, header)
+            if mapping is not None:
+                result.notes.append(f"{mapping.path} was applied, and still no kind of file fits: give its kind "
+                                    "(kind: survey, groups or attendance)")
         else:
             result.kind, result.plan = plan.kind, plan
             result.columns_ignored = [name for name in plan.ignored if name not in plan.dates.values()]
@@ -197,8 +210,8 @@ def _unrecognised(con, result: FileResult, cells: Cells, header: list[str]) -> N
     result.status = "unrecognised"
     result.message = "the header matches no known file: groups need group_id and start_date, surveys " \
         "participant_id and wave, attendance group_id, session_date and participant_id (or, for a register " \
-        "typed as a grid, participant_id and one column per session date); see `aai map` and " \
-        "docs/data-contract.md" + (f". {hint[0].upper()}{hint[1:]}" if hint else "")
+        "typed as a grid, participant_id and one column per session date); describe it in a mapping file " \
+        "(docs/questionnaire.md) or see docs/data-contract.md" + (f". {hint[0].upper()}{hint[1:]}" if hint else "")
 
 
 def _unstage(con, raw_file: RawFile, result: FileResult, message: str) -> None:
@@ -238,9 +251,11 @@ def stage_all(
     salt: bytes | None = None,
     work_dir: Path | None = None,
     progress: Callable[[FileResult], None] | None = None,
+    mappings: tuple[Mapping, ...] = (),
 ) -> list[FileResult]:
     """Stage every path under ``raw_dir``; see ``stage_files``."""
-    return stage_files(con, discover(raw_dir, ignore), salt=salt, work_dir=work_dir, progress=progress)
+    return stage_files(con, discover(raw_dir, ignore), salt=salt, work_dir=work_dir, progress=progress,
+                       mappings=mappings)
 
 
 def stage_files(
@@ -250,8 +265,11 @@ def stage_files(
     salt: bytes | None = None,
     work_dir: Path | None = None,
     progress: Callable[[FileResult], None] | None = None,
+    mappings: tuple[Mapping, ...] = (),
 ) -> list[FileResult]:
     """Stage these entries; a file whose bytes were already seen is not read again.
+    ``mappings`` are the data root's mapping files (``pipelines/mapping``), checked
+    before this is called.
 
     ``work_dir`` receives transcoded copies while a file is read (a temporary folder
     when None); each copy is deleted as soon as its file is staged.
@@ -274,15 +292,15 @@ def stage_files(
                 result = FileResult(raw_file.source_file, raw_file.sha256, status="duplicate",
                                     message=f"same content as {original}; not loaded again")
             else:
-                result = stage_file(con, raw_file, work, salt)
+                result = stage_file(con, raw_file, work, salt, mappings)
             results.append(result)
             con.execute(
-                "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     result.source_file, result.sha256, result.kind, result.encoding, result.delimiter,
                     result.rows_read, result.status, "; ".join(filter(None, [result.message, *result.notes])),
                     ", ".join(result.columns_ignored),
-                    None if result.plan is None else _plan_json(result.plan),
+                    None if result.plan is None else _plan_json(result.plan), result.mapping,
                 ],
             )
             if progress:
