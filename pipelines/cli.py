@@ -93,6 +93,7 @@ def run(data_dir: DataDirOption = None) -> None:
     if not root.raw.is_dir():
         console.print(f"[red]No raw/ folder under {root.root}.[/red] Put the files to analyse in {root.raw}.")
         raise typer.Exit(2)
+    _mappings_or_exit(settings.mappings)
     from pipelines.definitions import defs
 
     job = defs().resolve_job_def("refresh_all").with_logger_defs({"progress": _progress_logger})
@@ -104,6 +105,19 @@ def run(data_dir: DataDirOption = None) -> None:
         raise typer.Exit(1)
     if _summary(root):
         raise typer.Exit(1)
+
+
+def _mappings_or_exit(load):
+    """Mapping files checked whole before any data is read; exit 2 naming each bad line."""
+    from pipelines.mapping import MappingError
+
+    try:
+        return load()
+    except MappingError as exc:
+        console.print("[red]A mapping file cannot be used, so nothing was read:[/red]")
+        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        console.print("The format is in docs/questionnaire.md.")
+        raise typer.Exit(2) from exc
 
 
 # Header problems of a file (one sentence per file, not one per row) and files that
@@ -141,9 +155,9 @@ def _summary(root) -> bool:
     for source_file, status, rows_read, message in attention:
         if status == "unrecognised":
             unrecognised = True
-            out.print(f"unrecognised: {source_file}: {rows_read:,} records not loaded; describe the file with "
-                      "`aai map`, rename its columns (docs/data-contract.md) or list it under [ingest] ignore "
-                      "in aai.toml", soft_wrap=True, highlight=False)
+            out.print(f"unrecognised: {source_file}: {rows_read:,} records not loaded; describe the file in a "
+                      "mapping file (mappings/, docs/questionnaire.md), rename its columns (docs/data-contract.md) "
+                      "or list it under [ingest] ignore in aai.toml", soft_wrap=True, highlight=False)
         elif status == "unreadable":
             out.print(f"unreadable: {source_file}: {message}", soft_wrap=True, highlight=False)
         else:
@@ -161,24 +175,36 @@ HEADER_RULES = ("missing_column", "unrecognised_file")
 def check(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Files to check.")],
     show: Annotated[int, typer.Option(help="Problems to show per file.")] = 10,
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", exists=True, dir_okay=False,
+        help="A mapping file (docs/questionnaire.md) to read every file with.")] = None,
 ) -> None:
     """Validate files without loading them: what was detected, and the first problems.
 
     Exit status 1 when any row or cell would be quarantined, a column is missing or
-    misspelt, or a file is not recognised. Pass the groups file together with
-    attendance files so group ids can be checked too.
+    misspelt, or a file is not recognised; 2 when the mapping file is wrong. Pass the
+    groups file together with attendance files so group ids can be checked too.
     """
+    import dataclasses
+
     import duckdb
+
+    from pipelines.mapping import load_mapping
 
     from pipelines.ingest.discover import file_entry
     from pipelines.ingest.stage import stage_files, workspace
     from pipelines.validate.warehouse_tables import build_tables
 
+    mappings = ()
+    if mapping is not None:
+        # Named on the command line, the mapping applies to every file checked, whatever its files rule.
+        mappings = (dataclasses.replace(_mappings_or_exit(lambda: load_mapping(mapping)), files=("*",)),)
     entries = {f"{index:03d}_{path.name}": path for index, path in enumerate(files)}
     with tempfile.TemporaryDirectory(prefix="aai-check-") as tmp:
         con = duckdb.connect()
         with workspace(con, Path(tmp) / "work") as work:
-            results = stage_files(con, [file_entry(path, name) for name, path in entries.items()], work_dir=work)
+            results = stage_files(con, [file_entry(path, name) for name, path in entries.items()], work_dir=work,
+                                  mappings=mappings)
             build_tables(con)
         log = con.execute("SELECT * FROM ingest_log ORDER BY source_file").df()
         problems = con.execute("SELECT * FROM quarantine ORDER BY source_file, source_row, source_column").df()
@@ -206,6 +232,8 @@ def check(
                   highlight=False)
         if row.status in {"unreadable", "unrecognised", "duplicate", "skipped", "no_records"}:
             out.print(f"  {row.message}", highlight=False, markup=False)
+        if row.mapping:
+            out.print(f"  read through the mapping {row.mapping}", highlight=False, markup=False)
         for problem in header:
             out.print(f"  {problem.message}", highlight=False, markup=False)
         if plan is not None and row.columns_ignored:
