@@ -166,6 +166,12 @@ def _summary(root) -> bool:
     return unrecognised
 
 
+def _shown(names: dict[str, str], source_file: str) -> str:
+    """A checked file's name as given on the command line (a sheet keeps its #name)."""
+    name, sheet, rest = source_file.partition("#")
+    return names.get(source_file) or (names[name] + sheet + rest)
+
+
 # A file is worth a non-zero exit of `aai check` when any of these is true.
 CHECK_FAILS = {"unreadable", "unrecognised", "unknown_kind"}
 HEADER_RULES = ("missing_column", "unrecognised_file")
@@ -210,6 +216,8 @@ def check(
         problems = con.execute("SELECT * FROM quarantine ORDER BY source_file, source_row, source_column").df()
         con.close()
     plans = {r.source_file: r.plan for r in results}
+    # what the plan does not say: a workbook's hidden sheets, formulas, title rows; a mapping matched twice
+    notes = {r.source_file: [n for n in r.notes if r.plan is None or n not in r.plan.notes()] for r in results}
     has_groups = bool((log.kind == "groups").any())
     if not has_groups:
         problems = problems[~problems.rule.isin(["unknown_group", "before_group_start"])]
@@ -225,15 +233,17 @@ def check(
         plan = plans.get(row.source_file)
         header = list(plan.problems) if plan is not None else []
         failed |= bad_rows > 0 or bad_cells > 0 or bool(header) or row.status in CHECK_FAILS
-        delimiter = {"\t": "tab"}.get(row.delimiter, row.delimiter)
         cells_text = f", {bad_cells} cells would be loaded empty" if bad_cells else ""
-        out.print(f"[bold]{escape(names[row.source_file])}[/bold]: {row.kind}, {row.encoding}, delimiter "
-                  f"{escape(repr(delimiter))}, {row.rows_read} rows, {bad_rows} would be quarantined{cells_text}",
-                  highlight=False)
+        read_as = row.encoding if row.delimiter is None else \
+            f"{row.encoding}, delimiter {escape(repr({chr(9): 'tab'}.get(row.delimiter, row.delimiter)))}"
+        out.print(f"[bold]{escape(_shown(names, row.source_file))}[/bold]: {row.kind}, {read_as}, "
+                  f"{row.rows_read} rows, {bad_rows} would be quarantined{cells_text}", highlight=False)
         if row.status in {"unreadable", "unrecognised", "duplicate", "skipped", "no_records"}:
             out.print(f"  {row.message}", highlight=False, markup=False)
         if row.mapping:
             out.print(f"  read through the mapping {row.mapping}", highlight=False, markup=False)
+        for note in notes.get(row.source_file, []) if row.status not in {"unreadable", "unrecognised"} else []:
+            out.print(f"  {note}", highlight=False, markup=False)
         for problem in header:
             out.print(f"  {problem.message}", highlight=False, markup=False)
         if plan is not None and row.columns_ignored:

@@ -26,10 +26,13 @@ from pipelines.mapping import Mapping
 from schemas import CONTRACTS, KEYS
 
 
-def choose(mappings: tuple[Mapping, ...], source_file: str, header: list[str]) -> tuple[Mapping | None, str]:
-    """The mapping for this file, and a note when another one matched too."""
+def choose(mappings: tuple[Mapping, ...], source_file: str, header: list[str],
+           workbook: str | None = None) -> tuple[Mapping | None, str]:
+    """The mapping for this file (a sheet: ``workbook`` is its file, which a rule may
+    name instead), and a note when another one matched too."""
     keys = {header_key(cell) for cell in header}
-    by_rule = [m for m in mappings if any(fnmatch.fnmatch(source_file, p) for p in m.files)]
+    names = [source_file] + ([workbook] if workbook else [])
+    by_rule = [m for m in mappings if any(fnmatch.fnmatch(n, p) for p in m.files for n in names)]
     by_header = [m for m in mappings if not m.files and m.signature
                  and all(_find(name, [*keys]) is not None for name in m.signature)]
     matched = by_rule or by_header
