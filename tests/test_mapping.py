@@ -5,26 +5,15 @@ import io
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import GROUPS, rows, write
+from conftest import GROUPS, ingest, rows, write
 
 from pipelines import vocabulary
 from pipelines.indicators.build import build_indicators
-from pipelines.ingest.stage import stage_all
-from pipelines.mapping import MappingError, load_mapping, load_mappings
+from pipelines.mapping import MappingError, load_mapping
 from pipelines.sample import generate
-from pipelines.validate.warehouse_tables import build_tables
 
 SURVEY_FILE = "zhytomyr/survey_zhytomyr_2024-2025.csv"
-
-
-def ingest(root: Path) -> duckdb.DuckDBPyConnection:
-    """Stage, validate and build indicators for a data root, with its mapping files."""
-    con = duckdb.connect()
-    stage_all(con, root / "raw", mappings=load_mappings(root / "mappings", shown_from=root))
-    build_tables(con)
-    return con
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +117,7 @@ def test_a_recoded_survey_and_its_mapping_give_the_same_indicators(demo, tmp_pat
     write(copy / "raw" / SURVEY_FILE, text.getvalue())
     write(copy / "mappings" / "zhytomyr.yaml", _mapping_text(header))
 
-    original, mapped = ingest(demo), ingest(copy)
+    original, mapped = ingest(demo / "raw", mappings=True), ingest(copy / "raw", mappings=True)
     assert rows(mapped, f"SELECT mapping, rows_read, rows_loaded, columns_ignored FROM ingest_log "
                         f"WHERE source_file = '{SURVEY_FILE}'") == [
         ("mappings/zhytomyr.yaml", *rows(original, f"SELECT rows_read, rows_loaded FROM ingest_log "
@@ -177,7 +166,7 @@ derived:
           "P1;BY-GRO-001;15.03.2024;70;всегда;4. плохое.;1;2\n"
           "P2;BY-GRO-001;15.03.2024;66;часто;да;1;\n"
           "P3;BY-GRO-001;15.03.2024;x;0;1. Очень хорошее;;\n")
-    con = ingest(data_root)
+    con = ingest(data_root / "raw", mappings=True)
     assert rows(con, "SELECT participant_id, programme_id, birth_year, who5_1, who5_2, self_rated_health "
                      "FROM survey ORDER BY 1") == [
         ("P1", "BRC-WWC", 1954, 5, 3, "bad"),
@@ -197,7 +186,7 @@ def test_a_column_the_mapping_reads_is_missing_with_its_line_and_close_match(dat
                                          "  Волна: wave\n")
     write(data_root / "raw/s.csv", "Код;Волнаа;arm;programme_id;interview_date;consent\n"
                                    "P1;baseline;participant;X;2024-03-01;yes\n")
-    con = ingest(data_root)
+    con = ingest(data_root / "raw", mappings=True)
     ((status, message, loaded),) = rows(con, "SELECT status, message, rows_loaded FROM ingest_log")
     assert loaded == 0 and status == "loaded_with_quarantine"
     assert message.startswith("column Волна is missing (mappings/m.yaml line 5 reads it for wave) — did you mean "
@@ -214,7 +203,7 @@ def test_signature_and_files_rules_choose_the_mapping(data_root):
                                        "2024-03-01,yes\n")
     write(data_root / "raw/z.csv", "participant_id,wave,programme_id,arm,interview_date,consent\n"
                                    "P3,baseline,B,participant,2024-03-01,yes\n")
-    con = ingest(data_root)
+    con = ingest(data_root / "raw", mappings=True)
     assert rows(con, "SELECT source_file, mapping FROM ingest_log ORDER BY 1") == [
         ("maz/y.csv", "mappings/b_folder.yaml"), ("x.csv", "mappings/a_by_header.yaml"), ("z.csv", None)
     ]
@@ -226,9 +215,10 @@ def test_signature_and_files_rules_choose_the_mapping(data_root):
 def test_a_mapping_can_mark_a_look_alike_column_ignored(data_root):
     header = "participant_id,programme_id,arm,wave,interview_date,consent,who5_33\n"
     write(data_root / "raw/s.csv", header + "P1,X,participant,baseline,2024-03-01,yes,3\n")
-    assert "did you mean who5_33" in rows(ingest(data_root), "SELECT message FROM ingest_log")[0][0]
+    log = "SELECT message, columns_ignored FROM ingest_log"
+    assert "did you mean who5_33" in rows(ingest(data_root / "raw", mappings=True), log)[0][0]
     write(data_root / "mappings/m.yaml", "files: [s.csv]\nignore: [who5_33]\n")
-    ((message, ignored),) = rows(ingest(data_root), "SELECT message, columns_ignored FROM ingest_log")
+    ((message, ignored),) = rows(ingest(data_root / "raw", mappings=True), log)
     assert "who5_3" not in message.replace("who5_33", "") and ignored == "who5_33"
 
 
