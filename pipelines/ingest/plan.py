@@ -9,15 +9,12 @@ resembles a contract column the file does not have (``who5_33`` for ``who5_3``,
 ``interview_dat`` for ``interview_date``), each as one sentence with the suggestion.
 
 A plan is plain data (``to_dict``, stored in ``raw_files.plan``) so that it can be
-logged, tested, and built from something other than a header. What mapping files
-will add fits the same shape: a ``Source`` with a ``constant`` (programme, wave, arm
-per file or folder) is already read; a per-column value map becomes a small table
-joined before the global vocabulary in that column's dictionary (``convert.py``); a
-derived item (birth year from age and interview date) an SQL expression over other
-contract columns; a reversed item a map of codes; ignored columns leave
-``problems``. A spreadsheet sheet or a Kobo repeat group only needs to give the same
-cells view (``record``, ``line``, ``c<position>``; ``cells.py``), with the sheet's
-name beside the file's in provenance.
+logged, tested, and built from something other than a header: a mapping file
+(``mapped.py``) fills the same shape — a ``Source`` with a ``constant`` (programme,
+wave, arm per file or folder), with its own answers (``values``, joined before the
+shared vocabulary in that column's dictionary, ``convert.py``), ``reverse``d, or
+``derive``d from other columns; its ignored columns leave ``problems``. A workbook's
+sheet gives the same cells view as a text file (``workbook.py``).
 """
 
 from __future__ import annotations

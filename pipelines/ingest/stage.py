@@ -1,10 +1,12 @@
 """Read every file of the drop zone into staging tables, each file whole, in SQL.
 
-Per file: detect encoding and delimiter (``sniff.py``), plan it from its header
-(``plan.py``), read its records into raw cells with DuckDB (``cells.py``), and convert
-the cells into the contract's typed columns, with participant ids replaced by
-pseudonyms when ``$AAI_ID_SALT`` is set and a problem for every cell, row and record
-that fails (``convert.py``, ``cell_rules.py``, ``rows.py``). Rows go to
+Per file: detect encoding and delimiter (``sniff.py``; a workbook is first written
+sheet by sheet as text, ``workbook.py``), plan it from its header (``plan.py``, or
+through the mapping file that describes it, ``mapped.py``), read its records into
+raw cells with DuckDB (``cells.py``), and convert the cells into the contract's typed
+columns, with participant ids replaced by pseudonyms when ``$AAI_ID_SALT`` is set and
+a problem for every cell, row and record that fails (``convert.py``,
+``cell_rules.py``, ``rows.py``). Rows go to
 ``staging_<kind>``, problems to ``staging_problems``. Cross-file rules (duplicates,
 unknown groups) need every file and run afterwards in ``pipelines/validate``. A file
 that cannot be read is recorded with the reason and never stops the others.
