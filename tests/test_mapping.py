@@ -260,3 +260,23 @@ def test_a_bad_mapping_stops_the_run_before_any_data_is_read(data_root):
     assert "mappings/bad.yaml line 2: who5_33 is not a column of any kind of file — did you mean who5_3?" in \
         " ".join(done.stderr.split())
     assert not (data_root / "processed/warehouse.duckdb").exists()
+
+
+def test_the_worked_example_of_the_data_contract_reads_as_documented(data_root):
+    """docs/data-contract.md, "Your own questionnaire": its file and mapping, as printed."""
+    text = (Path(__file__).parents[1] / "docs/data-contract.md").read_text(encoding="utf-8")
+    chapter = text[text.index("## Your own questionnaire"):]
+    blocks = chapter.split("```")
+    export = next(b for b in blocks if b.startswith("\nКод;"))
+    mapping = next(b for b in blocks if b.startswith("yaml\n# Brest"))
+    write(data_root / "raw/brest/wellbeing_2024.csv", export.lstrip("\n"))
+    write(data_root / "mappings/brest-wellbeing.yaml", mapping.removeprefix("yaml\n"))
+    con = ingest(data_root / "raw", mappings=True)
+    assert rows(con, "SELECT participant_id, programme_id, arm, wave, sex, birth_year, age, consent, exercise_freq, "
+                     "who5_3 FROM survey ORDER BY 1") == [
+        ("BRE-017", "BRC-WWC", "participant", "baseline", "female", 1953, 71, True, "weekly", 4),
+        ("BRE-018", "BRC-WWC", "participant", "baseline", "male", 1958, 66, True, "less_often", 0),
+    ]
+    assert rows(con, "SELECT mapping, message, columns_ignored FROM ingest_log") == [
+        ("mappings/brest-wellbeing.yaml", "columns outside the contract were dropped: ФИО, who5_33", "ФИО, who5_33")
+    ]
