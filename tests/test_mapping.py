@@ -280,3 +280,23 @@ def test_the_worked_example_of_the_data_contract_reads_as_documented(data_root):
     assert rows(con, "SELECT mapping, message, columns_ignored FROM ingest_log") == [
         ("mappings/brest-wellbeing.yaml", "columns outside the contract were dropped: ФИО, who5_33", "ФИО, who5_33")
     ]
+
+
+def test_a_folder_mapping_of_constants_keeps_a_register_grid_a_grid(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "mappings/brc.yaml", "files: ['brc/*']\nconstants:\n  programme_id: BRC-WWC\n")
+    write(data_root / "raw/brc/register.csv", "group_id;participant_id;full_name;01.03.2024;08.03.2024\n"
+                                              "BY-GRO-001;P1;Olena;x;\nBY-GRO-001;P2;Ivan;-;x\n")
+    write(data_root / "raw/brc/survey.csv", "participant_id,programme_id,arm,wave,interview_date,consent\n"
+                                            "P1,OTHER,participant,baseline,2024-03-01,yes\n")
+    con = ingest(data_root / "raw", mappings=True)
+    assert rows(con, "SELECT participant_id, session_date::VARCHAR, attended FROM attendance ORDER BY ALL") == [
+        ("P1", "2024-03-01", True), ("P1", "2024-03-08", False), ("P2", "2024-03-01", False),
+        ("P2", "2024-03-08", True),
+    ]
+    assert rows(con, "SELECT participant_id, programme_id FROM survey") == [("P1", "BRC-WWC")]
+    assert rows(con, "SELECT source_file, mapping, columns_ignored FROM ingest_log ORDER BY 1") == [
+        ("brc/register.csv", "mappings/brc.yaml", "full_name"),
+        ("brc/survey.csv", "mappings/brc.yaml", "programme_id"),
+        ("groups.csv", None, ""),
+    ]

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+from dataclasses import replace
 
 from pipelines.ingest.discover import detect_kind
 from pipelines.ingest.normalise import GROUP_SEPARATORS, contract_columns, header_key
 from pipelines.ingest.plan import (
-    CLOSE_MATCH, FilePlan, HeaderProblem, Source, header_positions, header_problems, submission_columns,
+    CLOSE_MATCH, FilePlan, HeaderProblem, Source, header_positions, header_problems, plan_file, submission_columns,
 )
 from pipelines.mapping import Mapping
 from schemas import CONTRACTS, KEYS
@@ -47,6 +48,8 @@ def choose(mappings: tuple[Mapping, ...], source_file: str, header: list[str],
 def mapped_plan(header: list[str], file_name: str, mapping: Mapping) -> FilePlan | None:
     """The plan of a file read through ``mapping``; None when no kind fits even so."""
     keys = [header_key(cell) for cell in header]
+    if not mapping.columns and not mapping.derived:
+        return _with_constants(header, file_name, mapping, keys)
     sources: dict[str, Source] = {}
     missing: list[HeaderProblem] = []
     for column in mapping.columns:
@@ -89,6 +92,23 @@ def mapped_plan(header: list[str], file_name: str, mapping: Mapping) -> FilePlan
     problems += header_problems(kind, header, present, read | ignored_by_mapping)
     return FilePlan(kind, plan_sources, "long", {}, submission_columns(kind, header), ignored, problems,
                     mapping.path)
+
+
+def _with_constants(header: list[str], file_name: str, mapping: Mapping, keys: list[str]) -> FilePlan | None:
+    """A mapping that only gives constants (a folder's programme, wave or arm) or
+    ignores columns: the file is planned as usual — a register grid stays a grid — and
+    the constants fill the columns of its kind, replacing the file's own if it has them."""
+    hidden = {p for name in mapping.ignore if (p := _find(name, keys)) is not None}
+    plan = plan_file(["" if i in hidden else cell for i, cell in enumerate(header)], file_name)
+    if plan is None:
+        return None
+    constants = {target: value for target, value, _ in mapping.constants if target in plan.sources}
+    sources = {name: Source(constant=constants[name]) if name in constants else source
+               for name, source in plan.sources.items()}
+    plan = replace(plan, sources=sources, mapping=mapping.path,
+                   problems=tuple(p for p in plan.problems if p.column not in constants))
+    read = set(plan.needed) | set(plan.dates)
+    return replace(plan, ignored=tuple(c.strip() for i, c in enumerate(header) if i not in read))
 
 
 def _find(name: str, keys: list[str]) -> int | None:

@@ -207,8 +207,8 @@ def _stage_sheet(con, raw_file: RawFile, sheet: workbook.Sheet, formulas: list[s
     name = f"{raw_file.path.name} {sheet.name}"
     with _reading(con, result):
         candidates = sheet.header_candidates()
-        row = next((r for r in candidates if _plan(FileResult("", None), sheet.rows[r], name, mappings,
-                                                   raw_file.source_file) is not None), candidates[0])
+        row = next((r for r in candidates if _plan(FileResult(result.source_file, None), sheet.rows[r], name,
+                                                   mappings, raw_file.source_file) is not None), candidates[0])
         header = sheet.rows[row]
         plan = _plan(result, header, name, mappings, raw_file.source_file)
         skip = set(range(1, row + 2))
