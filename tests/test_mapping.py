@@ -165,20 +165,23 @@ derived:
           "Код;Группа;Дата;Возраст;Настроение;Здоровье;Q2a;Q2b\n"
           "P1;BY-GRO-001;15.03.2024;70;всегда;4. плохое.;1;2\n"
           "P2;BY-GRO-001;15.03.2024;66;часто;да;1;\n"
-          "P3;BY-GRO-001;15.03.2024;x;0;1. Очень хорошее;;\n")
+          "P3;BY-GRO-001;15.03.2024;x;0;1. Очень хорошее;;\n"
+          "P4;BY-GRO-001;15.03.2024;70;Никогда;Да;4;4\n")
     con = ingest(data_root / "raw", mappings=True)
     assert rows(con, "SELECT participant_id, programme_id, birth_year, who5_1, who5_2, self_rated_health "
                      "FROM survey ORDER BY 1") == [
         ("P1", "BRC-WWC", 1954, 5, 3, "bad"),
         ("P2", "BRC-WWC", 1958, None, None, "very_good"),
+        ("P4", "BRC-WWC", 1954, 0, None, "very_good"),
     ]
     assert rows(con, "SELECT source_row, column_name, rule, value, effect FROM quarantine ORDER BY ALL") == [
         (3, "who5_1", "not_a_number", "часто", "cell"),
         (3, "who5_2", "not_a_number", "1 + (empty)", "cell"),
         (4, "birth_year", "not_a_number", "age x at interview 15.03.2024", "row"),
+        (5, "who5_2", "out_of_range", "8", "cell"),
     ]
     assert rows(con, "SELECT rows_read, rows_loaded, rows_quarantined, mapping FROM ingest_log "
-                     "WHERE source_file = 'brc.csv'") == [(3, 2, 1, "mappings/brc.yaml")]
+                     "WHERE source_file = 'brc.csv'") == [(4, 3, 1, "mappings/brc.yaml")]
 
 
 def test_a_column_the_mapping_reads_is_missing_with_its_line_and_close_match(data_root):

@@ -124,7 +124,7 @@ def _sum(*parts: str, separator: str) -> str:
     numbers = [f"aai_number({p})" for p in parts]
     written = " || ' + ' || ".join(f"coalesce({p}, '(empty)')" for p in parts)
     return (f"CASE WHEN coalesce({', '.join(parts)}) IS NULL THEN NULL "
-            f"WHEN {' AND '.join(f'{n} IS NOT NULL' for n in numbers)} THEN CAST({' + '.join(numbers)} AS VARCHAR) "
+            f"WHEN {' AND '.join(f'{n} IS NOT NULL' for n in numbers)} THEN {_number_text(' + '.join(numbers))} "
             f"ELSE {written} END")
 
 
@@ -133,8 +133,13 @@ def _age(age: str, date: str, *, separator: str) -> str:
     to come that year: the contract's age is also interview year − birth year)."""
     return (f"CASE WHEN {age} IS NULL THEN NULL "
             f"WHEN aai_number({age}) IS NOT NULL AND aai_date({date}) IS NOT NULL "
-            f"THEN CAST(year(aai_date({date})) - aai_number({age}) AS VARCHAR) "
+            f"THEN {_number_text(f'year(aai_date({date})) - aai_number({age})')} "
             f"ELSE 'age ' || {age} || ' at interview ' || coalesce({date}, '(empty)') END")
+
+
+def _number_text(number: str) -> str:
+    """A computed number as a person writes it (7, not 7.0): quarantine may show it."""
+    return f"regexp_replace(CAST({number} AS VARCHAR), '\\.0$', '')"
 
 
 def _join(*parts: str, separator: str) -> str:
