@@ -93,7 +93,7 @@ def run(data_dir: DataDirOption = None) -> None:
     if not root.raw.is_dir():
         console.print(f"[red]No raw/ folder under {root.root}.[/red] Put the files to analyse in {root.raw}.")
         raise typer.Exit(2)
-    _mappings_or_exit(settings.mappings)
+    mappings = _mappings_or_exit(settings.mappings)
     from pipelines.definitions import defs
 
     job = defs().resolve_job_def("refresh_all").with_logger_defs({"progress": _progress_logger})
@@ -103,7 +103,7 @@ def run(data_dir: DataDirOption = None) -> None:
     if not result.success:
         console.print("[red]The run failed; see the messages above.[/red]")
         raise typer.Exit(1)
-    if _summary(root):
+    if _summary(root, mappings):
         raise typer.Exit(1)
 
 
@@ -129,11 +129,15 @@ ORDER BY source_file
 """
 
 
-def _summary(root) -> bool:
-    """Print the run's summary; True when a file was not recognised (the run then exits 1)."""
+def _summary(root, mappings=()) -> bool:
+    """Print the run's summary; True when a file was not recognised (the run then exits 1).
+    Each mapping file says how many files it read: one that read none has a files rule
+    or a signature that fits nothing, which is otherwise easy to miss."""
     from pipelines.warehouse import connect
 
     with connect(root.warehouse, read_only=True) as con:
+        applied = dict(con.execute("SELECT mapping, count(*) FROM ingest_log WHERE mapping IS NOT NULL "
+                                   "GROUP BY ALL").fetchall())
         files, loaded, quarantined, cells = con.execute(
             "SELECT count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0), "
             "coalesce(sum(cells_quarantined), 0) FROM ingest_log"
@@ -151,6 +155,11 @@ def _summary(root) -> bool:
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.suffix in suffixes:
                 out.print(f"{label}: {path}", soft_wrap=True, highlight=False)
+    for mapping in mappings:
+        count = applied.get(mapping.path, 0)
+        read = f"{count} files read through it" if count else \
+            "matched no file; check its files rule, or that the files hold every column it reads"
+        out.print(f"mapping: {mapping.path}: {read}", soft_wrap=True, highlight=False)
     unrecognised = False
     for source_file, status, rows_read, message in attention:
         if status == "unrecognised":

@@ -134,6 +134,7 @@ def test_run_summary_names_a_misspelt_column_while_the_other_files_load(tmp_path
 
     from pipelines.cli import _summary
     from pipelines.ingest.stage import stage_all
+    from pipelines.mapping import load_mappings
     from pipelines.settings import DataRoot
     from pipelines.validate.warehouse_tables import build_tables
 
@@ -148,6 +149,8 @@ def test_run_summary_names_a_misspelt_column_while_the_other_files_load(tmp_path
         logged = con.execute("SELECT source_file, rows_loaded, message FROM ingest_log ORDER BY 1").fetchall()
     assert [(f, n) for f, n, _ in logged] == [("groups.csv", 2), ("survey.csv", 1)]
     assert logged[1][2].startswith("column who5_3 is missing — did you mean who5_33? (rename it to who5_3)")
-    assert _summary(root) is False  # the rows that could be read are loaded: not a failed run
+    write(root.mappings / "programme.yaml", "files: ['brc/*']\nconstants: {programme_id: BRC-WWC}\n")
+    assert _summary(root, load_mappings(root.mappings, shown_from=root.root)) is False  # not a failed run
     printed = " ".join(capsys.readouterr().out.split())
     assert "columns: survey.csv: column who5_3 is missing — did you mean who5_33? (rename it to who5_3)" in printed
+    assert "mapping: mappings/programme.yaml: matched no file; check its files rule" in printed
