@@ -244,6 +244,10 @@ def test_a_mapping_can_mark_a_look_alike_column_ignored(data_root):
         ("colums:\n  A: wave\n", "line 1: unknown section 'colums'"),
         ("columns:\n  A: wave\n  - B\n", "line 3: not valid YAML"),
         ("constants:\n  who5_1: 9\n", "line 2: '9' is not a value of who5_1; expected 0–5"),
+        ("columns:\n  Q:\n    to: sex\n    values:\n      ru: {Ж: female}\n      ua: {Ж: female}\n",
+         "line 6: 'ua' is not a language of the questionnaire; expected one of en, ru, uk, be, pl"),
+        ("columns:\n  Q:\n    to: sex\n    values:\n      ru: {Ж: female}\n      uk: {ж: male}\n",
+         "line 6: the answer 'ж' of sex is given twice (also line 5)"),
     ],
 )
 def test_a_bad_mapping_names_its_file_and_line(tmp_path, text, error):
@@ -303,3 +307,21 @@ def test_a_folder_mapping_of_constants_keeps_a_register_grid_a_grid(data_root):
         ("brc/survey.csv", "mappings/brc.yaml", "programme_id"),
         ("groups.csv", None, ""),
     ]
+
+
+def test_answers_may_be_grouped_by_language(data_root):
+    write(data_root / "mappings/m.yaml", """\
+kind: survey
+constants: {programme_id: X, arm: participant, wave: baseline, consent: "yes", interview_date: 2024-03-01}
+columns:
+  id: participant_id
+  Стать / Пол:
+    to: sex
+    values:
+      ru: {Ж: female, М: male}
+      uk: {Ж: female, Ч: male}   # the same spelling in two languages, for the same code
+""")
+    write(data_root / "raw/s.csv", "id,Стать / Пол\nP1,ж\nP2,Ч\nP3,м\n")
+    con = ingest(data_root / "raw", mappings=True)
+    assert rows(con, "SELECT participant_id, sex FROM survey ORDER BY 1") == [("P1", "female"), ("P2", "male"),
+                                                                             ("P3", "male")]

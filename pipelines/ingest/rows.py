@@ -61,12 +61,14 @@ def convert_file(con: duckdb.DuckDBPyConnection, plan: FilePlan, source_file: st
 
 
 def _value_map(con, plan: FilePlan) -> None:
-    """A mapping file's own answers of this file's columns, folded as cells are."""
+    """A mapping file's own answers of this file's columns, folded as cells are: one
+    entry per folded answer (a spelling listed under two languages gives one code, as
+    the mapping's check ensures), or a cell would join twice."""
     frame = pd.DataFrame(value_map(plan), columns=["column_name", "answer", "code"], dtype="str")
     con.register("_answers", frame)
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE _value_map AS "
-                    "SELECT column_name, aai_fold(answer) AS folded, code FROM _answers")
+                    "SELECT column_name, aai_fold(answer) AS folded, min(code) AS code FROM _answers GROUP BY ALL")
     finally:
         con.unregister("_answers")
 

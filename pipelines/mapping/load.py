@@ -236,18 +236,32 @@ class _Reader:
         return tuple(out)
 
     def values(self, node: yaml.Node | None, target: str, kind: str | None) -> tuple[tuple[str, str], ...]:
+        """Answer → code, either as one list or grouped by language (``ru:``, ``uk:``, …);
+        the same spelling may stand in two languages only for the same code."""
         if node is None:
             return ()
         out, seen = [], {}
-        for answer, code in self.mapping_items(node, f"the answers of {target}"):
-            folded = _fold(answer.value)
-            if folded in seen:
-                self.error(answer, f"the answer {answer.value!r} of {target} is given twice (also line "
-                                   f"{seen[folded]}); case, spaces and a final full stop are ignored")
+        items = self.mapping_items(node, f"the answers of {target}")
+        grouped = bool(items) and all(isinstance(v, yaml.MappingNode) for _, v in items)
+        for language, group in items if grouped else [(None, node)]:
+            if language is not None and language.value not in vocabulary.LANGUAGES:
+                self.error(language, f"{language.value!r} is not a language of the questionnaire; expected one "
+                                     f"of {', '.join(vocabulary.LANGUAGES)}")
                 continue
-            seen[folded] = _line(answer)
-            if self.code(code, target, kind):
-                out.append((answer.value, code.value.strip()))
+            in_group = set()
+            pairs = self.mapping_items(group, f"the answers of {target}") if grouped else items
+            for answer, code in pairs:
+                folded = _fold(answer.value)
+                earlier = seen.get(folded)
+                text = code.value.strip() if isinstance(code, yaml.ScalarNode) else ""
+                if folded in in_group or (earlier and earlier[1] != text):
+                    self.error(answer, f"the answer {answer.value!r} of {target} is given twice (also line "
+                                       f"{earlier[0]}); case, spaces and a final full stop are ignored")
+                    continue
+                in_group.add(folded)
+                seen[folded] = (_line(answer), text)
+                if self.code(code, target, kind):
+                    out.append((answer.value, text))
         return tuple(out)
 
     def code(self, node: yaml.Node, target: str, kind: str | None) -> bool:
