@@ -172,9 +172,8 @@ def stage_workbook(con, raw_file: RawFile, work_dir: Path, salt: bytes | None = 
     sheets: list[workbook.Sheet] = []
     try:
         with _reading(con, book):
-            sheets = workbook.write_sheets(raw_file.path, work_dir, "workbook")
+            hidden = workbook.write_sheets(raw_file.path, work_dir, "workbook", sheets)
             formulas = workbook.formula_cells(raw_file.path)
-            hidden = workbook.hidden_sheets(raw_file.path)
         if book.status == "unreadable":
             return [book]
         results = [_stage_sheet(con, raw_file, sheet, formulas.get(sheet.name, []), work_dir, salt, mappings)

@@ -47,8 +47,6 @@ class Sheet:
     name: str
     csv_path: Path
     rows: list[list[str]] = field(default_factory=list)  # the first rows, to look for the header in
-    height: int = 0  # rows written
-    width: int = 0
     merged: list[str] = field(default_factory=list)  # merged ranges, as A1:C1
 
     def header_candidates(self) -> list[int]:
@@ -57,35 +55,29 @@ class Sheet:
         return filled[:HEADER_SEARCH_ROWS]
 
 
-def hidden_sheets(path: Path) -> list[str]:
+def write_sheets(path: Path, work_dir: Path, stem: str, sheets: list[Sheet]) -> list[str]:
+    """Append every visible worksheet of the workbook to ``sheets``, each as a CSV under
+    ``work_dir`` (appended as written, so the caller can delete them whatever happens);
+    return the names of the hidden sheets, which are not read."""
     book = calamine.CalamineWorkbook.from_path(str(path))
-    try:
-        return [m.name for m in book.sheets_metadata if m.visible != calamine.SheetVisibleEnum.Visible]
-    finally:
-        book.close()
-
-
-def write_sheets(path: Path, work_dir: Path, stem: str) -> list[Sheet]:
-    """Every visible worksheet of the workbook as a CSV under ``work_dir``."""
-    book = calamine.CalamineWorkbook.from_path(str(path))
-    sheets = []
+    hidden = []
     try:
         for index, meta in enumerate(book.sheets_metadata):
-            if meta.visible != calamine.SheetVisibleEnum.Visible or meta.typ != calamine.SheetTypeEnum.WorkSheet:
-                continue
-            sheet = book.get_sheet_by_name(meta.name)
-            target = work_dir / f"{stem}-sheet{index}.csv"
-            sheets.append(_write(sheet, meta.name, target))
+            if meta.visible != calamine.SheetVisibleEnum.Visible:
+                hidden.append(meta.name)
+            elif meta.typ == calamine.SheetTypeEnum.WorkSheet:
+                target = work_dir / f"{stem}-sheet{index}.csv"
+                sheets.append(Sheet(meta.name, target))
+                _write(book.get_sheet_by_name(meta.name), sheets[-1])
     finally:
         book.close()
-    return sheets
+    return hidden
 
 
-def _write(sheet: calamine.CalamineSheet, name: str, target: Path) -> Sheet:
+def _write(sheet: calamine.CalamineSheet, out: Sheet) -> None:
     first_row, first_column = sheet.start or (0, 0)
-    out = Sheet(name, target, width=first_column + sheet.width)
     out.merged = [f"{cell_name(r0, c0)}:{cell_name(r1, c1)}" for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
-    with target.open("w", encoding="utf-8", newline="") as fh:
+    with out.csv_path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         for _ in range(first_row):
             writer.writerow([])
@@ -95,8 +87,6 @@ def _write(sheet: calamine.CalamineSheet, name: str, target: Path) -> Sheet:
             writer.writerow(row)
             if len(out.rows) < HEADER_SEARCH_ROWS * 5:
                 out.rows.append(row)
-        out.height = first_row + sheet.height
-    return out
 
 
 def text(cell: object) -> str:
