@@ -10,8 +10,12 @@ from conftest import GROUPS, ingest, rows, write
 SURVEY = ["participant_id", "programme_id", "arm", "wave", "interview_date", "consent", "who5_1", "phone"]
 
 
-def ods(path, sheets: dict[str, list[list]]):
-    """A minimal OpenDocument spreadsheet; a cell is text, a number, or (formula, saved result)."""
+HIDDEN_STYLE = ' table:style-name="hidden"'
+
+
+def ods(path, sheets: dict[str, list[list]], hidden: tuple[str, ...] = ()):
+    """A minimal OpenDocument spreadsheet; a cell is text, a number, or (formula, saved result);
+    the sheets named in ``hidden`` are hidden (a table style with display false)."""
 
     def cell(value) -> str:
         if isinstance(value, tuple):
@@ -24,7 +28,7 @@ def ods(path, sheets: dict[str, list[list]]):
         return f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>'
 
     tables = "".join(
-        f'<table:table table:name="{escape(name)}">'
+        f'<table:table table:name="{escape(name)}"{HIDDEN_STYLE if name in hidden else ""}>'
         + "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in table)
         + "</table:table>"
         for name, table in sheets.items()
@@ -33,7 +37,10 @@ def ods(path, sheets: dict[str, list[list]]):
         '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
         'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" office:version="1.2">'
+        '<office:automatic-styles><style:style style:name="hidden" style:family="table">'
+        '<style:table-properties table:display="false"/></style:style></office:automatic-styles>'
         f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"
     )
     manifest = (
@@ -104,13 +111,15 @@ def test_ods_register_with_a_formula_and_a_merged_header(data_root):
             ["BY-GRO-001", "31.03.2031", "P3", "так", 60],
         ],
         "Empty": [],
-    })
+        "Списки": [["participant_id", "wave"], ["P9", "baseline"]],
+    }, hidden=("Списки",))
     con = ingest(data_root / "raw")
     assert rows(con, "SELECT kind, encoding, rows_read, rows_loaded, status, message FROM ingest_log "
                      "WHERE source_file = 'ua/реєстр.ods#Березень'") == [
         ("attendance", "ods", 3, 2, "loaded_with_quarantine",
          "1 formula cells (first E3) were read as the results saved with the file; if one is empty, open the "
-         "workbook in a spreadsheet, save it and send it again; 1 rows quarantined; problems: future_date 1")
+         "workbook in a spreadsheet, save it and send it again; hidden sheets were not read: Списки; unhide a "
+         "sheet that holds data; 1 rows quarantined; problems: future_date 1")
     ]
     assert rows(con, "SELECT participant_id, attended, duration_minutes, source_row FROM attendance ORDER BY 1") == [
         ("P1", True, 90, 2), ("P2", False, 90, 3)
