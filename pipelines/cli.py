@@ -103,6 +103,7 @@ def run(data_dir: DataDirOption = None) -> None:
     if not root.raw.is_dir():
         console.print(f"[red]No raw/ folder under {root.root}.[/red] Put the files to analyse in {root.raw}.")
         raise typer.Exit(2)
+    mappings = _mappings_or_exit(settings.mappings)
     from pipelines.definitions import defs
 
     job = defs().resolve_job_def("refresh_all").with_logger_defs({"progress": _progress_logger})
@@ -113,8 +114,21 @@ def run(data_dir: DataDirOption = None) -> None:
     if not result.success:
         console.print("[red]The run failed; see the messages above.[/red]")
         raise typer.Exit(1)
-    if _summary(root):
+    if _summary(root, mappings):
         raise typer.Exit(1)
+
+
+def _mappings_or_exit(load):
+    """Mapping files checked whole before any data is read; exit 2 naming each bad line."""
+    from pipelines.mapping import MappingError
+
+    try:
+        return load()
+    except MappingError as exc:
+        console.print("[red]A mapping file cannot be used, so nothing was read:[/red]")
+        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        console.print("The format is in docs/questionnaire.md.")
+        raise typer.Exit(2) from exc
 
 
 # Header problems of a file (one sentence per file, not one per row) and files that
@@ -126,11 +140,15 @@ ORDER BY source_file
 """
 
 
-def _summary(root) -> bool:
-    """Print the run's summary; True when a file was not recognised (the run then exits 1)."""
+def _summary(root, mappings=()) -> bool:
+    """Print the run's summary; True when a file was not recognised (the run then exits 1).
+    Each mapping file says how many files it read: one that read none has a files rule
+    or a signature that fits nothing, which is otherwise easy to miss."""
     from pipelines.warehouse import connect
 
     with connect(root.warehouse, read_only=True) as con:
+        applied = dict(con.execute("SELECT mapping, count(*) FROM ingest_log WHERE mapping IS NOT NULL "
+                                   "GROUP BY ALL").fetchall())
         files, loaded, quarantined, cells = con.execute(
             "SELECT count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0), "
             "coalesce(sum(cells_quarantined), 0) FROM ingest_log"
@@ -148,19 +166,30 @@ def _summary(root) -> bool:
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.suffix in suffixes:
                 out.print(f"{label}: {path}", soft_wrap=True, highlight=False)
+    for mapping in mappings:
+        count = applied.get(mapping.path, 0)
+        read = f"{count} files read through it" if count else \
+            "matched no file; check its files rule, or that the files hold every column it reads"
+        out.print(f"mapping: {mapping.path}: {read}", soft_wrap=True, highlight=False)
     unrecognised = False
     for source_file, status, rows_read, message in attention:
         if status == "unrecognised":
             unrecognised = True
-            out.print(f"unrecognised: {source_file}: {rows_read:,} records not loaded; describe the file with "
-                      "`aai map`, rename its columns (docs/data-contract.md) or list it under [ingest] ignore "
-                      "in aai.toml", soft_wrap=True, highlight=False)
+            out.print(f"unrecognised: {source_file}: {rows_read:,} records not loaded; describe the file in a "
+                      "mapping file (mappings/, docs/questionnaire.md), rename its columns (docs/data-contract.md) "
+                      "or list it under [ingest] ignore in aai.toml", soft_wrap=True, highlight=False)
         elif status == "unreadable":
             out.print(f"unreadable: {source_file}: {message}", soft_wrap=True, highlight=False)
         else:
             sentences = [part for part in message.split("; ") if "column " in part and " is missing" in part]
             out.print(f"columns: {source_file}: {'; '.join(sentences)}", soft_wrap=True, highlight=False)
     return unrecognised
+
+
+def _shown(names: dict[str, str], source_file: str) -> str:
+    """A checked file's name as given on the command line (a sheet keeps its #name)."""
+    name, sheet, rest = source_file.partition("#")
+    return names.get(source_file) or (names[name] + sheet + rest)
 
 
 # A file is worth a non-zero exit of `aai check` when any of these is true.
@@ -172,29 +201,43 @@ HEADER_RULES = ("missing_column", "unrecognised_file")
 def check(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Files to check.")],
     show: Annotated[int, typer.Option(help="Problems to show per file.")] = 10,
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", exists=True, dir_okay=False,
+        help="A mapping file (docs/questionnaire.md) to read every file with.")] = None,
 ) -> None:
     """Validate files without loading them: what was detected, and the first problems.
 
     Exit status 1 when any row or cell would be quarantined, a column is missing or
-    misspelt, or a file is not recognised. Pass the groups file together with
-    attendance files so group ids can be checked too.
+    misspelt, or a file is not recognised; 2 when the mapping file is wrong. Pass the
+    groups file together with attendance files so group ids can be checked too.
     """
+    import dataclasses
+
     import duckdb
+
+    from pipelines.mapping import load_mapping
 
     from pipelines.ingest.discover import file_entry
     from pipelines.ingest.stage import stage_files, workspace
     from pipelines.validate.warehouse_tables import build_tables
 
+    mappings = ()
+    if mapping is not None:
+        # Named on the command line, the mapping applies to every file checked, whatever its files rule.
+        mappings = (dataclasses.replace(_mappings_or_exit(lambda: load_mapping(mapping)), files=("*",)),)
     entries = {f"{index:03d}_{path.name}": path for index, path in enumerate(files)}
     with tempfile.TemporaryDirectory(prefix="aai-check-") as tmp:
         con = duckdb.connect()
         with workspace(con, Path(tmp) / "work") as work:
-            results = stage_files(con, [file_entry(path, name) for name, path in entries.items()], work_dir=work)
+            results = stage_files(con, [file_entry(path, name) for name, path in entries.items()], work_dir=work,
+                                  mappings=mappings)
             build_tables(con)
         log = con.execute("SELECT * FROM ingest_log ORDER BY source_file").df()
         problems = con.execute("SELECT * FROM quarantine ORDER BY source_file, source_row, source_column").df()
         con.close()
     plans = {r.source_file: r.plan for r in results}
+    # what the plan does not say: a workbook's hidden sheets, formulas, title rows; a mapping matched twice
+    notes = {r.source_file: [n for n in r.notes if r.plan is None or n not in r.plan.notes()] for r in results}
     has_groups = bool((log.kind == "groups").any())
     if not has_groups:
         problems = problems[~problems.rule.isin(["unknown_group", "before_group_start"])]
@@ -210,13 +253,17 @@ def check(
         plan = plans.get(row.source_file)
         header = list(plan.problems) if plan is not None else []
         failed |= bad_rows > 0 or bad_cells > 0 or bool(header) or row.status in CHECK_FAILS
-        delimiter = {"\t": "tab"}.get(row.delimiter, row.delimiter)
         cells_text = f", {bad_cells} cells would be loaded empty" if bad_cells else ""
-        out.print(f"[bold]{escape(names[row.source_file])}[/bold]: {row.kind}, {row.encoding}, delimiter "
-                  f"{escape(repr(delimiter))}, {row.rows_read} rows, {bad_rows} would be quarantined{cells_text}",
-                  highlight=False)
+        read_as = row.encoding if row.delimiter is None else \
+            f"{row.encoding}, delimiter {escape(repr({chr(9): 'tab'}.get(row.delimiter, row.delimiter)))}"
+        out.print(f"[bold]{escape(_shown(names, row.source_file))}[/bold]: {row.kind}, {read_as}, "
+                  f"{row.rows_read} rows, {bad_rows} would be quarantined{cells_text}", highlight=False)
         if row.status in {"unreadable", "unrecognised", "duplicate", "skipped", "no_records"}:
             out.print(f"  {row.message}", highlight=False, markup=False)
+        if row.mapping:
+            out.print(f"  read through the mapping {row.mapping}", highlight=False, markup=False)
+        for note in notes.get(row.source_file, []) if row.status not in {"unreadable", "unrecognised"} else []:
+            out.print(f"  {note}", highlight=False, markup=False)
         for problem in header:
             out.print(f"  {problem.message}", highlight=False, markup=False)
         if plan is not None and row.columns_ignored:

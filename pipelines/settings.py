@@ -36,6 +36,11 @@ class DataRoot:
         return self.processed / "warehouse.duckdb"
 
     @property
+    def mappings(self) -> Path:
+        """Mapping files: a programme's own questionnaire described (docs/questionnaire.md)."""
+        return self.root / "mappings"
+
+    @property
     def national_indicators(self) -> Path:
         """A country's published 3.4, 4.1, 4.2 values, if the user supplies them."""
         return self.root / "national_indicators.csv"

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from pipelines.ingest.stage import stage_all
+from pipelines.mapping import load_mappings
 from pipelines.sample import generate
 from pipelines.validate.warehouse_tables import build_tables
 
@@ -35,10 +36,12 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def ingest(raw: Path, *, salt: bytes | None = None) -> duckdb.DuckDBPyConnection:
-    """Stage and validate everything under ``raw`` into an in-memory warehouse."""
+def ingest(raw: Path, *, salt: bytes | None = None, mappings: bool = False) -> duckdb.DuckDBPyConnection:
+    """Stage and validate everything under ``raw`` into an in-memory warehouse; with
+    ``mappings``, read through the mapping files of the data root holding ``raw``."""
     con = duckdb.connect()
-    stage_all(con, raw, salt=salt)
+    root = raw.parent
+    stage_all(con, raw, salt=salt, mappings=load_mappings(root / "mappings", shown_from=root) if mappings else ())
     build_tables(con)
     return con
 

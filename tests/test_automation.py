@@ -53,6 +53,9 @@ def test_sensor_requests_a_run_only_when_the_drop_zone_changes(data_root):
         write(data_root / "raw/more/att.csv", "group_id,session_date,participant_id,attended\n")
         second = new_files_sensor(ctx)
         assert isinstance(second, dg.RunRequest) and second.run_key != first.run_key
+        write(data_root / "mappings/brc.yaml", "constants: {programme_id: BRC-WWC}\n")
+        third = new_files_sensor(ctx)
+        assert isinstance(third, dg.RunRequest) and third.run_key != second.run_key
 
 
 def test_failure_alert_names_run_job_and_failed_step_but_never_the_error(capfd):

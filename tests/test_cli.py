@@ -127,3 +127,30 @@ def test_check_names_misspelt_columns_and_unrecognised_files(tmp_path: Path) -> 
     cell = aai("check", str(fixed))
     assert cell.returncode == 1
     assert "1 rows, 0 would be quarantined, 1 cells would be loaded empty" in " ".join(cell.stdout.split())
+
+
+def test_run_summary_names_a_misspelt_column_while_the_other_files_load(tmp_path: Path, capsys) -> None:
+    from conftest import GROUPS, write
+
+    from pipelines.cli import _summary
+    from pipelines.ingest.stage import stage_all
+    from pipelines.mapping import load_mappings
+    from pipelines.settings import DataRoot
+    from pipelines.validate.warehouse_tables import build_tables
+
+    root = DataRoot(tmp_path)
+    write(root.raw / "groups.csv", GROUPS)
+    write(root.raw / "survey.csv", "participant_id,programme_id,arm,wave,interview_date,consent,who5_33\n"
+                                   "P1,BRC-WWC,participant,baseline,2024-03-15,yes,3\n")
+    root.processed.mkdir()
+    with duckdb.connect(str(root.warehouse)) as con:
+        stage_all(con, root.raw)
+        build_tables(con)
+        logged = con.execute("SELECT source_file, rows_loaded, message FROM ingest_log ORDER BY 1").fetchall()
+    assert [(f, n) for f, n, _ in logged] == [("groups.csv", 2), ("survey.csv", 1)]
+    assert logged[1][2].startswith("column who5_3 is missing — did you mean who5_33? (rename it to who5_3)")
+    write(root.mappings / "programme.yaml", "files: ['brc/*']\nconstants: {programme_id: BRC-WWC}\n")
+    assert _summary(root, load_mappings(root.mappings, shown_from=root.root)) is False  # not a failed run
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "columns: survey.csv: column who5_3 is missing — did you mean who5_33? (rename it to who5_3)" in printed
+    assert "mapping: mappings/programme.yaml: matched no file; check its files rule" in printed

@@ -18,8 +18,9 @@ import pytest
 
 PACKAGE = Path(__file__).parents[1] / "pipelines"
 
-# rank in the flow; inference and disclosure are the libraries indicators and impact use
-STAGES = {"ingest": 0, "validate": 1, "inference": 2, "disclosure": 2, "indicators": 3, "impact": 4,
+# rank in the flow; mapping (questionnaire mapping files) is read by ingest, inference and
+# disclosure are the libraries indicators and impact use
+STAGES = {"mapping": 0, "ingest": 0, "validate": 1, "inference": 2, "disclosure": 2, "indicators": 3, "impact": 4,
           "publish": 5, "charts": 6, "report": 7}
 SHARED = {"catalogue", "settings", "vocabulary", "warehouse", "files", "periods", "reference"}
 WIRING = {"defs", "cli", "definitions", "sample", "instance"}

@@ -86,3 +86,54 @@ def test_odk_central_export(data_root):
         "columns outside the contract were dropped: SubmissionDate, meta-instanceID, KEY, SubmitterID, "
         "SubmitterName, Attachments, Status, ReviewState, DeviceID, Edits, FormVersion"
     )
+
+
+KOBO_META = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by",
+             "__version__", "_tags", "_index"]
+
+
+def test_every_kobo_metadata_column_true_false_and_select_multiple_both_ways(data_root):
+    header = ["start", "end", "today", "participant_id", "programme_id", "arm", "wave", "main/interview_date",
+              "main/consent", "main/political_activity_12m", "main/training_4w", "help_needed",
+              "help_needed/transport", "help_needed/training_4w", *KOBO_META]
+    data = ["2024-03-01T10:00:00.000+02:00", "2024-03-01T10:20:00.000+02:00", "2024-03-01", "UA-1", "ZTRASS-WI",
+            "participant", "baseline", "2024-03-01", "True", "False", "", "transport training_4w", "True", "True",
+            "7", "u7", "2024-03-01T08:21:00", "validation_status_approved", "", "submitted_via_web", "olena",
+            "vGfK3", "", "1"]
+    write(data_root / "raw/kobo.csv", _kobo([header, data]))
+    con = ingest(data_root / "raw")
+    # Older servers write True/False; a choice column named like a contract item stays a choice.
+    assert rows(con, "SELECT participant_id, consent, political_activity_12m, training_4w FROM survey") == [
+        ("UA-1", True, False, None)
+    ]
+    assert rows(con, "SELECT columns_ignored FROM ingest_log") == [
+        (", ".join(["start", "end", "today", "help_needed", "help_needed/transport", "help_needed/training_4w",
+                    *KOBO_META]),)
+    ]
+
+
+def test_a_mapping_may_use_names_kobo_gives_its_metadata(data_root):
+    # start, end, today, status and key are metadata in a Kobo export, but a questionnaire may
+    # call its own questions so: nothing keeps a mapping from reading them.
+    write(data_root / "mappings/own.yaml", """\
+kind: survey
+constants: {programme_id: ZTRASS-WI, consent: "yes"}
+columns:
+  key: participant_id
+  today: interview_date
+  start: wave
+  status:
+    to: arm
+    values: {"1": participant, "2": comparison}
+""")
+    header = ["start", "end", "today", "key", "status", "_status", "_submission_time", "_id"]
+    data = ["baseline", "2024-03-01T10:20:00.000+02:00", "2024-03-01", "UA-9", "2", "submitted_via_web",
+            "2024-03-01T08:21:00", "9"]
+    write(data_root / "raw/own.csv", _kobo([header, data]))
+    con = ingest(data_root / "raw", mappings=True)
+    assert rows(con, "SELECT participant_id, wave, arm, interview_date::VARCHAR FROM survey") == [
+        ("UA-9", "baseline", "comparison", "2024-03-01")
+    ]
+    assert rows(con, "SELECT mapping, columns_ignored FROM ingest_log") == [
+        ("mappings/own.yaml", "end, _status, _submission_time, _id")
+    ]

@@ -119,7 +119,7 @@ def test_unrecognised_file_is_counted_record_by_record(data_root):
     assert rows(con, "SELECT source_row, source_line, rule FROM quarantine WHERE source_file = 'contacts.csv'") == [
         (2, 2, "unrecognised_file"), (4, 4, "unrecognised_file"), (5, 6, "unrecognised_file")
     ]
-    assert "aai map" in rows(con, "SELECT reason FROM quarantine LIMIT 1")[0][0]
+    assert "mapping file" in rows(con, "SELECT reason FROM quarantine LIMIT 1")[0][0]
     assert rows(con, "SELECT rows_loaded FROM ingest_log WHERE source_file = 'groups.csv'") == [(2,)]
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.mapping import Mapping, load_mappings
 from pipelines.settings import (
     DEFAULT_MIN_CELL,
     MAX_MIN_CELL,
@@ -87,6 +88,11 @@ class AaiSettings(dg.ConfigurableResource):
 
     def ingest_ignore(self) -> tuple[str, ...]:
         return read_ingest_ignore(self.paths)
+
+    def mappings(self) -> tuple[Mapping, ...]:
+        """The data root's mapping files, checked whole: a bad one raises ``MappingError``
+        naming its file and line, before any data is read."""
+        return load_mappings(self.paths.mappings, shown_from=self.paths.root)
 
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -33,6 +33,15 @@ class Column:
     required: bool  # may not be empty (not nullable, or a key column)
     design: bool  # a design column (schemas/fields.py): a problem here costs the row
     checks: tuple  # pandera checks of the column
+    mapped: bool = False  # a mapping file gives its own answers (the _value_map table)
+    reverse: bool = False  # a numbered item asked the other way round, mirrored in its range
+
+    @property
+    def bounds(self) -> tuple[int, int] | None:
+        for check in self.checks:
+            if check.name == "in_range":
+                return check.statistics["min_value"], check.statistics["max_value"]
+        return None
 
 
 @dataclass(frozen=True)
@@ -53,11 +62,13 @@ def column_rules(column: Column) -> list[CellRule]:
                       f"{name} || ': the cell holds ' || format('{{:,}}', length({raw})) || ' characters, more "
                       f"than any answer ({MAX_FIELD_CHARS:,}); check for a pasted text or a quotation mark that is "
                       "not closed'")]
+    # a mapped column's answers may also be those its mapping file lists: the reason says so
+    own = ", or an answer its mapping file lists" if column.mapped else ""
     if column.parse in ("code", "yes_no"):
         expected = ", ".join(vocabulary.codes(column.scale or vocabulary.YES_NO))
         rules.append(CellRule(column, "clean IS NOT NULL AND typed IS NULL", "unknown_code",
                               f"{name} || ': ''' || {shown} || ''' is not an answer of the questionnaire; expected "
-                              f"one of {expected} (or its label in en, ru, uk, be or pl)'"))
+                              f"one of {expected} (or its label in en, ru, uk, be or pl{own})'"))
     elif column.parse == "mark":
         rules.append(CellRule(column, "typed IS NULL", "unknown_mark", _mark_reason(shown)))
     elif column.parse == "date":
@@ -67,7 +78,7 @@ def column_rules(column: Column) -> list[CellRule]:
     elif column.parse == "integer":
         rules += [
             CellRule(column, "clean IS NOT NULL AND num IS NULL", "not_a_number",
-                     f"{name} || ': ''' || {shown} || ''' is not a number'"),
+                     f"{name} || ': ''' || {shown} || ''' is not a number{own.replace(', or', ' nor')}'"),
             CellRule(column, f"NOT (abs(num) <= {INTEGER_LIMIT})", "out_of_range",
                      f"{name} || ': ' || {shown} || ' is far outside any value this column can hold; check the cell'"),
             CellRule(column, "num % 1 <> 0", "not_a_whole_number",

@@ -28,7 +28,7 @@ import pandas as pd
 from pipelines import vocabulary
 from pipelines.ingest.cell_rules import INTEGER_LIMIT, Column, column_rules
 from pipelines.ingest.normalise import contract_columns
-from pipelines.ingest.plan import FilePlan
+from pipelines.ingest.plan import FilePlan, Source
 from pipelines.ingest.sqltext import literal, quote
 from schemas import CONTRACTS, KEYS
 
@@ -76,14 +76,22 @@ def columns_of(kind: str, plan: FilePlan) -> list[Column]:
             parse = "mark"
         required = not column.nullable or name in KEYS[kind]
         design = plan.layout == "grid" or required or meta.get("design", False)
-        out.append(Column(name, parse, meta.get("scale"), required, design, tuple(column.checks)))
+        source = plan.sources[name]
+        out.append(Column(name, parse, meta.get("scale"), required, design, tuple(column.checks),
+                          bool(source.values), source.reverse))
     return out
+
+
+def value_map(plan: FilePlan) -> list[tuple[str, str, str]]:
+    """(column, answer as written, code): a mapping file's own answers, for the
+    ``_value_map`` table that each mapped column's dictionary joins first."""
+    return [(name, answer, code) for name, source in plan.sources.items() for answer, code in source.values]
 
 
 def present(plan: FilePlan, name: str) -> bool:
     """Whether the file gives this column: from a source, or (a grid) from its dates and marks."""
     source = plan.sources[name]
-    return source.position is not None or source.constant is not None or (
+    return source.position is not None or source.constant is not None or source.derive is not None or (
         plan.layout == "grid" and name in ("session_date", "attended"))
 
 
@@ -100,12 +108,46 @@ def rows_view(plan: FilePlan, cells: str) -> str:
     return f"SELECT {', '.join(parts)} FROM {cells}"
 
 
-def _source_sql(source) -> str:
+def _source_sql(source: Source) -> str:
     if source.position is not None:
         return f"c{source.position}"
     if source.constant is not None:
         return literal(source.constant)
+    if source.derive is not None:
+        return DERIVED[source.derive](*[f"aai_clean(c{p})" for p in source.parts], separator=source.separator)
     return "NULL::VARCHAR"
+
+
+def _sum(*parts: str, separator: str) -> str:
+    """The sum as text; where a part is not a number, the parts as written joined by
+    ' + ' (so the cell fails as not a number and quarantine shows what was typed)."""
+    numbers = [f"aai_number({p})" for p in parts]
+    written = " || ' + ' || ".join(f"coalesce({p}, '(empty)')" for p in parts)
+    return (f"CASE WHEN coalesce({', '.join(parts)}) IS NULL THEN NULL "
+            f"WHEN {' AND '.join(f'{n} IS NOT NULL' for n in numbers)} THEN {_number_text(' + '.join(numbers))} "
+            f"ELSE {written} END")
+
+
+def _age(age: str, date: str, *, separator: str) -> str:
+    """Birth year = interview year − age (a year early for those whose birthday is still
+    to come that year: the contract's age is also interview year − birth year)."""
+    return (f"CASE WHEN {age} IS NULL THEN NULL "
+            f"WHEN aai_number({age}) IS NOT NULL AND aai_date({date}) IS NOT NULL "
+            f"THEN {_number_text(f'year(aai_date({date})) - aai_number({age})')} "
+            f"ELSE 'age ' || {age} || ' at interview ' || coalesce({date}, '(empty)') END")
+
+
+def _number_text(number: str) -> str:
+    """A computed number as a person writes it (7, not 7.0): quarantine may show it."""
+    return f"regexp_replace(CAST({number} AS VARCHAR), '\\.0$', '')"
+
+
+def _join(*parts: str, separator: str) -> str:
+    """The parts joined; empty when any part is (half an id is not an id)."""
+    return f" || {literal(separator)} || ".join(parts)
+
+
+DERIVED = {"sum": _sum, "age": _age, "join": _join}
 
 
 def _grid_select(plan: FilePlan, cells: str) -> str:
@@ -127,33 +169,44 @@ def _grid_select(plan: FilePlan, cells: str) -> str:
 
 def dictionary_sql(column: Column, rows: str) -> str:
     """The column's distinct texts: ``key`` (to join rows on), ``clean`` (trimmed, NULL
-    when empty), ``typed``, and ``rule``, the number of the first rule of
-    ``column_rules`` the text fails (NULL when none)."""
+    when empty; what quarantine shows), ``typed``, and ``rule``, the number of the first
+    rule of ``column_rules`` the text fails (NULL when none). A mapped column's own
+    answers (``_value_map``) are tried first: ``given`` is the code they give, else
+    the text itself, and only ``given`` is typed."""
     clean = "coalesce(aai_clean(raw), '')" if column.parse == "mark" else "aai_clean(raw)"
-    joins, typed, number = "", "d.clean", "NULL::DOUBLE"
+    given, own = "clean", ""
+    if column.mapped:
+        given = "coalesce(m.code, clean)"
+        own = f"LEFT JOIN _value_map m ON m.column_name = {literal(column.name)} AND m.folded = aai_fold(clean)"
+    joins, typed, number = "", "d.given", "NULL::DOUBLE"
     if column.parse in ("code", "yes_no"):
         scale = column.scale or vocabulary.YES_NO
-        joins = f"LEFT JOIN aai_vocabulary v ON v.scale = {literal(scale)} AND v.folded = aai_fold(d.clean)"
+        joins = f"LEFT JOIN aai_vocabulary v ON v.scale = {literal(scale)} AND v.folded = aai_fold(d.given)"
         typed = "v.code" if column.parse == "code" else "(v.code = 'yes')"
     elif column.parse == "mark":
-        joins = "LEFT JOIN aai_marks v ON v.folded = aai_fold(d.clean)"
-        typed = "CASE WHEN d.clean = '' THEN false ELSE (v.attended = 'yes') END"
+        joins = "LEFT JOIN aai_marks v ON v.folded = aai_fold(d.given)"
+        typed = "CASE WHEN d.given = '' THEN false ELSE (v.attended = 'yes') END"
     elif column.parse == "date":
-        typed = "aai_date(d.clean)"
+        typed = "aai_date(d.given)"
     elif column.parse == "integer":
-        number = "aai_number(clean)"
-        typed = f"CASE WHEN abs(d.num) <= {INTEGER_LIMIT} AND d.num % 1 = 0 THEN CAST(d.num AS INTEGER) END"
+        number = "aai_number(given)"
+        value = "d.num"
+        if column.reverse and column.bounds is not None:
+            low, high = column.bounds
+            value = f"CASE WHEN d.num BETWEEN {low} AND {high} THEN {low} + {high} - d.num ELSE d.num END"
+        typed = f"CASE WHEN abs(d.num) <= {INTEGER_LIMIT} AND d.num % 1 = 0 THEN CAST({value} AS INTEGER) END"
     elif column.parse == "wave":
-        typed = "aai_wave(d.clean)"
+        typed = "aai_wave(d.given)"
     elif column.parse == "country":
-        typed = "upper(d.clean)"
+        typed = "upper(d.given)"
     tried = " ".join(f"WHEN {rule.fails} THEN {number}" for number, rule in enumerate(column_rules(column)))
     return f"""
         SELECT key, clean, typed, CASE {tried} END AS rule FROM (
             SELECT d.raw AS key, d.clean, {typed} AS typed, d.num
-            FROM (SELECT raw, clean, {number} AS num
-                  FROM (SELECT raw, {clean} AS clean
-                        -- An empty cell is NULL, a quoted empty one '': one key for both,
-                        -- or a row would match two entries.
-                        FROM (SELECT DISTINCT coalesce({quote(column.name)}, '') AS raw FROM {rows}))) d
+            FROM (SELECT raw, clean, given, {number} AS num
+                  FROM (SELECT raw, clean, {given} AS given
+                        FROM (SELECT raw, {clean} AS clean
+                              -- An empty cell is NULL, a quoted empty one '': one key for both,
+                              -- or a row would match two entries.
+                              FROM (SELECT DISTINCT coalesce({quote(column.name)}, '') AS raw FROM {rows})) {own})) d
             {joins})"""

@@ -9,20 +9,18 @@ resembles a contract column the file does not have (``who5_33`` for ``who5_3``,
 ``interview_dat`` for ``interview_date``), each as one sentence with the suggestion.
 
 A plan is plain data (``to_dict``, stored in ``raw_files.plan``) so that it can be
-logged, tested, and built from something other than a header. What mapping files
-will add fits the same shape: a ``Source`` with a ``constant`` (programme, wave, arm
-per file or folder) is already read; a per-column value map becomes a small table
-joined before the global vocabulary in that column's dictionary (``convert.py``); a
-derived item (birth year from age and interview date) an SQL expression over other
-contract columns; a reversed item a map of codes; ignored columns leave
-``problems``. A spreadsheet sheet or a Kobo repeat group only needs to give the same
-cells view (``record``, ``line``, ``c<position>``; ``cells.py``), with the sheet's
-name beside the file's in provenance.
+logged, tested, and built from something other than a header: a mapping file
+(``mapped.py``) fills the same shape — a ``Source`` with a ``constant`` (programme,
+wave, arm per file or folder), with its own answers (``values``, joined before the
+shared vocabulary in that column's dictionary, ``convert.py``), ``reverse``d, or
+``derive``d from other columns; its ignored columns leave ``problems``. A workbook's
+sheet gives the same cells view as a text file (``workbook.py``).
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from pipelines import vocabulary
@@ -43,11 +41,21 @@ CLOSE_MATCH = 0.8
 @dataclass(frozen=True)
 class Source:
     """Where a contract column's values come from: a file column (0-based ``position``,
-    ``header`` as written) or a ``constant`` for every row; neither means absent."""
+    ``header`` as written), a ``constant`` for every row, or (a mapping file's derived
+    item) ``derive`` computed from the columns at ``parts``; none means absent.
+
+    ``values`` are a mapping file's own answers for this column (answer as written,
+    code), tried before the shared vocabulary; ``reverse`` mirrors a numbered item in
+    its range (0–5 → 5–0)."""
 
     position: int | None = None
     header: str = ""
     constant: str | None = None
+    values: tuple[tuple[str, str], ...] = ()
+    reverse: bool = False
+    derive: str | None = None  # sum, age or join (pipelines/mapping/load.py)
+    parts: tuple[int, ...] = ()
+    separator: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,7 @@ class FilePlan:
     submission: dict[str, int] = field(default_factory=dict)  # Kobo: submission_id/submitted_at → position
     ignored: tuple[str, ...] = ()  # header cells that feed nothing
     problems: tuple[HeaderProblem, ...] = ()
+    mapping: str | None = None  # the mapping file applied, as shown (mappings/brc.yaml)
 
     @property
     def cells_per_record(self) -> int:
@@ -90,6 +99,7 @@ class FilePlan:
     def needed(self) -> list[int]:
         """File positions that are read; every other column is parsed and dropped."""
         used = {s.position for s in self.sources.values() if s.position is not None}
+        used |= {p for s in self.sources.values() for p in s.parts}
         return sorted(used | set(self.dates) | set(self.submission.values()))
 
     @property
@@ -115,62 +125,68 @@ class FilePlan:
 
 def plan_file(header: list[str], file_name: str) -> FilePlan | None:
     """How to read a file with this header, or None when it matches no kind."""
-    found = _positions(header, None)[0]
+    found = header_positions(header, None)[0]
     dates = registers.date_columns(header)
     if registers.is_register(found, dates):
-        positions, ignored = _positions(header, "attendance")
+        positions, ignored = header_positions(header, "attendance")
         positions = {k: v for k, v in positions.items() if k not in registers.PER_SESSION}
         ignored = [cell.strip() for i, cell in enumerate(header) if i not in positions.values() and i not in dates]
         sources = {name: _source(header, positions, name) for name in contract_columns("attendance")}
         problems = tuple(
-            HeaderProblem(name, True, suggest(name, header, positions), registers.NO_GROUP_COLUMN)
+            HeaderProblem(name, True, suggest(name, header, positions.values()), registers.NO_GROUP_COLUMN)
             for name in ("group_id",) if name not in positions
         )
         return FilePlan("attendance", sources, "grid", dates, {}, tuple(ignored), problems)
     kind = detect_kind(set(found), file_name)
     if kind is None:
         return None
-    positions, ignored = _positions(header, kind)
-    submission = {}
-    if kind == "survey":
-        keys = [header_key(cell) for cell in header]
-        submission = {name: keys.index(h) for h, name in SUBMISSION_HEADERS.items() if h in keys}
+    positions, ignored = header_positions(header, kind)
     sources = {name: _source(header, positions, name) for name in contract_columns(kind)}
-    return FilePlan(
-        kind, sources, "long", {}, submission if len(submission) == 2 else {}, tuple(ignored),
-        header_problems(kind, header, positions),
-    )
+    return FilePlan(kind, sources, "long", {}, submission_columns(kind, header), tuple(ignored),
+                    header_problems(kind, header, set(positions), positions.values()))
+
+
+def submission_columns(kind: str, header: list[str]) -> dict[str, int]:
+    """KoboToolbox's edit keys of a survey (both or neither): name → position."""
+    if kind != "survey":
+        return {}
+    keys = [header_key(cell) for cell in header]
+    found = {name: keys.index(h) for h, name in SUBMISSION_HEADERS.items() if h in keys}
+    return found if len(found) == 2 else {}
 
 
 def unrecognised_hint(header: list[str]) -> str:
     """For a header that matches no kind: the close matches of the signature columns."""
-    positions = _positions(header, None)[0]
+    positions = header_positions(header, None)[0]
     hints = []
     for _, signature in KIND_SIGNATURES:
         for name in sorted(signature - set(positions)):
-            guess = suggest(name, header, positions)
+            guess = suggest(name, header, positions.values())
             if guess is not None and (name, guess) not in hints:
                 hints.append((name, guess))
     return "; ".join(f"column {name} is missing — did you mean {guess}?" for name, guess in hints)
 
 
-def header_problems(kind: str, header: list[str], positions: dict[str, int]) -> tuple[HeaderProblem, ...]:
-    """Each contract column the header lacks that is required or has a look-alike."""
+def header_problems(kind: str, header: list[str], present: set[str], used: Iterable[int]) -> tuple[HeaderProblem, ...]:
+    """Each contract column the file does not give (``present``) that is required or has
+    a look-alike among the header cells not ``used``."""
     schema = CONTRACTS[kind].to_schema()
+    used = set(used)
     problems = []
     for name, column in schema.columns.items():
-        if name in positions:
+        if name in present:
             continue
         required = not column.nullable or name in KEYS[kind]
-        guess = suggest(name, header, positions)
+        guess = suggest(name, header, used)
         if required or guess is not None:
             problems.append(HeaderProblem(name, required, guess))
     return tuple(problems)
 
 
-def suggest(column: str, header: list[str], positions: dict[str, int]) -> str | None:
-    """The unused header cell most like ``column`` (its name or question label), if close."""
-    used = set(positions.values())
+def suggest(column: str, header: list[str], used: Iterable[int]) -> str | None:
+    """The header cell most like ``column`` (its name or question label), if close,
+    among those not ``used``."""
+    used = set(used)
     labels = [label for label, name in vocabulary.question_labels().items() if name == column]
     best, best_score = None, CLOSE_MATCH
     for index, cell in enumerate(header):
@@ -187,7 +203,7 @@ def suggest(column: str, header: list[str], positions: dict[str, int]) -> str | 
     return best
 
 
-def _positions(header: list[str], kind: str | None) -> tuple[dict[str, int], list[str]]:
+def header_positions(header: list[str], kind: str | None) -> tuple[dict[str, int], list[str]]:
     """Canonical column → file position, and the header cells left unused."""
     known = set(contract_columns(kind)) if kind else {n for k in CONTRACTS for n in contract_columns(k)}
     keys = {header_key(cell) for cell in header}

@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipelines.ingest.cell_rules import MAX_FIELD_CHARS, Column, column_rules, kept_value, row_rules
 from pipelines.ingest.cells import RULE_REASONS, Cells
-from pipelines.ingest.convert import SQL_TYPES, columns_of, dictionary_sql, present, rows_view
+from pipelines.ingest.convert import SQL_TYPES, columns_of, dictionary_sql, present, rows_view, value_map
 from pipelines.ingest.plan import FilePlan
 from pipelines.ingest.pseudonym import pseudonym
 from pipelines.ingest.sqltext import literal, quote
@@ -34,6 +34,7 @@ def convert_file(con: duckdb.DuckDBPyConnection, plan: FilePlan, source_file: st
     con.execute(f"CREATE OR REPLACE TEMP VIEW _rows AS {rows_view(plan, cells.table)}")
     dictionaries: dict[str, str] = {}
     try:
+        _value_map(con, plan)
         for index, column in enumerate(columns):
             if present(plan, column.name):
                 dictionaries[column.name] = f"_dictionary{index}"
@@ -54,8 +55,22 @@ def convert_file(con: duckdb.DuckDBPyConnection, plan: FilePlan, source_file: st
                     {**params, "record_columns": [p + 1 for p in plan.dates] if plan.layout == "grid" else [0]})
     finally:
         con.execute("DROP VIEW IF EXISTS _rows")
+        con.execute("DROP TABLE IF EXISTS _value_map")
         for dictionary in dictionaries.values():
             con.execute(f"DROP TABLE IF EXISTS {dictionary}")
+
+
+def _value_map(con, plan: FilePlan) -> None:
+    """A mapping file's own answers of this file's columns, folded as cells are: one
+    entry per folded answer (a spelling listed under two languages gives one code, as
+    the mapping's check ensures), or a cell would join twice."""
+    frame = pd.DataFrame(value_map(plan), columns=["column_name", "answer", "code"], dtype="str")
+    con.register("_answers", frame)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _value_map AS "
+                    "SELECT column_name, aai_fold(answer) AS folded, min(code) AS code FROM _answers GROUP BY ALL")
+    finally:
+        con.unregister("_answers")
 
 
 def _pseudonymise(con, dictionary: str, key: bytes) -> None:

@@ -151,7 +151,8 @@ SELECT f.source_file, f.sha256, f.kind, f.encoding, f.delimiter, f.rows_read,
            CASE WHEN q.cells > 0 THEN q.cells || ' cells of loaded rows quarantined (loaded as empty)' END,
            CASE WHEN q.n + q.cells > 0 THEN 'problems: ' || t.rules END) AS message,
        coalesce(q.cells, 0) AS cells_quarantined,
-       f.columns_ignored
+       f.columns_ignored,
+       f.mapping
 FROM raw_files f
 LEFT JOIN loaded l USING (source_file)
 LEFT JOIN quarantined q USING (source_file)

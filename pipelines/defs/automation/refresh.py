@@ -5,6 +5,7 @@ import hashlib
 import dagster as dg
 
 from pipelines.ingest.discover import READABLE_SUFFIXES
+from pipelines.mapping.load import SUFFIXES as MAPPING_SUFFIXES
 from pipelines.defs.resources import AaiSettings
 
 refresh_job = dg.define_asset_job(
@@ -24,17 +25,18 @@ monthly_refresh = dg.ScheduleDefinition(
 
 
 def drop_zone_fingerprint(settings: AaiSettings) -> str:
-    """A digest of the readable files' names, sizes and modification times.
+    """A digest of the readable files' names, sizes and modification times, and of the
+    mapping files': a corrected mapping changes how the same files read.
 
     Cheap enough to compute every 30 seconds; a content hash is taken at ingest.
     """
-    raw = settings.paths.raw
     digest = hashlib.sha256()
-    if raw.is_dir():
-        for path in sorted(raw.rglob("*")):
-            if path.is_file() and path.suffix.lower() in READABLE_SUFFIXES:
+    for folder, suffixes in ((settings.paths.raw, READABLE_SUFFIXES), (settings.paths.mappings, MAPPING_SUFFIXES)):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file() and path.suffix.lower() in suffixes:
                 stat = path.stat()
-                digest.update(f"{path.relative_to(raw).as_posix()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+                name = path.relative_to(settings.paths.root).as_posix()
+                digest.update(f"{name}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

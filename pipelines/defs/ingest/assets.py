@@ -24,6 +24,9 @@ def raw_files(context: dg.AssetExecutionContext, settings: AaiSettings) -> dg.Ma
     A paper register typed as a grid (persons × dates) becomes one attendance row per
     cell. With a pseudonym salt (`AAI_ID_SALT`), participant ids are replaced by salted pseudonyms
     before anything is stored.
+    A file that a mapping file of `$AAI_DATA_DIR/mappings/` describes (its own column
+    names, answer codes, reversed and derived items, constants) is read through it;
+    `ingest_log.mapping` names the mapping applied.
     A file with the same bytes as an earlier one is not read twice. Problems found in
     a row go to `staging_problems`; the validate stage decides where each row lands.
     """
@@ -35,9 +38,10 @@ def raw_files(context: dg.AssetExecutionContext, settings: AaiSettings) -> dg.Ma
         )
 
     paths = settings.paths
+    mappings = settings.mappings()  # a bad mapping file stops here, before any data is read
     with settings.connect() as con, workspace(con, paths.processed / WORK_FOLDER) as work:
         results = stage_all(con, paths.raw, ignore=settings.ingest_ignore(), salt=settings.salt, work_dir=work,
-                            progress=progress)
+                            progress=progress, mappings=mappings)
     by_status: dict[str, int] = {}
     for result in results:
         by_status[result.status] = by_status.get(result.status, 0) + 1
