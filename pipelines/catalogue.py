@@ -75,10 +75,56 @@ def aai_weights() -> pd.DataFrame:
     return df.loc[aai, ["code", "domain", "weight", "kind"]].reset_index(drop=True)
 
 
+# The shared table writes sex as total/women/men; the project says all/female/male
+# everywhere else (survey, national_indicators.csv, warehouse). ``project_sex`` is the
+# one place one becomes the other.
+PUBLISHED_SEXES = {"total": "all", "women": "female", "men": "male"}
+# How official a benchmark's source is, most official first: a value from ``news`` is
+# kept only while nothing better has been found, and says so in ``source_note``.
+SOURCE_TYPES = ("official_report", "official_press_release", "national_study", "academic_study", "news")
+AAI_PUBLISHED_COLUMNS = ["edition", "data_year", "country", "sex", "item", "value",
+                         "source_url", "source_type", "source_note"]
+
+
+def project_sex(values: pd.Series) -> pd.Series:
+    """The shared table's ``total``/``women``/``men`` as the project's ``all``/``female``/
+    ``male``; anything else is an error rather than a silently dropped row."""
+    unknown = sorted(set(values) - PUBLISHED_SEXES.keys())
+    if unknown:
+        raise ValueError(f"published AAI figures: sex must be one of {sorted(PUBLISHED_SEXES)}, got {unknown}")
+    return values.map(PUBLISHED_SEXES)
+
+
 @cache
 def aai_published() -> pd.DataFrame:
-    """Published AAI figures (``edition, country, sex, item, value, source_url``)."""
-    return pd.read_csv(AAI_PUBLISHED_CSV, dtype={"item": str, "edition": str})
+    """Published AAI figures, validated, sex in the project's words (``all``/``female``/``male``).
+
+    Columns ``edition`` (the publication series the figure was computed in: ``2014`` and
+    ``2018`` are the UNECE/European Commission editions), ``data_year`` (the year the data
+    describe; ``<NA>`` where the source does not say), ``country``, ``sex``, ``item``
+    (``AAI``, a domain ``D1``…``D4`` or an indicator code), ``value`` (0–100),
+    ``source_url``, ``source_type`` (one of ``SOURCE_TYPES``) and ``source_note`` (where
+    in the source, and what could not be checked). Figures of two editions are never
+    comparable with each other; ``pipelines.publish.benchmarks`` picks one.
+    """
+    df = pd.read_csv(AAI_PUBLISHED_CSV, dtype=str, keep_default_na=False)
+    if list(df.columns) != AAI_PUBLISHED_COLUMNS:
+        raise ValueError(f"published AAI figures need the columns {AAI_PUBLISHED_COLUMNS}, got {list(df.columns)}")
+    problems = []
+    if bad := sorted(set(df["source_type"]) - set(SOURCE_TYPES)):
+        problems.append(f"source_type must be one of {list(SOURCE_TYPES)}, got {bad}")
+    if (~df["source_url"].str.match(r"https?://\S+$")).any():
+        problems.append("every figure needs its source_url")
+    df["value"] = pd.to_numeric(df["value"], errors="raise")
+    if not df["value"].between(0, 100).all():
+        problems.append("values are on the AAI's 0-100 scale")
+    if df.duplicated(["edition", "data_year", "country", "sex", "item"]).any():
+        problems.append("one value per edition, data year, country, sex and item")
+    if problems:
+        raise ValueError("published AAI figures: " + "; ".join(problems))
+    df["data_year"] = pd.to_numeric(df["data_year"].replace("", None)).astype("Int64")
+    df["sex"] = project_sex(df["sex"])
+    return df
 
 
 def national_indicators_for(root: DataRoot) -> pd.DataFrame:
