@@ -23,7 +23,7 @@ from pipelines.charts import plots, programme
 from pipelines.charts.info import ChartInfo, save_chart as _save, slug
 from pipelines.files import sweep, write_text
 from pipelines.impact.claims import findings
-from pipelines.publish import queries, readers, scope
+from pipelines.publish import benchmarks as published, queries, readers, scope
 from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
 
 MANIFEST = "manifest.json"
@@ -134,23 +134,24 @@ def _domain_chart(domains: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path
     return _save(info, fig, out_dir)
 
 
-def benchmarks() -> pd.DataFrame:
-    """One published EU figure per AAI domain and the AAI (the latest edition we hold),
-    from ``catalogue.aai_published()``: national statistics, not a programme's survey."""
-    published = catalogue.aai_published()
-    eu = published[published["country"].str.startswith("EU") & (published["sex"] == "total")
-                   & published["item"].isin(plots.DOMAINS + ("AAI",))]
-    latest = eu.sort_values(["item", "edition"], ascending=[True, False]).drop_duplicates("item")
-    return latest[["item", "value", "country", "edition", "source_url"]].reset_index(drop=True)
+def benchmarks(edition: str | None = None) -> pd.DataFrame:
+    """The published figures the domain chart draws: the AAI and domains of the EU28, all
+    from one edition (``edition``, else the latest; ``pipelines.publish.benchmarks``),
+    national statistics, not a programme's survey."""
+    return published.select(edition).rows
 
 
 def _benchmark_sentence(tr: Translator, marks: pd.DataFrame) -> str:
+    """Names the one edition the diamonds come from, each value and its source; the report
+    lists the same sources under "Sources of the national figures"."""
     if marks.empty:
         return ""
-    listed = "; ".join(f"{tr.domain(b.item)} {tr.number(b.value, 1)} ({b.country}, {b.edition}, {b.source_url})"
-                       for b in marks.itertuples())
-    return tr("Black diamonds: published AAI figures for comparison, national statistics rather than a programme "
-              "survey, so not directly comparable: %(list)s.", list=listed)
+    first = marks.iloc[0]
+    listed = "; ".join(f"{tr.domain(b.item)} {tr.number(b.value, 1)} ({b.source_url})" for b in marks.itertuples())
+    return tr("Black diamonds: published figures for %(area)s from the AAI %(edition)s edition (data for "
+              "%(year)s), national statistics rather than a programme survey, so not directly comparable: "
+              "%(list)s.", area=first["country"], edition=first["edition"],
+              year=tr("year not stated") if pd.isna(first["data_year"]) else str(first["data_year"]), list=listed)
 
 
 def _n_sentence(tr: Translator, n: dict[str, int], min_cell: int) -> str:

@@ -24,7 +24,7 @@ from pipelines.charts.info import ChartInfo, slug
 from pipelines.disclosure.periods import guard as guard_periods
 from pipelines.impact.claims import claims
 from pipelines.report import figures
-from pipelines.report.context import gather
+from pipelines.report.context import benchmark_sources, gather
 from pipelines.publish.i18n import Translator
 from pipelines.publish.queries import PeriodData, read_period
 from pipelines.report.render import render_html, write_pdf
@@ -118,6 +118,9 @@ def build_report(
     context = gather(data, tr, programmes=programmes, min_cell=min_cell)
     context |= {
         "charts": _charts_by_section(charts),
+        # the sources of exactly the national figures a drawn chart shows
+        "benchmark_sources": benchmark_sources(tr) if any(c.key == "domain_profile" and c.available
+                                                          for c in charts) else [],
         "scope": ", ".join(programmes) if not total else tr("all programmes (%(list)s)", list=", ".join(programmes)),
         "period": _period_text(tr, prov),
         "cite": _citation(tr, programmes, total, prov, content_hash) | {"example": rows[0]["id"] if rows else "–"},

@@ -16,7 +16,7 @@ from functools import cache
 import pandas as pd
 
 from pipelines import catalogue
-from pipelines.charts.build import change_frame
+from pipelines.charts.build import benchmarks, change_frame
 from pipelines.publish.readers import TOP_RULES, latest_wave
 from pipelines.impact.claims import findings
 from pipelines.report.context_impact import attrition_differences, attrition_rows, dose_rows, impact_tables
@@ -71,6 +71,21 @@ def gather(data: PeriodData, tr: Translator, *, programmes: list[str], min_cell:
                   for r in rules.head(TOP_RULES).itertuples()],
         "quality_totals": _quality_totals(tr, files, rules),
     }
+
+
+# -- national figures ---------------------------------------------------------------------
+def benchmark_sources(tr: Translator) -> list[str]:
+    """"Sources of the national figures": one line per published figure the domain chart
+    draws (``charts.build.benchmarks``, the same rows), naming its edition, value and source.
+    The free-text ``source_note`` stays in the reference file: it is English only."""
+    kinds = {"official_report": tr("official report"), "official_press_release": tr("official press release"),
+             "national_study": tr("national study"), "academic_study": tr("academic study"),
+             "news": tr("news report")}
+    return [tr("%(item)s, %(area)s, AAI %(edition)s edition, data for %(year)s: %(value)s. Source (%(kind)s): "
+               "%(url)s", item=tr.domain(b.item), area=b.country, edition=b.edition,
+               year=tr("year not stated") if pd.isna(b.data_year) else str(b.data_year),
+               value=tr.number(b.value, 1), kind=kinds[b.source_type], url=b.source_url)
+            for b in benchmarks().itertuples()]
 
 
 # -- headline and outputs -------------------------------------------------------------------
