@@ -20,6 +20,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from pipelines import catalogue
 from pipelines.catalogue import national_indicators_for
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, frame, write_table
 from pipelines.report import figures
@@ -471,9 +472,27 @@ def test_no_page_ends_with_a_heading_and_each_language_reads_as_its_own(demo_roo
     ends = _page_ends(paths.pdf)
     assert len(ends) >= 3 and headings
     assert not [end for end in ends if end in headings]
+    first_page = PdfReader(io.BytesIO(paths.pdf.read_bytes())).pages[0].extract_text()
+    participation = Translator(lang)("Participation and reach")
+    assert "MAZ-SHC: 84" in first_page and participation not in first_page  # the summary has its page
     _, text = pdf_pages_and_text(paths.pdf)
     assert "%%" not in text and "%%" not in html
     if lang != "en":
         assert not ENGLISH_MONTHS.findall(_without_noise(text))
         assert not re.findall(r"\d\.\d+\s?%", text)  # shares use the language's decimal comma
         assert re.search(r"\d,\d+\s?%", text)
+
+
+def test_the_summary_says_what_could_not_be_measured(demo_root: Path) -> None:
+    from pipelines.report.context import gap_lines
+
+    with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
+        data = read_period(con, min_cell=5).only(["ZTRASS-WI"])
+        answered = {r[0] for r in con.execute(
+            "SELECT DISTINCT indicator FROM indicators_public WHERE programme_id = 'ZTRASS-WI'").fetchall()}
+    survey_aai = [c for c in catalogue.survey_indicators()["code"] if c[0].isdigit()]
+    absent = sorted(set(survey_aai) - answered, key=lambda c: tuple(int(x) for x in c.split(".")))
+    lines = gap_lines(Translator("en"), data.indicators[data.indicators["indicator"].isin(survey_aai)])
+    assert absent and lines[0].startswith("Not measured: ")
+    assert [part.split(" ")[0] for part in lines[0].removeprefix("Not measured: ").split(" (the survey")[0].split("; ")] \
+        == absent

@@ -21,7 +21,7 @@ from pipelines.publish.readers import TOP_RULES, latest_wave
 from pipelines.impact.claims import findings
 from pipelines.report.context_impact import attrition_differences, attrition_rows, dose_rows, impact_tables
 from pipelines.report.figures import summable
-from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits
+from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
 from pipelines.publish.queries import PeriodData
 
 
@@ -113,11 +113,31 @@ def _headline(tr, outputs, survey, impact, files, programmes, min_cell) -> list[
     if aai.empty:
         lines.append(tr("No AAI indicators have been computed yet."))
     lines += claim_lines(tr, impact, programmes)
+    lines += gap_lines(tr, survey)
     if not files.empty:
         lines.append(tr("%(read)s rows from %(files)s files were read: %(loaded)s loaded and %(quarantined)s held in "
                         "quarantine for correction.", read=tr.number(int(files["rows_read"].sum())),
                         files=tr.number(len(files)), loaded=tr.number(int(files["rows_loaded"].sum())),
                         quarantined=tr.number(int(files["rows_quarantined"].sum()))))
+    return lines
+
+
+def gap_lines(tr, survey) -> list[str]:
+    """What the report could not measure, and why, for the funder's summary: AAI survey
+    indicators the files do not answer, and those whose every figure is hidden to protect
+    people. (A change that could only be described says so in ``claim_lines``.)"""
+    lines = []
+    aai = catalogue.survey_indicators()
+    aai = aai[aai["code"].map(is_aai_indicator)]
+    shown = set(survey.loc[~survey["suppressed"].astype(bool), "indicator"]) if not survey.empty else set()
+    hidden = set(survey.loc[survey["suppressed"].astype(bool), "indicator"]) - shown if not survey.empty else set()
+    absent = [c for c in aai["code"] if c not in shown and c not in hidden]
+    if absent:
+        lines.append(tr("Not measured: %(list)s (the survey files have no answers for them).",
+                        list="; ".join(tr.indicator(c) for c in sorted(absent, key=code_key))))
+    if hidden:
+        lines.append(tr("Not shown: %(list)s (every figure is hidden: too few people to publish without identifying them).",
+                        list="; ".join(tr.indicator(c) for c in sorted(hidden, key=code_key))))
     return lines
 
 
