@@ -202,8 +202,10 @@ def _system(programme, wave, indicator, rows, estimates, attrition, dose, dens, 
             protect({f"{i}/unknown_dose": 1}, unknown, cell, "attendance unknown")
     for r in rows[(rows["indicator"] != "all")].itertuples(index=False):
         _breakdown(s, programme, wave, r, dens, protect)
-    own = attrition.get((programme, wave, "all"), []) + attrition.get((programme, wave, indicator), [])
-    for a in sorted(own, key=lambda a: a.Index) if indicator != "all" else own:
+    own = attrition.get((programme, wave, "all"), [])
+    if indicator != "all":
+        own = sorted(own + attrition.get((programme, wave, indicator), []), key=lambda a: a.Index)
+    for a in own:
         if a.arm not in people.index:
             continue
         if a.indicator == "all":
