@@ -45,7 +45,7 @@ bench: setup
 	$(BIN)/python -m bench.ingest
 
 # Whole pipeline against a hand-written DuckDB job (docs/performance.md, "The whole run"):
-# 10k and 100k survey rows by default; SIZE=large for 400k survey and 10M attendance rows.
+# 1k and 10k survey rows by default; SIZE=large for 400k survey and 10M attendance rows.
 bench-scale: setup
 	$(BIN)/python -m bench.scale $(if $(SIZE),--size $(SIZE))
 

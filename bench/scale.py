@@ -15,8 +15,8 @@ two follow-ups (15 % lost at each) plus a comparison arm of a fifth of the inter
 over three programmes, so every impact method (change, paired change, DiD, attrition,
 dose-response) has work to do. Sizes are named by survey and attendance rows:
 
-    python -m bench.scale                          # small and medium (10x): a few minutes
-    python -m bench.scale --size small --profile   # cProfile of each stage, bench/out/
+    python -m bench.scale                          # tiny and small (10x the data)
+    python -m bench.scale --size small --profile   # cProfile of the run, in bench/out/
     python -m bench.scale --size large             # 400k survey, 10M attendance: not in CI
 
 Results go to ``bench/out/scale.json``; figures and the command are in
@@ -51,7 +51,7 @@ SIZES = {
     "profile": (40_000, 200_000),
     "large": (400_000, 10_000_000),
 }
-DEFAULT_SIZES = ("small", "medium")
+DEFAULT_SIZES = ("tiny", "small")
 PROGRAMMES = ("BRC-WWC", "ZTRASS-WI", "MAZ-SHC")  # the programmes of pipelines.sample.bulk
 RETAINED = 0.85  # of one wave's respondents, interviewed again at the next
 COMPARISON_SHARE = 0.2  # of the survey's rows
@@ -69,7 +69,7 @@ def _answers(rng: np.random.Generator, n: int, group_shift: np.ndarray) -> dict[
     from pipelines.sample.people import ITEM_COLUMNS
 
     def pick(options: tuple[str, ...] | list[str]) -> np.ndarray:
-        draw = rng.normal(size=n) * 1.0 + group_shift
+        draw = rng.normal(size=n) + group_shift
         index = np.clip(((draw + 2.0) / 4.0 * len(options)).astype(int), 0, len(options) - 1)
         return np.asarray(options, dtype=object)[index]
 
@@ -212,7 +212,8 @@ def _checks(con, today: str) -> dict[str, int]:
     for name, (low, high) in {"deprivation_count": (0, 9), "education_isced": (0, 8),
                               **{f"who5_{i}": (0, 5) for i in range(1, 6)},
                               **{f"ucla_{i}": (1, 3) for i in range(1, 4)}}.items():
-        rules[f"survey_{name}_range"] = f"SELECT count(*) FILTER (WHERE {name} NOT BETWEEN {low} AND {high}) FROM survey"
+        rules[f"survey_{name}_range"] = (f"SELECT count(*) FILTER (WHERE {name} NOT BETWEEN {low} AND {high}) "
+                                         "FROM survey")
     return {name: con.execute(query).fetchall()[0][0] for name, query in rules.items()}
 
 
