@@ -7,7 +7,7 @@ export AAI_DATA_DIR ?= $(CURDIR)/data
 # Dagster writes run storage here instead of scattering .tmp_dagster_home_* dirs.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo test dev lock sample bench bench-inference bench-claims clean audit
+.PHONY: setup demo test dev lock sample bench bench-inference bench-claims bench-scale clean audit
 
 setup: $(STAMP)
 
@@ -59,6 +59,11 @@ sample: setup
 
 bench: setup
 	$(BIN)/python -m bench.ingest
+
+# Whole pipeline against a hand-written DuckDB job (docs/performance.md, "The whole run"):
+# 1k and 10k survey rows by default; SIZE=large for 400k survey and 10M attendance rows.
+bench-scale: setup
+	$(BIN)/python -m bench.scale $(if $(SIZE),--size $(SIZE))
 
 # Coverage study of the published intervals (docs/impact.md, "Coverage study"), about 6 minutes on 2 cores.
 bench-inference: setup

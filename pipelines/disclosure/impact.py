@@ -105,12 +105,23 @@ def audit(con: duckdb.DuckDBPyConnection, min_cell: int, result) -> None:
     if not all(table_exists(con, t) for t in ("impact_estimates", "attrition", "dose_response", "survey")):
         return
     con.execute(sql("panel")).fetchall()
+    _attack(con, min_cell, result)
+
+
+def _attack(con: duckdb.DuckDBPyConnection, min_cell: int, result, scope: set[tuple] | None = None) -> None:
+    """``audit`` on the panel already built; with ``scope``, only the systems it names:
+    (programme, wave, indicator), or (programme, wave, None) for all of theirs."""
     panel = _read(con, "SELECT * FROM disclosure_panel")
     estimates = _read(con, "SELECT indicator, programme_id, group_id, sex, age_band, method, wave, n "
                            "FROM impact_estimates WHERE n IS NOT NULL")
     attrition = _read(con, "SELECT programme_id, arm, wave, indicator, n_baseline, n_retained, n_lost FROM attrition")
     dose = _read(con, "SELECT programme_id, wave, indicator, n FROM dose_response")
     dens = _visible_dens(con)
+    # each system reads only its own programme, wave and indicator: split the published
+    # sizes once (rows in table order), not once per system
+    estimates = _rows_by(estimates, ["programme_id", "wave", "indicator"])
+    attrition = _rows_by(attrition, ["programme_id", "wave", "indicator"])
+    dose = dict(iter(dose.groupby(["programme_id", "wave", "indicator"], sort=False)))
     jobs, labels = [], []
     for (programme, wave), rows in panel.groupby(["programme_id", "wave"], sort=True):
         # one system per indicator (each with the programme's people counts, which link
@@ -118,8 +129,9 @@ def audit(con: duckdb.DuckDBPyConnection, min_cell: int, result) -> None:
         people = rows[rows["indicator"] == "all"]
         for indicator, own in [("all", people)] + [(i, pd.concat([people, g])) for i, g in
                                                    rows[rows["indicator"] != "all"].groupby("indicator")]:
-            builder = _system(programme, wave, own, estimates, attrition, dose, dens, min_cell,
-                              protect_people=indicator == "all")
+            if scope is not None and not {(programme, wave, None), (programme, wave, indicator)} & scope:
+                continue
+            builder = _system(programme, wave, indicator, own, estimates, attrition, dose, dens, min_cell)
             if builder.targets:
                 jobs.append(builder.problem())
                 labels.append(builder.targets)
@@ -136,9 +148,22 @@ def audit(con: duckdb.DuckDBPyConnection, min_cell: int, result) -> None:
                 result.failures.append(Failure("impact", _describe(key), what, float(width), key=key))
 
 
-def _system(programme, wave, rows, estimates, attrition, dose, dens, m, protect_people=True) -> _Builder:
-    """One programme and follow-up wave: both arms, the indicators and breakdowns of ``rows``."""
+def _rows_by(frame: pd.DataFrame, keys: list[str]) -> dict[tuple, list]:
+    """The rows of ``frame`` as named tuples, in table order, under their ``keys`` values."""
+    out: dict[tuple, list] = {}
+    at = [frame.columns.get_loc(k) + 1 for k in keys]  # itertuples puts the index first
+    for row in frame.itertuples():
+        out.setdefault(tuple(row[i] for i in at), []).append(row)
+    return out
+
+
+def _system(programme, wave, indicator, rows, estimates, attrition, dose, dens, m) -> _Builder:
+    """One programme and follow-up wave: both arms, the indicators and breakdowns of
+    ``rows`` (the people counts alone when ``indicator`` is 'all'). ``estimates`` and
+    ``attrition`` are rows by (programme, wave, indicator), ``dose`` frames likewise: a
+    system's equations only use its own indicator's sizes and the people counts."""
     s = _Builder()
+    protect_people = indicator == "all"
     small = lambda v: 1 <= v <= m - 1  # noqa: E731
 
     def protect(terms, truth, key, what):
@@ -168,15 +193,18 @@ def _system(programme, wave, rows, estimates, attrition, dose, dens, m, protect_
         protect({f"{i}/wave_only": 1}, size["wave_only"], cell, "at the follow-up only")
         protect({f"{i}/novalue": 1}, r.retained - r.both_wave, cell, "interviewed again without a value")
         protect({f"{i}/lost": 1}, r.b - r.retained, cell, "lost")
-        thirds = dose[(dose["programme_id"] == programme) & (dose["wave"] == wave) & (dose["indicator"] == r.indicator)]
-        if r.arm == "participant" and len(thirds) and thirds["n"].notna().all():
+        thirds = dose.get((programme, wave, r.indicator))
+        if r.arm == "participant" and thirds is not None and thirds["n"].notna().all():
             unknown = r.both_wave - float(thirds["n"].sum())
             s.var(f"{i}/unknown_dose", unknown)
             s.eq.append(({f"{i}/both": 1, f"{i}/unknown_dose": -1}, float(thirds["n"].sum())))
             protect({f"{i}/unknown_dose": 1}, unknown, cell, "attendance unknown")
     for r in rows[(rows["indicator"] != "all")].itertuples(index=False):
         _breakdown(s, programme, wave, r, dens, protect)
-    for a in attrition[(attrition["programme_id"] == programme) & (attrition["wave"] == wave)].itertuples():
+    own = attrition.get((programme, wave, "all"), [])
+    if indicator != "all":
+        own = sorted(own + attrition.get((programme, wave, indicator), []), key=lambda a: a.Index)
+    for a in own:
         if a.arm not in people.index:
             continue
         if a.indicator == "all":
@@ -190,7 +218,7 @@ def _system(programme, wave, rows, estimates, attrition, dose, dens, m, protect_
             value = getattr(a, column)
             if pd.notna(value) and all(t in s.index for t in terms):
                 s.eq.append((terms, float(value)))
-    _published_sizes(s, programme, wave, rows, estimates)
+    _published_sizes(s, estimates.get((programme, wave, indicator), []))
     return s
 
 
@@ -220,10 +248,10 @@ def _breakdown(s: _Builder, programme, wave, r, dens, protect) -> None:
             s.eq.append((terms, den))
 
 
-def _published_sizes(s: _Builder, programme, wave, rows, estimates) -> None:
-    """impact_estimates.n as equations over the parts."""
-    mine = estimates[(estimates["programme_id"] == programme) & (estimates["wave"] == wave)]
-    for e in mine.itertuples(index=False):
+def _published_sizes(s: _Builder, estimates: list) -> None:
+    """impact_estimates.n (the rows of one programme, wave and indicator) as equations
+    over the parts."""
+    for e in estimates:
         split = [(c, getattr(e, c)) for c in BREAKDOWNS if getattr(e, c) != "all"]
         k = "all" if not split else f"{split[0][0]}={split[0][1]}"
 
@@ -279,18 +307,32 @@ def _repairs(key: dict[str, str]) -> list[tuple[str, str, dict[str, str]]]:
     return steps
 
 
+def _system_of(key: dict[str, str]) -> tuple[str, str, str]:
+    """The system (programme, wave, indicator) a pinned cell or a repaired row belongs to;
+    people counts (no indicator) are the 'all' system's."""
+    return (key["programme_id"], key["wave"], key.get("indicator", "all"))
+
+
 def protect(con: duckdb.DuckDBPyConnection, min_cell: int) -> int:
     """Hide impact sizes until the attacker pins none (the planner's counterpart of
     ``audit`` for the impact tables); returns how many sizes were hidden. Attrition's
     percentage lost goes with its counts, since it gives them back."""
-    hidden = 0
-    for _ in range(MAX_REPAIR_ROUNDS):
+    hidden, scope = 0, None
+    for attempt in range(MAX_REPAIR_ROUNDS):
         result = AuditResult()
-        audit(con, min_cell, result)
+        if attempt == 0:
+            audit(con, min_cell, result)
+        else:
+            # the panel (true counts) has not changed, and a system reads only its own
+            # programme, wave and indicator's sizes (with the people counts): attacking
+            # again the systems that failed or read a hidden size gives the same verdict
+            # as attacking them all
+            _attack(con, min_cell, result, scope)
         if result.passed:
             return hidden
-        changed = 0
+        changed, scope = 0, set()
         for failure in result.failures:
+            scope.add(_system_of(failure.key))
             for table, column, where in _repairs(failure.key):
                 clause = " AND ".join(f'"{c}" = ?' for c in where)
                 extra = ", lost_pct = NULL" if table == "attrition" else ""
@@ -298,6 +340,8 @@ def protect(con: duckdb.DuckDBPyConnection, min_cell: int) -> int:
                                     f'WHERE {clause} AND "{column}" IS NOT NULL', list(where.values())).fetchall()
                 if count and count[0][0]:
                     changed += count[0][0]
+                    scope.add(_system_of(where) if where.get("indicator", "all") != "all"
+                              else (where["programme_id"], where["wave"], None))
                     break  # one size per pinned cell, then attack again
         if not changed:
             raise RuntimeError("impact sizes still pin a count, and nothing more can be hidden: "

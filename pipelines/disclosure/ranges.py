@@ -59,16 +59,19 @@ class Problem:
     def size(self) -> int:
         return len(self.truth)
 
-    def part(self, columns: np.ndarray) -> "Problem":
-        """The rows and variables of the independent part holding ``columns``."""
-        def rows(matrix):
-            if matrix.shape[0] == 0:
-                return np.zeros(0, dtype=np.int64)
-            return np.flatnonzero(np.asarray(matrix[:, columns].getnnz(axis=1)).ravel() > 0)
-        eq, ub = rows(self.A_eq), rows(self.A_ub)
-        return Problem(self.A_eq[eq][:, columns], self.b_eq[eq], self.eq_cells[eq],
-                       self.A_ub[ub][:, columns], self.b_ub[ub], self.ub_cells[ub],
-                       self.lower[columns], self.truth[columns])
+    def parts(self, keys: np.ndarray) -> dict[int, "Problem"]:
+        """The independent part of each key (``keys``: one per variable, −1 for none): its
+        variables and the rows linking them. Each row's key is read once, so splitting
+        a system into thousands of parts costs one pass, not one pass per part."""
+        out = {}
+        row_keys = [_row_keys(matrix, keys) for matrix in (self.A_eq, self.A_ub)]
+        for key in np.unique(keys[keys >= 0]):
+            columns = np.flatnonzero(keys == key)
+            eq, ub = (np.flatnonzero(k == key) for k in row_keys)
+            out[int(key)] = Problem(self.A_eq[eq][:, columns], self.b_eq[eq], self.eq_cells[eq],
+                                    self.A_ub[ub][:, columns], self.b_ub[ub], self.ub_cells[ub],
+                                    self.lower[columns], self.truth[columns])
+        return out
 
     def labels(self) -> np.ndarray:
         """A label per variable: variables with one label are linked by some row."""
@@ -78,6 +81,16 @@ class Problem:
         incidence = (matrix != 0).astype(np.int8)
         _, labels = connected_components(incidence.T @ incidence, directed=False)
         return labels
+
+
+def _row_keys(matrix: sparse.csr_matrix, keys: np.ndarray) -> np.ndarray:
+    """The key of each row's variables (a row links variables of one key only), −1 for
+    an empty row."""
+    matrix = sparse.csr_matrix(matrix)
+    out = np.full(matrix.shape[0], -1, dtype=np.int64)
+    filled = np.diff(matrix.indptr) > 0
+    out[filled] = keys[matrix.indices[matrix.indptr[:-1][filled]]]
+    return out
 
 
 @dataclass
@@ -128,13 +141,15 @@ def _units(job: int, problem: Problem, targets: sparse.csr_matrix) -> list[_Unit
     first = np.asarray(touches.argmax(axis=1)).ravel()
     empty = np.asarray(touches.getnnz(axis=1)).ravel() == 0
     key_of_target = np.where(empty, -1, merged[first])
+    key_of_column = merged[labels]
+    # a target of no variable at all is a known constant: no unit
+    wanted = np.unique(key_of_target[key_of_target >= 0])
+    parts = problem.parts(np.where(np.isin(key_of_column, wanted), key_of_column, -1))
     units = []
-    for key in np.unique(key_of_target):
+    for key in wanted:
         index = np.flatnonzero(key_of_target == key)
-        if key < 0:  # a target of no variable at all is a known constant
-            continue
-        columns = np.flatnonzero(merged[labels] == key)
-        part = problem.part(columns)
+        columns = np.flatnonzero(key_of_column == key)
+        part = parts[int(key)]
         sub = targets[index][:, columns]
         truth = sub @ part.truth
         units.append(_Unit(job, part, sub, index, truth.copy(), truth.copy(), np.zeros(len(index), dtype=bool)))
