@@ -139,7 +139,7 @@ def test_the_report_claims_only_what_survives_its_correction(reports) -> None:
     a family of one test, which 4.5 survives: the headline states it with its interval,
     the chart title too; 4.5's change estimate (p = 0.3) is exploratory and never claimed."""
     html = reports["BRC-WWC"].html.read_text(encoding="utf-8")
-    headline = re.search(r'<section id="headline">(.*?)</section>', html, re.S).group(1)
+    headline = re.search(r'<section id="headline"[^>]*>(.*?)</section>', html, re.S).group(1)
     assert ("BRC-WWC: 4.5 Social connectedness changed by +35.0 percentage points relative to the comparison group, "
             "from baseline (95% interval 12.0 to 58.0), one of 1 primary tests of this report "
             "that holds after correction for all of them.") in headline
