@@ -1,5 +1,6 @@
-"""Build every chart of the report: ``build_charts(con, out_dir)`` from a warehouse,
-``draw_charts(data, out_dir)`` from frames a report has already read.
+"""Build every chart: ``build_charts(con, out_dir)`` of every programme from a warehouse,
+``draw_report_charts`` for one report's scope, period and language (into the report's
+folder, where the report reads them), ``draw_charts(data, out_dir)`` from frames read.
 
 Each chart is written as PNG (for the HTML and quick viewing) and SVG (vector, for
 print), with a title that states the finding, a caption giving n and the source, and
@@ -20,10 +21,12 @@ import pandas as pd
 
 from pipelines import catalogue
 from pipelines.charts import plots, programme
-from pipelines.charts.info import ChartInfo, save_chart as _save, slug
+from pipelines.charts.info import ChartInfo, save_chart as _save
+from pipelines.files import slug
 from pipelines.files import sweep, write_text
 from pipelines.impact.claims import findings
 from pipelines.publish import benchmarks as published, queries, readers, scope
+from pipelines.settings import ClaimsConfig
 from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
 
 MANIFEST = "manifest.json"
@@ -41,6 +44,17 @@ def build_charts(
     programmes = scope.programmes(con)
     data = queries.read_period(con, min_cell=min_cell).only(programmes, every_file=True)
     return draw_charts(data, out_dir, programmes=programmes, tr=Translator(lang), min_cell=min_cell)
+
+
+def draw_report_charts(con: duckdb.DuckDBPyConnection, reports_dir: Path, report: scope.Scope, *,
+                       period: scope.Period, lang: str, min_cell: int,
+                       claims_config: ClaimsConfig | None = None) -> list[ChartInfo]:
+    """The charts of one report (``report``'s programmes, ``period``, ``lang``) into the
+    ``charts/`` folder of its report folder, from the period's warehouse ``con`` and the
+    same ``scope.scope_data`` the report reads."""
+    data = scope.scope_data(con, report, period, Path(reports_dir), min_cell=min_cell, claims_config=claims_config)
+    out_dir = scope.report_folder(reports_dir, report.key, period.label, lang) / scope.CHARTS_FOLDER
+    return draw_charts(data, out_dir, programmes=report.programmes, tr=Translator(lang), min_cell=min_cell)
 
 
 def draw_charts(data: queries.PeriodData, out_dir: Path, *, programmes: list[str], tr: Translator,
