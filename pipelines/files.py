@@ -9,6 +9,7 @@ the folder (writers hold the warehouse lock, so no live writer's file is swept).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -17,6 +18,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 TEMPORARY_MARK = ".partial-"
+
+
+class FolderError(RuntimeError):
+    """An output folder cannot be created or written: one sentence naming it."""
+
+
+def writable_folder(folder: Path, what: str) -> Path:
+    """``folder``, created if needed, or ``FolderError`` saying the ``what`` cannot be
+    written there and why (a file in the way, no permission, a full disk)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(errno.EACCES, "permission denied")
+    except OSError as exc:
+        raise FolderError(f"cannot write the {what} to {folder}: {exc.strerror or exc}; check that the data "
+                          "root's processed/ folder is writable by this user") from exc
+    return folder
 
 
 def _temporary(path: Path) -> Path:

@@ -513,3 +513,30 @@ def test_the_summary_says_what_could_not_be_measured(demo_root: Path) -> None:
     assert absent and lines[0].startswith("Not measured: ")
     assert [part.split(" ")[0] for part in lines[0].removeprefix("Not measured: ").split(" (the survey")[0].split("; ")] \
         == absent
+
+
+# -- bad input: a clear sentence, never a half-written report ------------------------------------
+def test_a_folder_that_cannot_be_written_is_one_clear_error(warehouse: Path, tmp_path: Path) -> None:
+    from pipelines.files import FolderError
+
+    out = tmp_path / "reports"
+    (out / "BRC-WWC").mkdir(parents=True)
+    (out / "BRC-WWC" / PERIOD).write_text("a file where the period's folder should be")
+    with duckdb.connect(str(warehouse), read_only=True) as con, pytest.raises(FolderError) as caught:
+        build_reports(con, out, programme="BRC-WWC", min_cell=5)
+    assert str(caught.value).startswith(f"cannot write the charts to {out / 'BRC-WWC' / PERIOD / 'en' / 'charts'}: ")
+    assert not list(out.rglob("report.*"))
+
+
+def test_a_language_no_installed_font_covers_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from pipelines.report import render
+
+    monkeypatch.setattr(render.shutil, "which", lambda name: "/usr/bin/fc-list")
+    monkeypatch.setattr(render.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout="\n"))
+    with pytest.raises(render.MissingFont, match="no installed font covers the report language 'uk'"):
+        render.check_fonts("uk")
+    monkeypatch.setattr(render.subprocess, "run",
+                        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout="DejaVu Sans\n"))
+    render.check_fonts("uk")

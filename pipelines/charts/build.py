@@ -22,8 +22,7 @@ import pandas as pd
 from pipelines import catalogue
 from pipelines.charts import plots, programme
 from pipelines.charts.info import ChartInfo, save_chart as _save
-from pipelines.files import slug
-from pipelines.files import sweep, write_text
+from pipelines.files import slug, sweep, writable_folder, write_text
 from pipelines.impact.claims import findings
 from pipelines.publish import benchmarks as published, queries, readers, scope
 from pipelines.settings import ClaimsConfig
@@ -61,8 +60,7 @@ def draw_charts(data: queries.PeriodData, out_dir: Path, *, programmes: list[str
                 min_cell: int) -> list[ChartInfo]:
     """Draw all charts of ``data`` (already narrowed to ``programmes``) into ``out_dir``
     and write its manifest; return them in order."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = writable_folder(Path(out_dir), "charts")
     sweep(out_dir)
     indicators = data.indicators
     charts = [

@@ -24,7 +24,7 @@ from pipelines.report import figures
 from pipelines.report.context import benchmark_sources, gather
 from pipelines.publish.i18n import Translator
 from pipelines.publish.queries import PeriodData
-from pipelines.report.render import render_html, write_pdf
+from pipelines.report.render import check_fonts, render_html, write_pdf
 from pipelines.publish.scope import CHARTS_FOLDER, Period, Scope, programme_spans, report_folder, scope_data
 from pipelines.settings import ClaimsConfig
 
@@ -74,9 +74,10 @@ def write_report(
 ) -> ReportPaths:
     """One report of ``data`` (already narrowed to ``programmes``) into ``folder``, whose
     ``charts/`` the charts stage has drawn: figures first (their hash goes into the
-    report), then HTML and PDF."""
-    folder.mkdir(parents=True, exist_ok=True)
-    files.sweep(folder)
+    report), then HTML and PDF. Each file is written under a temporary name and
+    renamed, so a failure leaves no partial report looking complete."""
+    check_fonts(lang)
+    files.sweep(files.writable_folder(folder, "report"))
     tr = Translator(lang)
     rows = figures.figure_rows(data, total=total, prov=prov)
     content_hash = figures.write_figures(rows, prov, folder)
