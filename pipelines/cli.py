@@ -281,6 +281,34 @@ def check(
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command("map")
+def map_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An export nobody has described yet.")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--out", dir_okay=False, help="Where to write the draft (default: FILE's name + .mapping.yaml, here).",
+        show_default=False)] = None,
+) -> None:
+    """Draft a mapping file for a new export: its headers and answers matched against the
+    contract and the vocabulary in en, ru, uk, be and pl, each with a score.
+
+    Shows what was placed and what was not, and writes the draft for a person to confirm
+    (docs/questionnaire.md); it is read by `aai run` only once saved in mappings/.
+    Exit status 2 when the draft would overwrite a file.
+    """
+    from pipelines.mapping.draft import draft, tables
+
+    target = output or Path(f"{file.name}.mapping.yaml")
+    if target.exists():
+        console.print(f"[red]{escape(str(target))} exists; the draft would replace it.[/red] Give another --out.")
+        raise typer.Exit(2)
+    result = draft(file, shown=str(file))
+    for table in tables(result):
+        out.print(table)
+    target.write_text(result.yaml(), encoding="utf-8")
+    out.print(f"draft: {target}", soft_wrap=True, highlight=False)
+    out.print("Check it, fill in what was not placed, then save it in the data root's mappings/ folder.")
+
+
 @app.command()
 def index(
     indicators: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with unit, sex, indicator, value.")],
