@@ -310,6 +310,20 @@ def map_file(
 
 
 @app.command()
+def form(
+    output: Annotated[Path, typer.Option("-o", "--out", dir_okay=False, help="The XLSForm to write.")] = Path(
+        "questionnaire.xlsx"),
+) -> None:
+    """Write the contract's survey questionnaire as an XLSForm (KoboToolbox, ODK): labels in
+    en, ru, uk, be and pl, the contract's rules as constraints, age-banded items asked only
+    in their band. Its exports are read back without a mapping file (docs/questionnaire.md)."""
+    from pipelines.mapping.form import write_form
+
+    write_form(output)
+    out.print(f"form: {output}", soft_wrap=True, highlight=False)
+
+
+@app.command()
 def index(
     indicators: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with unit, sex, indicator, value.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the scores (CSV).")],
