@@ -4,7 +4,7 @@ python-calamine (a binding of the Rust calamine reader) reads the cells of both
 formats, streaming. Each visible sheet is written, row for row, as a UTF-8 CSV in the
 ingestion's work folder — rows above the header as empty lines, so that a record's
 number there is the sheet's own row number — and read from then on like any other
-file (``stage.py``): the same plan, the same DuckDB reading and the same per-cell
+file (``read_workbook.py``): the same plan, the same DuckDB reading and the same per-cell
 quarantine, with the sheet's name beside the file's in provenance (``book.xlsx#Sheet``,
 as a spreadsheet's own links write it).
 
