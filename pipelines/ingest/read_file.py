@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import duckdb
 from python_calamine import CalamineError, PasswordError
 
-from pipelines.ingest import mapped
+from pipelines.ingest import mapped, repeats
 from pipelines.ingest.cells import Cells, read_cells
 from pipelines.ingest.discover import RawFile
 from pipelines.ingest.plan import FilePlan, plan_file, unrecognised_hint
@@ -39,31 +39,86 @@ CELLS_TABLE = "_cells"
 
 
 def stage_file(con, raw_file: RawFile, work_dir: Path, salt: bytes | None = None,
-               mappings: tuple[Mapping, ...] = ()) -> FileResult:
+               mappings: tuple[Mapping, ...] = (), others: dict[str, RawFile] | None = None) -> FileResult:
     """Stage one delimited text file; any failure to read it is recorded, never raised.
     With ``salt``, participant ids are replaced by their pseudonyms (``pseudonym.py``);
-    a file that one of ``mappings`` describes is planned through it (``mapped.py``)."""
+    a file that one of ``mappings`` describes is planned through it (``mapped.py``);
+    an ODK Central repeat group is read with its parent file among ``others``
+    (``repeats.py``)."""
     result = FileResult(raw_file.source_file, raw_file.sha256)
-    transcoded = work_dir / "transcoded.csv"
+    copies: list[Path] = []
     try:
         with reading(con, result):
-            dialect = sniff(raw_file.path)
-            result.encoding, result.delimiter = dialect.encoding, dialect.delimiter
-            header = read_header(raw_file.path, dialect)
-            path = raw_file.path
-            if needs_transcoding(dialect):
-                replaced = transcode(raw_file.path, dialect, transcoded)
-                path = transcoded
-                if replaced:
-                    result.notes.append(f"{replaced:,} characters could not be decoded as {dialect.encoding} "
-                                        "and were read as �")
-            head = head_records(raw_file.path, dialect)
-            skip = frozenset({2}) if len(head) > 1 and is_hxl(head[1]) else frozenset()
+            text = _text(raw_file, work_dir / "transcoded.csv", result, copies)
+            result.encoding, result.delimiter = text.encoding, text.delimiter
+            parent = None
+            if repeats.is_repeat(text.header, repeats.ODK_CENTRAL):
+                parent = _odk_parent(raw_file, text, others or {}, work_dir, result, copies)
+            header = text.header if parent is None else parent.header(text.header)
             plan = plan_entry(result, header, raw_file.path.name, mappings)
-            stage_records(con, result, plan, path, dialect.delimiter, header, skip, work_dir, salt)
+            stage_records(con, result, plan, text, work_dir, salt, parent)
+            if result.status == "unrecognised" and (children := _odk_repeats_of(raw_file, others or {})):
+                _read_as_parent(con, result, children)
     finally:
-        transcoded.unlink(missing_ok=True)
+        for copy in copies:
+            copy.unlink(missing_ok=True)
     return result
+
+
+def _odk_repeats_of(raw_file: RawFile, others: dict[str, RawFile]) -> list[str]:
+    """The ODK Central repeat-group files beside this one that name it as their parent."""
+    found = []
+    for name, other in others.items():
+        if other.readable and repeats.odk_parent_name(name) == raw_file.source_file:
+            try:
+                header = read_header(other.path, sniff(other.path))
+            except (UnreadableFile, OSError, UnicodeDecodeError):
+                continue  # that file's own entry says why
+            if repeats.is_repeat(header, repeats.ODK_CENTRAL):
+                found.append(name)
+    return found
+
+
+def _read_as_parent(con, result: FileResult, children: list[str]) -> None:
+    """A parent file that is no contract file alone: read through its repeat groups."""
+    con.execute("DELETE FROM staging_problems WHERE source_file = ?", [result.source_file])
+    result.status, result.kind = "skipped", "unknown"
+    result.message = (f"the parent of the repeat group {', '.join(children)}: its {result.rows_read:,} records were "
+                      "read with that file's rows, each of which takes the columns of the record its PARENT_KEY "
+                      "names")
+    result.rows_read = 0
+
+
+def _text(raw_file: RawFile, transcoded: Path, result: FileResult, copies: list[Path]) -> repeats.Text:
+    """The file as DuckDB reads it: UTF-8 (a transcoded copy if need be), with its header."""
+    dialect = sniff(raw_file.path)
+    header = read_header(raw_file.path, dialect)
+    path = raw_file.path
+    if needs_transcoding(dialect):
+        copies.append(transcoded)
+        replaced = transcode(raw_file.path, dialect, transcoded)
+        path = transcoded
+        if replaced:
+            result.notes.append(f"{replaced:,} characters of {raw_file.source_file} could not be decoded as "
+                                f"{dialect.encoding} and were read as �")
+    head = head_records(raw_file.path, dialect)
+    skip = frozenset({1, 2}) if len(head) > 1 and is_hxl(head[1]) else frozenset({1})
+    return repeats.Text(path, dialect.delimiter, header, skip, raw_file.source_file, dialect.encoding)
+
+
+def _odk_parent(raw_file: RawFile, text: repeats.Text, others: dict[str, RawFile], work_dir: Path,
+                result: FileResult, copies: list[Path]) -> repeats.Parent | None:
+    name = repeats.odk_parent_name(raw_file.source_file)
+    parent_file = others.get(name) if name else None
+    if parent_file is None or not parent_file.readable:
+        result.notes.append(f"a repeat group (it has PARENT_KEY) whose parent file {name or '<form>.csv'} is not "
+                            "beside it: its rows are read without the parent's columns")
+        return None
+    parent = repeats.link(text.header, _text(parent_file, work_dir / "transcoded-parent.csv", result, copies),
+                          repeats.ODK_CENTRAL)
+    if parent is None:
+        result.notes.append(f"{name} has no KEY column, so this repeat group's rows are read without its columns")
+    return parent
 
 
 def plan_entry(result: FileResult, header: list[str], file_name: str, mappings: tuple[Mapping, ...],
@@ -81,13 +136,22 @@ def plan_entry(result: FileResult, header: list[str], file_name: str, mappings: 
     return plan
 
 
-def stage_records(con, result: FileResult, plan: FilePlan | None, path: Path, delimiter: str, header: list[str],
-                   skip: frozenset[int], work_dir: Path, salt: bytes | None) -> None:
-    """Read the records of a UTF-8 delimited file and stage them by ``plan`` (None: unrecognised)."""
-    cells = None
+def stage_records(con, result: FileResult, plan: FilePlan | None, text: repeats.Text, work_dir: Path,
+                  salt: bytes | None, parent: repeats.Parent | None = None) -> None:
+    """Read the records of a UTF-8 delimited text and stage them by ``plan`` (None:
+    unrecognised); a repeat group's records with their ``parent`` row's columns."""
+    read: list[Cells] = []
     try:
         needed = plan.needed if plan is not None else []
-        cells = read_cells(con, path, delimiter, len(header), needed, CELLS_TABLE, work_dir, skip_records=skip)
+        header = text.header if parent is None else parent.header(text.header)
+        if parent is None:
+            cells = read_cells(con, text.path, text.delimiter, len(header), needed, CELLS_TABLE, work_dir,
+                               skip_records=text.skip)
+            read.append(cells)
+        else:
+            cells, inner, notes = repeats.read_joined(con, text, parent, needed, CELLS_TABLE, work_dir)
+            read += [cells, *inner]
+            result.notes += notes
         result.notes += cells.notes
         if plan is None:
             _unrecognised(con, result, cells, header)
@@ -100,7 +164,7 @@ def stage_records(con, result: FileResult, plan: FilePlan | None, path: Path, de
         if result.rows_read == 0 and result.status == "read":
             result.status, result.message = "no_records", "header only: no records"
     finally:
-        if cells is not None:
+        for cells in read:
             cells.drop(con)
 
 

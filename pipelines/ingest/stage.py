@@ -127,6 +127,7 @@ def stage_files(
     work = Path(tempfile.mkdtemp(prefix="aai-ingest-")) if own else work_dir
     work.mkdir(parents=True, exist_ok=True)
     results: list[FileResult] = []
+    by_name = {f.source_file: f for f in files}  # an ODK Central repeat group is read with its parent file
     try:
         for raw_file in files:
             original = originals.get(raw_file.sha256, raw_file.source_file)
@@ -139,7 +140,7 @@ def stage_files(
             elif raw_file.path.suffix.lower() in WORKBOOK_SUFFIXES:
                 result = stage_workbook(con, raw_file, work, salt, mappings)
             else:
-                result = stage_file(con, raw_file, work, salt, mappings)
+                result = stage_file(con, raw_file, work, salt, mappings, by_name)
             for entry in result if isinstance(result, list) else [result]:
                 results.append(entry)
                 log_file(con, entry)
