@@ -1,4 +1,4 @@
-"""A workbook (.xlsx, .ods) into staging, each filled visible sheet as its own entry.
+"""A workbook (.xlsx, .xls, .ods) into staging, each filled visible sheet as its own entry.
 
 Each sheet is written as a CSV (``workbook.py``) and read like a text file
 (``read_file.py``), its header the first of its top rows that some kind (or mapping)
@@ -19,7 +19,7 @@ from schemas import CONTRACTS
 
 def stage_workbook(con, raw_file: RawFile, work_dir: Path, salt: bytes | None = None,
                    mappings: tuple[Mapping, ...] = ()) -> list[FileResult]:
-    """Stage each filled, visible sheet of an .xlsx or .ods workbook as its own entry,
+    """Stage each filled, visible sheet of an .xlsx, .xls or .ods workbook as its own entry,
     ``book.xlsx#Sheet`` (``workbook.py``). A sheet that matches no kind is
     ``unrecognised`` when no other sheet of the workbook is read, else ``skipped``
     (a sheet of notes or lists beside the data); either way the log says so."""

@@ -38,7 +38,7 @@ from pipelines.warehouse import table_exists
 DUCKDB_MEMORY_LIMIT = "512MB"
 
 # A workbook's sheets are logged as book.xlsx#Sheet; the file is book.xlsx.
-SHEET_SUFFIX = r"(\.(?:xlsx|ods))#.*$"
+SHEET_SUFFIX = r"(\.(?:xlsx|xls|ods))#.*$"
 
 
 def bound_memory(con: duckdb.DuckDBPyConnection) -> None:
