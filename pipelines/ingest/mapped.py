@@ -66,7 +66,7 @@ def mapped_plan(header: list[str], file_name: str, mapping: Mapping) -> FilePlan
             missing.append(_missing(mapping, name, derived.target, derived.line, header))
         if not absent:
             sources[derived.target] = Source(header=" + ".join(derived.sources), derive=derived.how,
-                                             parts=tuple(parts), separator=derived.separator)
+                                             parts=tuple(parts), separator=derived.separator, option=derived.option)
     for target, value, _ in mapping.constants:
         sources[target] = Source(constant=value)
     taken = {s.position for s in sources.values() if s.position is not None}
