@@ -11,7 +11,8 @@ from pyxform.xls2xform import convert
 from conftest import aai, ingest, rows, write
 from kobo_exports import KOBO_META, kobo_csv, kobo_meta
 
-from pipelines.mapping.form import write_form
+from pipelines.mapping.form import ROW_RULES, write_form
+from schemas import SQL_RULES
 
 XFORMS = "{http://www.w3.org/2002/xforms}"
 
@@ -45,6 +46,8 @@ def test_pyxform_reads_the_form_with_the_contracts_rules_as_constraints(form):
     assert binds["/data/design/birth_year"]["constraint"] == (
         ". >= 1900 and . <= number(format-date( /data/design/interview_date , '%Y'))")
     assert binds["/data/design/interview_date"]["constraint"] == ". <= today()"
+    # every row rule of the survey contract is in the form: as a constraint, or (consent) as skip logic
+    assert {rule.name for rule in SQL_RULES["survey"]} == set(ROW_RULES) | {"no_consent"}
     assert {n.rsplit("/", 1)[-1] for n, b in binds.items() if b.get("required") == "true()"} == {
         "participant_id", "programme_id", "arm", "wave", "interview_date", "consent"}
     # Without consent nothing more is asked; age-banded items only in their band

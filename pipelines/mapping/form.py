@@ -40,7 +40,7 @@ GROUP_LABELS = {
     DESIGN_GROUP: {"en": "Interview", "ru": "Интервью", "uk": "Інтерв'ю", "be": "Інтэрв'ю", "pl": "Wywiad"},
     ITEMS_GROUP: {"en": "Questions", "ru": "Вопросы", "uk": "Запитання", "be": "Пытанні", "pl": "Pytania"},
 }
-TITLE = {"en": "Active ageing survey"}
+FORM_TITLE = "Active ageing survey"
 AGE = "age"  # a calculated field (interview year − birth year), for the age-banded items
 # The contract's row rules as constraints of the field they are about; ``no_consent``
 # is the ITEMS group's relevance instead (see the module docstring).
@@ -55,7 +55,7 @@ def survey_rows() -> list[dict[str, str]]:
     """The survey sheet, one dict per row (columns as in ``SURVEY_COLUMNS``)."""
     schema = CONTRACTS["survey"].to_schema()
     labels = vocabulary.questions()
-    rules = {column: constraint for name, (column, constraint) in ROW_RULES.items()}
+    rules = dict(ROW_RULES.values())
     bands = age_bands()
     rows = [_group("begin_group", DESIGN_GROUP)]
     for name, column in schema.columns.items():
@@ -93,7 +93,7 @@ def choices_rows() -> list[dict[str, str]]:
 def settings_rows() -> list[dict[str, str]]:
     """The settings sheet; ``version`` changes whenever the questions or answers do."""
     content = json.dumps([survey_rows(), choices_rows()], ensure_ascii=False, sort_keys=True)
-    return [{"form_title": TITLE["en"], "form_id": FORM_ID, "version": hashlib.sha256(content.encode()).hexdigest()[:10],
+    return [{"form_title": FORM_TITLE, "form_id": FORM_ID, "version": hashlib.sha256(content.encode()).hexdigest()[:10],
              "default_language": LANGUAGE_NAMES["en"]}]
 
 
