@@ -6,6 +6,7 @@ a run from the command line and a materialization from the UI give the same tabl
 
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -225,7 +226,11 @@ def check(
     if mapping is not None:
         # Named on the command line, the mapping applies to every file checked, whatever its files rule.
         mappings = (dataclasses.replace(_mappings_or_exit(lambda: load_mapping(mapping)), files=("*",)),)
-    entries = {f"{index:03d}_{path.name}": path for index, path in enumerate(files)}
+    # Each file under its own name, so that an ODK Central repeat group finds its parent
+    # file by name; a name given twice is told apart by its position.
+    entries: dict[str, Path] = {}
+    for index, path in enumerate(files):
+        entries[path.name if path.name not in entries else f"{index:03d}_{path.name}"] = path
     with tempfile.TemporaryDirectory(prefix="aai-check-") as tmp:
         con = duckdb.connect()
         with workspace(con, Path(tmp) / "work") as work:
@@ -243,7 +248,9 @@ def check(
         problems = problems[~problems.rule.isin(["unknown_group", "before_group_start"])]
     names = {name: str(path) for name, path in entries.items()}
     for name, original in names.items():  # reasons may name another file of the check
-        problems["reason"] = problems["reason"].str.replace(name, original, regex=False)
+        # a whole name only: s.csv is not the end of groups.csv
+        problems["reason"] = problems["reason"].str.replace(rf"(?<![\w./-]){re.escape(name)}(?!\w)",
+                                                            original.replace("\\", "\\\\"), regex=True)
 
     failed = False
     for row in log.itertuples():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from conftest import GROUPS, ingest, rows, write
+from conftest import GROUPS, aai, ingest, rows, write
 from kobo_exports import KOBO_META, ODK_META
 
 SESSIONS = [  # group_id, session_date, activity, led_by, duration_minutes
@@ -97,3 +97,14 @@ def test_a_repeat_group_without_its_parent_file_says_so(data_root):
     con = ingest(data_root / "raw")
     message = rows(con, "SELECT message FROM ingest_log")[0][0]
     assert "a repeat group (it has PARENT_KEY) whose parent file register.csv is not beside it" in message
+
+
+def test_aai_check_reads_a_repeat_group_with_its_parent_file(data_root):
+    odk_central(data_root / "raw")
+    done = aai("check", str(data_root / "raw/register.csv"), str(data_root / "raw/register-people.csv"))
+    assert done.returncode == 1  # rows 5 and 6 would be quarantined
+    shown = done.stdout.replace("\n", "")  # Rich wraps long lines
+    assert "register-people.csv: attendance, utf-8, delimiter ',', 5 rows, 2 would be quarantined" in shown
+    assert "a repeat group: each row is read with the columns of the row of register.csv its PARENT_KEY names" \
+        in shown
+    assert "the parent of the repeat group register-people.csv" in shown
