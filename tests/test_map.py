@@ -98,3 +98,21 @@ def test_aai_map_shows_the_tables_writes_the_draft_and_never_overwrites(kobo_ru,
     assert load_mapping(out).kind == "survey"
     again = aai("map", str(kobo_ru), "--out", str(out))
     assert again.returncode == 2 and "exists" in again.stderr
+
+
+def test_odk_central_group_paths_and_metadata(data_root):
+    path = write(data_root / "raw/odk.csv",
+                 "SubmissionDate,grp_main-participant_id,grp_main-wave,grp_main-interview_dat,grp_items-exercise_freq,"
+                 "meta-instanceID,KEY,SubmitterName,ReviewState\n"
+                 "2024-03-02T10:00:00.000Z,PL-001,baseline,2024-03-01,weekly,uuid:1,uuid:1,Anna Nowak,approved\n")
+    result = draft(path)
+    assert [(p.header, p.target, p.score, p.how) for p in result.placed] == [
+        ("grp_main-participant_id", "participant_id", 1.0, "name after a group path"),
+        ("grp_main-wave", "wave", 1.0, "name after a group path"),
+        # difflib: 2 × 13 matching characters of 13 + 14 = 0.96
+        ("grp_main-interview_dat", "interview_date", 0.96, "close to the name after a group path"),
+        ("grp_items-exercise_freq", "exercise_freq", 1.0, "name after a group path"),
+    ]
+    assert {u.header for u in result.unplaced} == {"SubmissionDate", "meta-instanceID", "KEY", "SubmitterName",
+                                                   "ReviewState"}
+    assert {u.why for u in result.unplaced} == {"form metadata (ingestion ignores it)"}
