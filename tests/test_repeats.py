@@ -77,13 +77,14 @@ def test_a_register_kept_as_a_repeat_group_loads_joined_to_its_sessions(data_roo
     assert rows(con, "SELECT group_id, session_date::VARCHAR, participant_id, attended, duration_minutes, activity, "
                      "led_by, source_row FROM attendance ORDER BY source_row") == EXPECTED
     # row 5: an answer that is no mark; row 6: a person whose session row does not exist
-    assert rows(con, "SELECT source_row, column_name, rule FROM quarantine ORDER BY 1, 2") == [
-        (5, "attended", "unknown_code"), (6, "group_id", "required"), (6, "session_date", "required")]
+    assert rows(con, "SELECT source_row, column_name, rule, value FROM quarantine ORDER BY 1, 2") == [
+        (5, "attended", "unknown_code", "maybe"), (6, "", "no_parent_row", "9" if shape == "kobo" else "uuid:s9")]
     log = {r[0]: r[1:] for r in rows(con, "SELECT source_file, status, rows_read, rows_loaded, rows_quarantined, "
                                           "message FROM ingest_log")}
     assert log[repeat][:4] == ("loaded_with_quarantine", 5, 3, 2)
     assert f"a repeat group: each row is read with the columns of the row of {parent} its {link} names" in log[repeat][4]
-    assert f"1 rows name no row of {parent}" in log[repeat][4]
+    assert f"1 rows name no row of {parent} (no {'_index' if shape == 'kobo' else 'KEY'} equal to their {link}) " \
+        "and were quarantined (no_parent_row)" in log[repeat][4]
     assert f"1 rows of {parent} have no row in this repeat group, so nothing of them is loaded" in log[repeat][4]
     assert log[parent][:4] == ("skipped", 0, 0, 0)
     assert "the parent of" in log[parent][4]

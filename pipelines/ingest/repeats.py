@@ -17,8 +17,9 @@ The repeat's rows are read as the entry (their record and line numbers are the
 repeat's own), each given the columns of its parent row in DuckDB (a LEFT JOIN over
 the two files' cells): the parent's columns are appended to the repeat's header, and
 the plan, the mapping and the per-cell quarantine see one file. A repeat row whose
-parent row is not found keeps those columns empty, and the log says how many; so do
-parent rows that no repeat row names (a session with nobody listed loads nothing).
+parent row is not found is quarantined whole (``no_parent_row``, with the value it
+links by), and the log says how many; it also counts parent rows that no repeat row
+names (a session with nobody listed loads nothing).
 A parent that is no contract file on its own is then ``skipped``, its log naming the
 repeat group that read it.
 """
@@ -109,16 +110,20 @@ def read_joined(con, child: Text, parent: Parent, needed: list[int], table: str,
     parents = read_cells(con, parent.text.path, parent.text.delimiter, len(parent.text.header),
                          sorted(set(theirs.values()) | {parent.key}), f"{table}_parent", work_dir,
                          skip_records=parent.text.skip)
-    joined = Cells(table, rows=rows.rows, notes=rows.notes + parents.notes)
     link_value, key_value = f"aai_clean(r.c{parent.link})", f"aai_clean(c{parent.key})"
     # one parent row per key: a key written twice would give its repeat rows twice
     first = (f"SELECT *, {key_value} AS _key FROM {parents.table} "
              f"QUALIFY row_number() OVER (PARTITION BY {key_value} ORDER BY record) = 1")
+    joins = f"FROM {rows.table} r LEFT JOIN ({first}) p ON p._key = {link_value}"
     selected = "".join([f", r.c{p}" for p in own] + [f", p.c{j} AS c{p}" for p, j in theirs.items()])
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT r.record, r.line{selected}, p._key IS NOT NULL "
-                f"AS _found FROM {rows.table} r LEFT JOIN ({first}) p ON p._key = {link_value}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {joined.problems} AS SELECT * FROM {rows.problems}")
-    orphans = _count(con, f"SELECT count(*) FROM {table} WHERE NOT _found")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT r.record, r.line{selected} {joins} "
+                "WHERE p._key IS NOT NULL")
+    # a row whose parent row is missing has none of the parent's columns: one record
+    # problem (the value it links by), never a row of empty session columns
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_problems AS SELECT * FROM {rows.problems} UNION ALL "
+                f"SELECT r.record, r.line, 'no_parent_row', coalesce({link_value}, '') {joins} WHERE p._key IS NULL")
+    joined = Cells(table, rows=_count(con, f"SELECT count(*) FROM {table}"), notes=rows.notes + parents.notes)
+    orphans = rows.rows - joined.rows
     links = f"SELECT {link_value} FROM {rows.table} r WHERE {link_value} IS NOT NULL"
     childless = _count(con, f"SELECT count(*) FROM {parents.table} WHERE {key_value} IS NULL "
                             f"OR {key_value} NOT IN ({links})")
@@ -129,7 +134,7 @@ def read_joined(con, child: Text, parent: Parent, needed: list[int], table: str,
              f"{names[0]} names"]
     if orphans:
         notes.append(f"{orphans:,} rows name no row of {parent.text.name} (no {names[1]} equal to their "
-                     f"{names[0]}), so its columns are empty in them")
+                     f"{names[0]}) and were quarantined (no_parent_row)")
     if childless:
         notes.append(f"{childless:,} rows of {parent.text.name} have no row in this repeat group, so nothing of "
                      "them is loaded")
