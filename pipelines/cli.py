@@ -300,15 +300,22 @@ def map_file(
 
     Shows what was placed and what was not, and writes the draft for a person to confirm
     (docs/questionnaire.md); it is read by `aai run` only once saved in mappings/.
-    Exit status 2 when the draft would overwrite a file.
+    Exit status 2 when the file cannot be read or the draft would overwrite a file.
     """
+    from python_calamine import CalamineError
+
+    from pipelines.ingest.sniff import UnreadableFile
     from pipelines.mapping.draft import draft, tables
 
     target = output or Path(f"{file.name}.mapping.yaml")
     if target.exists():
         console.print(f"[red]{escape(str(target))} exists; the draft would replace it.[/red] Give another --out.")
         raise typer.Exit(2)
-    result = draft(file, shown=str(file))
+    try:
+        result = draft(file, shown=str(file))
+    except (UnreadableFile, CalamineError, OSError, UnicodeDecodeError) as exc:
+        console.print(f"[red]{escape(str(file))} could not be read:[/red] {escape(str(exc) or type(exc).__name__)}")
+        raise typer.Exit(2) from exc
     for table in tables(result):
         out.print(table)
     target.write_text(result.yaml(), encoding="utf-8")

@@ -116,3 +116,14 @@ def test_odk_central_group_paths_and_metadata(data_root):
     assert {u.header for u in result.unplaced} == {"SubmissionDate", "meta-instanceID", "KEY", "SubmitterName",
                                                    "ReviewState"}
     assert {u.why for u in result.unplaced} == {"form metadata (ingestion ignores it)"}
+
+
+def test_a_header_given_twice_is_placed_once_and_an_unreadable_file_is_one_line(data_root, tmp_path):
+    path = write(data_root / "raw/q.csv", "participant_id;Wave;wave\nP1;baseline;baseline\n")
+    result = draft(path)
+    assert [p.header for p in result.placed] == ["participant_id", "Wave"]
+    assert [(u.header, u.why) for u in result.unplaced] == [("wave", "the same header as column 2: rename one of them")]
+    empty = write(data_root / "raw/empty.csv", "")
+    done = aai("map", str(empty), "--out", str(tmp_path / "d.yaml"))
+    assert done.returncode == 2 and "could not be read: the file is empty (0 bytes)" in done.stderr.replace("\n", " ")
+    assert not (tmp_path / "d.yaml").exists()

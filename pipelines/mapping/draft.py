@@ -131,7 +131,9 @@ def draft(path: Path, shown: str | None = None) -> Draft:
     header, records = sample(path)
     result = Draft(shown or path.name, None)
     keys = [header_key(cell) for cell in header]
-    candidates = {index: _candidates(cell, keys) for index, cell in enumerate(header)}
+    first = {key: index for index, key in reversed(list(enumerate(keys)))}  # a header given twice is placed once
+    candidates = {index: _candidates(cell, keys) if first[keys[index]] == index else []
+                  for index, cell in enumerate(header)}
     # The kind is decided on the columns placed for sure; the final placing then only
     # offers that kind's columns, so a survey header is never placed as a group's.
     sure = {c.target for found in candidates.values() for c in found if c.score >= PLACE}
@@ -146,17 +148,13 @@ def draft(path: Path, shown: str | None = None) -> Draft:
         if score >= PLACE and index not in chosen and candidate.target not in taken:
             chosen[index] = candidate
             taken.add(candidate.target)
-    seen: dict[str, int] = {}
     for index, cell in enumerate(header):
         if not cell.strip():
             result.unplaced.append(Unplaced(f"(column {index + 1}, no header)", "no name: not read"))
-            continue
-        if keys[index] in seen:
-            result.unplaced.append(Unplaced(cell, f"the same header as column {seen[keys[index]] + 1}: "
+        elif first[keys[index]] != index:
+            result.unplaced.append(Unplaced(cell, f"the same header as column {first[keys[index]] + 1}: "
                                                   "rename one of them"))
-            continue
-        seen[keys[index]] = index
-        if index in chosen:
+        elif index in chosen:
             answers = [row[index] if index < len(row) else "" for row in records]
             result.placed.append(_place(cell, chosen[index], answers, kind))
         else:
