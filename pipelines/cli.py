@@ -205,8 +205,12 @@ def check(
     mapping: Annotated[Path | None, typer.Option(
         "--mapping", exists=True, dir_okay=False,
         help="A mapping file (docs/questionnaire.md) to read every file with.")] = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Validate files without loading them: what was detected, and the first problems.
+
+    Without --mapping, the data root's mapping files apply as in `aai run` (by their
+    files rules, for files under raw/, and by header signature).
 
     Exit status 1 when any row or cell would be quarantined, a column is missing or
     misspelt, or a file is not recognised; 2 when the mapping file is wrong. Pass the
@@ -222,15 +226,20 @@ def check(
     from pipelines.ingest.stage import stage_files, workspace
     from pipelines.validate.warehouse_tables import build_tables
 
-    mappings = ()
+    settings = _settings(data_dir)
+    raw = settings.paths.raw.resolve()
     if mapping is not None:
         # Named on the command line, the mapping applies to every file checked, whatever its files rule.
         mappings = (dataclasses.replace(_mappings_or_exit(lambda: load_mapping(mapping)), files=("*",)),)
-    # Each file under its own name, so that an ODK Central repeat group finds its parent
-    # file by name; a name given twice is told apart by its position.
+    else:  # as aai run would read them: the data root's mapping files, by their files rules and signatures
+        mappings = _mappings_or_exit(settings.mappings)
+    # Each file under its name in raw/ (so that files rules match, and an ODK Central
+    # repeat group finds its parent file), else its own name; a name given twice is
+    # told apart by its position.
     entries: dict[str, Path] = {}
     for index, path in enumerate(files):
-        entries[path.name if path.name not in entries else f"{index:03d}_{path.name}"] = path
+        name = path.resolve().relative_to(raw).as_posix() if path.resolve().is_relative_to(raw) else path.name
+        entries[name if name not in entries else f"{index:03d}_{name}"] = path
     with tempfile.TemporaryDirectory(prefix="aai-check-") as tmp:
         con = duckdb.connect()
         with workspace(con, Path(tmp) / "work") as work:
