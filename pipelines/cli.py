@@ -6,6 +6,7 @@ a run from the command line and a materialization from the UI give the same tabl
 
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -234,8 +235,12 @@ def check(
     mapping: Annotated[Path | None, typer.Option(
         "--mapping", exists=True, dir_okay=False,
         help="A mapping file (docs/questionnaire.md) to read every file with.")] = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Validate files without loading them: what was detected, and the first problems.
+
+    Without --mapping, the data root's mapping files apply as in `aai run` (by their
+    files rules, for files under raw/, and by header signature).
 
     Exit status 1 when any row or cell would be quarantined, a column is missing or
     misspelt, or a file is not recognised; 2 when the mapping file is wrong. Pass the
@@ -251,11 +256,20 @@ def check(
     from pipelines.ingest.stage import stage_files, workspace
     from pipelines.validate.warehouse_tables import build_tables
 
-    mappings = ()
+    settings = _settings(data_dir)
+    raw = settings.paths.raw.resolve()
     if mapping is not None:
         # Named on the command line, the mapping applies to every file checked, whatever its files rule.
         mappings = (dataclasses.replace(_mappings_or_exit(lambda: load_mapping(mapping)), files=("*",)),)
-    entries = {f"{index:03d}_{path.name}": path for index, path in enumerate(files)}
+    else:  # as aai run would read them: the data root's mapping files, by their files rules and signatures
+        mappings = _mappings_or_exit(settings.mappings)
+    # Each file under its name in raw/ (so that files rules match, and an ODK Central
+    # repeat group finds its parent file), else its own name; a name given twice is
+    # told apart by its position.
+    entries: dict[str, Path] = {}
+    for index, path in enumerate(files):
+        name = path.resolve().relative_to(raw).as_posix() if path.resolve().is_relative_to(raw) else path.name
+        entries[name if name not in entries else f"{index:03d}_{name}"] = path
     with tempfile.TemporaryDirectory(prefix="aai-check-") as tmp:
         con = duckdb.connect()
         with workspace(con, Path(tmp) / "work") as work:
@@ -273,7 +287,9 @@ def check(
         problems = problems[~problems.rule.isin(["unknown_group", "before_group_start"])]
     names = {name: str(path) for name, path in entries.items()}
     for name, original in names.items():  # reasons may name another file of the check
-        problems["reason"] = problems["reason"].str.replace(name, original, regex=False)
+        # a whole name only: s.csv is not the end of groups.csv
+        problems["reason"] = problems["reason"].str.replace(rf"(?<![\w./-]){re.escape(name)}(?!\w)",
+                                                            original.replace("\\", "\\\\"), regex=True)
 
     failed = False
     for row in log.itertuples():
@@ -309,6 +325,55 @@ def check(
     if not has_groups and (log.kind == "attendance").any():
         out.print("[dim]Group ids were not checked: pass the groups file as well.[/dim]")
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command("map")
+def map_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An export nobody has described yet.")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--out", dir_okay=False, help="Where to write the draft (default: FILE's name + .mapping.yaml, here).",
+        show_default=False)] = None,
+) -> None:
+    """Draft a mapping file for a new export: its headers and answers matched against the
+    contract and the vocabulary in en, ru, uk, be and pl, each with a score.
+
+    Shows what was placed and what was not, and writes the draft for a person to confirm
+    (docs/questionnaire.md); it is read by `aai run` only once saved in mappings/.
+    Exit status 2 when the file cannot be read or the draft would overwrite a file.
+    """
+    from python_calamine import CalamineError
+
+    from pipelines.ingest.sniff import UnreadableFile
+    from pipelines.mapping.draft import draft, tables
+
+    target = output or Path(f"{file.name}.mapping.yaml")
+    if target.exists():
+        console.print(f"[red]{escape(str(target))} exists; the draft would replace it.[/red] Give another --out.")
+        raise typer.Exit(2)
+    try:
+        result = draft(file, shown=str(file))
+    except (UnreadableFile, CalamineError, OSError, UnicodeDecodeError) as exc:
+        console.print(f"[red]{escape(str(file))} could not be read:[/red] {escape(str(exc) or type(exc).__name__)}")
+        raise typer.Exit(2) from exc
+    for table in tables(result):
+        out.print(table)
+    target.write_text(result.yaml(), encoding="utf-8")
+    out.print(f"draft: {target}", soft_wrap=True, highlight=False)
+    out.print("Check it, fill in what was not placed, then save it in the data root's mappings/ folder.")
+
+
+@app.command()
+def form(
+    output: Annotated[Path, typer.Option("-o", "--out", dir_okay=False, help="The XLSForm to write.")] = Path(
+        "questionnaire.xlsx"),
+) -> None:
+    """Write the contract's survey questionnaire as an XLSForm (KoboToolbox, ODK): labels in
+    en, ru, uk, be and pl, the contract's rules as constraints, age-banded items asked only
+    in their band. Its exports are read back without a mapping file (docs/questionnaire.md)."""
+    from pipelines.mapping.form import write_form
+
+    write_form(output)
+    out.print(f"form: {output}", soft_wrap=True, highlight=False)
 
 
 @app.command()
