@@ -12,7 +12,7 @@ import pandas as pd
 from pipelines.charts.build import draw_report_charts
 from pipelines.periods import NO_DATA, Period
 from pipelines.publish.scope import (
-    ALL_PROGRAMMES, check_period, data_period, period_warehouse, report_scopes, scope_key,
+    ALL_PROGRAMMES, check_period, data_period, period_warehouse, programme_spans, report_scopes, scope_data, scope_key,
 )
 from pipelines.report.build import ReportPaths, build_report
 from pipelines.settings import ClaimsConfig
@@ -28,9 +28,10 @@ def build_reports(con: duckdb.DuckDBPyConnection, reports_dir: Path, *, programm
     key = None if programme is None else ALL_PROGRAMMES if programme == ALL_PROGRAMMES else scope_key(programme)
     built = []
     with period_warehouse(con, period, full, min_cell, national, claims_config) as scoped:
+        spans = programme_spans(scoped)
         for scope in report_scopes(scoped, period, full, key=key):
-            draw_report_charts(scoped, reports_dir, scope, period=period, lang=lang, min_cell=min_cell,
-                               claims_config=claims_config)
-            built.append(build_report(scoped, reports_dir, scope, period=period, full=full, lang=lang,
-                                      min_cell=min_cell, claims_config=claims_config))
+            data = scope_data(scoped, scope, period, Path(reports_dir), min_cell=min_cell, claims_config=claims_config)
+            draw_report_charts(data, reports_dir, scope, period=period, lang=lang, min_cell=min_cell)
+            built.append(build_report(data, spans, reports_dir, scope, period=period, full=full, lang=lang,
+                                      min_cell=min_cell))
     return built

@@ -25,7 +25,6 @@ from pipelines.charts.info import ChartInfo, save_chart as _save
 from pipelines.files import slug, sweep, writable_folder, write_text
 from pipelines.impact.claims import findings
 from pipelines.publish import benchmarks as published, queries, readers, scope
-from pipelines.settings import ClaimsConfig
 from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
 
 MANIFEST = "manifest.json"
@@ -45,13 +44,11 @@ def build_charts(
     return draw_charts(data, out_dir, programmes=programmes, tr=Translator(lang), min_cell=min_cell)
 
 
-def draw_report_charts(con: duckdb.DuckDBPyConnection, reports_dir: Path, report: scope.Scope, *,
-                       period: scope.Period, lang: str, min_cell: int,
-                       claims_config: ClaimsConfig | None = None) -> list[ChartInfo]:
+def draw_report_charts(data: queries.PeriodData, reports_dir: Path, report: scope.Scope, *, period: scope.Period,
+                       lang: str, min_cell: int) -> list[ChartInfo]:
     """The charts of one report (``report``'s programmes, ``period``, ``lang``) into the
-    ``charts/`` folder of its report folder, from the period's warehouse ``con`` and the
-    same ``scope.scope_data`` the report reads."""
-    data = scope.scope_data(con, report, period, Path(reports_dir), min_cell=min_cell, claims_config=claims_config)
+    ``charts/`` folder of its report folder, from ``data``: ``scope.scope_data`` of the
+    period's warehouse, the same frames the report reads."""
     out_dir = scope.report_folder(reports_dir, report.key, period.label, lang) / scope.CHARTS_FOLDER
     return draw_charts(data, out_dir, programmes=report.programmes, tr=Translator(lang), min_cell=min_cell)
 

@@ -4,18 +4,17 @@
 ``<reports_dir>/<programme or all>/<period>/<lang>/`` holding ``report.html``
 (self-contained), ``report.pdf`` and ``headline_figures.csv`` and ``.json``, beside the
 ``charts/`` the charts stage drew there for the same scope (the report reads their
-manifest and never draws). ``con`` is the period's own warehouse — the warehouse itself
-for the data period, else the ``period_tables`` slice — and the figures come from
-``scope.scope_data``, the same call the charts made, so chart and text agree.
+manifest and never draws). The figures come from ``scope.scope_data`` of the period's
+own warehouse — the warehouse itself for the data period, else the ``period_tables``
+slice —, the same call the charts made, so chart and text agree.
 """
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-
-import duckdb
 
 from pipelines import files
 from pipelines.charts.build import load_charts
@@ -25,8 +24,7 @@ from pipelines.report.context import benchmark_sources, gather
 from pipelines.publish.i18n import Translator
 from pipelines.publish.queries import PeriodData
 from pipelines.report.render import check_fonts, render_html, write_pdf
-from pipelines.publish.scope import CHARTS_FOLDER, Period, Scope, programme_spans, report_folder, scope_data
-from pipelines.settings import ClaimsConfig
+from pipelines.publish.scope import CHARTS_FOLDER, Period, Scope, report_folder
 
 HTML_NAME, PDF_NAME = "report.html", "report.pdf"
 
@@ -42,7 +40,8 @@ class ReportPaths:
 
 
 def build_report(
-    con: duckdb.DuckDBPyConnection,
+    data: PeriodData,
+    spans: dict[str, tuple[date, date]],
     reports_dir: Path,
     scope: Scope,
     *,
@@ -50,12 +49,10 @@ def build_report(
     full: Period,
     lang: str = "en",
     min_cell: int,
-    claims_config: ClaimsConfig | None = None,
 ) -> ReportPaths:
     """The report of ``scope`` for ``period`` (``full``: the data period of the whole
-    warehouse) in ``lang``, from the period's warehouse ``con``."""
-    data = scope_data(con, scope, period, Path(reports_dir), min_cell=min_cell, claims_config=claims_config)
-    spans = programme_spans(con)
+    warehouse) in ``lang``, from ``data`` (``scope.scope_data`` of the period's
+    warehouse) and the programmes' data spans (``scope.programme_spans``)."""
     prov = figures.provenance(data.inputs, data_period=full.label, period=period.label, min_cell=min_cell)
     prov = figures.used(prov, [spans[p] for p in scope.programmes if p in spans])
     return write_report(data, report_folder(reports_dir, scope.key, period.label, lang), programmes=scope.programmes,

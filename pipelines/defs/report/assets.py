@@ -11,6 +11,8 @@ every published report against the reports of nested periods before anyone reads
 """
 
 
+from dataclasses import dataclass
+
 import dagster as dg
 
 from pipelines.charts.build import draw_report_charts
@@ -19,7 +21,9 @@ from pipelines.defs.resources import AaiSettings
 from pipelines.disclosure.periods import audit as audit_reports
 from pipelines.disclosure.result import AuditResult
 from pipelines.publish.i18n import LANGUAGES
-from pipelines.publish.scope import Scope, check_period, report_folder, report_scopes
+from pipelines.periods import Period
+from pipelines.publish.queries import PeriodData
+from pipelines.publish.scope import Scope, check_period, programme_spans, report_folder, report_scopes, scope_data
 from pipelines.report.build import build_report
 
 CHECK_REPORTS_DISCLOSURE_AUDIT = "reports_disclosure_audit"
@@ -56,16 +60,30 @@ def latest_partitions(instance: dg.DagsterInstance) -> Partitions | None:
     return Partitions.from_metadata(event.asset_materialization.metadata)
 
 
-def _scope(context: dg.AssetExecutionContext, con, period, full) -> Scope | None:
-    """The partition's report scope; None (and a log line) when the programme or period
-    has no data: a backfill over it has nothing to do, which is not a failure."""
+@dataclass(frozen=True)
+class _Read:
+    """What one report partition needs from the period's warehouse, read at once so the
+    warehouse is released before the slow part (drawing, rendering) begins."""
+
+    scope: Scope | None  # None: the programme or period has no data, nothing to do
+    data: PeriodData | None
+    spans: dict
+    period: Period
+    full: Period
+
+
+def _read(context: dg.AssetExecutionContext, settings: AaiSettings) -> _Read:
     keys = context.partition_key.keys_by_dimension
-    try:
-        check_period(period, full)
-        return report_scopes(con, period, full, key=keys["programme"])[0]
-    except ValueError as exc:
-        context.log.info("Nothing to do: %s", exc)
-        return None
+    with period_connection(settings, keys["period"]) as (con, period, full):
+        try:
+            check_period(period, full)
+            scope = report_scopes(con, period, full, key=keys["programme"])[0]
+        except ValueError as exc:  # a backfill over it has nothing to do, which is not a failure
+            context.log.info("Nothing to do: %s", exc)
+            return _Read(None, None, {}, period, full)
+        data = scope_data(con, scope, period, settings.paths.reports, min_cell=settings.min_cell,
+                          claims_config=settings.claims())
+        return _Read(scope, data, programme_spans(con), period, full)
 
 
 def _languages(context: dg.AssetExecutionContext) -> list[str]:
@@ -84,26 +102,25 @@ def _languages(context: dg.AssetExecutionContext) -> list[str]:
 def report_charts(context: dg.AssetExecutionContext, settings: AaiSettings):
     """Each selected language's charts of the partition's report, drawn into
     `processed/reports/<programme>/<period>/<lang>/charts/`."""
-    with period_connection(settings, context.partition_key.keys_by_dimension["period"]) as (con, period, full):
-        scope = _scope(context, con, period, full)
-        for lang in _languages(context):
-            if scope is None:
-                yield dg.MaterializeResult(asset_key=chart_key(lang), metadata={"language": lang,
-                                                                                  "charts": "nothing to do"})
-                continue
-            charts = draw_report_charts(con, settings.paths.reports, scope, period=period, lang=lang,
-                                        min_cell=settings.min_cell, claims_config=settings.claims())
-            missing = [c for c in charts if not c.available]
-            for chart in missing:
-                context.log.info("Chart %s not drawn: %s", chart.key, chart.message)
-            yield dg.MaterializeResult(asset_key=chart_key(lang), metadata={
-                "language": lang,
-                "charts_dir": dg.MetadataValue.path(str(report_folder(settings.paths.reports, scope.key,
-                                                                      period.label, lang) / "charts")),
-                "charts_drawn": len(charts) - len(missing),
-                "charts_missing": dg.MetadataValue.md("\n".join(f"- **{c.key}**: {c.message}" for c in missing)
-                                                      or "none"),
-            })
+    read = _read(context, settings)
+    for lang in _languages(context):
+        if read.scope is None:
+            yield dg.MaterializeResult(asset_key=chart_key(lang), metadata={"language": lang,
+                                                                              "charts": "nothing to do"})
+            continue
+        charts = draw_report_charts(read.data, settings.paths.reports, read.scope, period=read.period, lang=lang,
+                                    min_cell=settings.min_cell)
+        missing = [c for c in charts if not c.available]
+        for chart in missing:
+            context.log.info("Chart %s not drawn: %s", chart.key, chart.message)
+        yield dg.MaterializeResult(asset_key=chart_key(lang), metadata={
+            "language": lang,
+            "charts_dir": dg.MetadataValue.path(str(report_folder(settings.paths.reports, read.scope.key,
+                                                                  read.period.label, lang) / "charts")),
+            "charts_drawn": len(charts) - len(missing),
+            "charts_missing": dg.MetadataValue.md("\n".join(f"- **{c.key}**: {c.message}" for c in missing)
+                                                  or "none"),
+        })
 
 
 @dg.multi_asset(
@@ -129,23 +146,22 @@ def report(context: dg.AssetExecutionContext, settings: AaiSettings):
     quality; methodology; how to cite. Figures under `$AAI_MIN_CELL` people (default 5)
     are suppressed everywhere.
     """
-    with period_connection(settings, context.partition_key.keys_by_dimension["period"]) as (con, period, full):
-        scope = _scope(context, con, period, full)
-        for lang in _languages(context):
-            if scope is None:
-                yield dg.MaterializeResult(asset_key=report_key(lang), metadata={"language": lang,
-                                                                                   "report": "nothing to do"})
-                continue
-            paths = build_report(con, settings.paths.reports, scope, period=period, full=full, lang=lang,
-                                 min_cell=settings.min_cell, claims_config=settings.claims())
-            context.log.info("Report written to %s", paths.folder)
-            yield dg.MaterializeResult(asset_key=report_key(lang), metadata={
-                "language": lang,
-                "programmes": ", ".join(scope.programmes) or "none",
-                "period": period.label,
-                "folder": dg.MetadataValue.path(str(paths.folder)),
-                "content_hash": paths.content_hash,
-            })
+    read = _read(context, settings)
+    for lang in _languages(context):
+        if read.scope is None:
+            yield dg.MaterializeResult(asset_key=report_key(lang), metadata={"language": lang,
+                                                                               "report": "nothing to do"})
+            continue
+        paths = build_report(read.data, read.spans, settings.paths.reports, read.scope, period=read.period,
+                             full=read.full, lang=lang, min_cell=settings.min_cell)
+        context.log.info("Report written to %s", paths.folder)
+        yield dg.MaterializeResult(asset_key=report_key(lang), metadata={
+            "language": lang,
+            "programmes": ", ".join(read.scope.programmes) or "none",
+            "period": read.period.label,
+            "folder": dg.MetadataValue.path(str(paths.folder)),
+            "content_hash": paths.content_hash,
+        })
 
 
 def _reports_audit(lang: str) -> dg.AssetChecksDefinition:
