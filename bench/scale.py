@@ -267,29 +267,42 @@ def _baseline(raw: str, database: str) -> int:
 # --- the pipeline ----------------------------------------------------------------------
 
 def _pipeline(root: str) -> dict[str, float]:
-    """``aai run`` on ``root`` in this process (the CLI's job and run config, without its
-    progress printer). Returns each step's seconds, from the run's event log."""
+    """``aai run`` on ``root`` in this process (the CLI's runs and run config, without its
+    progress printer): the refresh, then every report partition. Returns each step's
+    seconds, from the runs' event logs, summed over the report runs."""
     import dagster as dg
 
     from pipelines.cli import run_config
+    from pipelines.defs.automation.reports import run_reports, runs_after_refresh
+    from pipelines.defs.report.assets import latest_partitions
     from pipelines.defs.resources import AaiSettings
     from pipelines.definitions import defs
 
     settings = AaiSettings.from_environment(data_dir=root)
     config = run_config(settings)
     config.pop("loggers")
+    definitions = defs()
     with dg.DagsterInstance.ephemeral() as instance:
-        result = defs().resolve_job_def("refresh_all").execute_in_process(
-            instance=instance, run_config=config, raise_on_error=True)
-        started, steps = {}, {}
-        for entry in instance.all_logs(result.run_id):
-            event = entry.dagster_event
-            if event is None or entry.step_key is None:
-                continue
-            if event.event_type_value == "STEP_START":
-                started[entry.step_key] = entry.timestamp
-            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-                steps[entry.step_key] = entry.timestamp - started[entry.step_key]
+        results = [definitions.resolve_job_def("refresh_all").execute_in_process(
+            instance=instance, run_config=config, raise_on_error=True)]
+        partitions = latest_partitions(instance)
+        slices, data = runs_after_refresh(partitions)
+        for period in [data, *slices]:
+            results += run_reports(definitions, instance, config, period, partitions.reports([period]),
+                                   settings.languages, build_period=period != data)
+        if not all(r.success for r in results):
+            raise RuntimeError("a report run failed")
+        steps: dict[str, float] = {}
+        for result in results:
+            started = {}
+            for entry in instance.all_logs(result.run_id):
+                event = entry.dagster_event
+                if event is None or entry.step_key is None:
+                    continue
+                if event.event_type_value == "STEP_START":
+                    started[entry.step_key] = entry.timestamp
+                elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+                    steps[entry.step_key] = steps.get(entry.step_key, 0.0) + entry.timestamp - started[entry.step_key]
     return steps
 
 
@@ -347,7 +360,8 @@ def stage_of(step_key: str) -> str:
         return "disclosure audit"
     for prefix, stage in (("raw_files", "ingest"), ("warehouse_tables", "validate"),
                           ("indicator", "indicators"), ("domain_scores", "indicators"),
-                          ("impact", "impact"), ("charts", "charts"), ("report", "report")):
+                          ("impact", "impact"), ("charts", "charts"), ("report", "report"),
+                          ("period_tables", "report")):
         if step_key.startswith(prefix):
             return stage
     return "other"

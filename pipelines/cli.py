@@ -132,21 +132,12 @@ def run(data_dir: DataDirOption = None) -> None:
 
 def _run_reports(definitions, instance, settings: AaiSettings, period: str, keys: list, languages: list[str], *,
                  build_period: bool) -> bool:
-    """One period's reports through Dagster, as the daemon runs them: the period's
-    tables first (a run of their own when the period is not the data period), then one
-    run per (programme, period) partition for ``languages``. True when every run passed."""
-    from pipelines.defs.automation.reports import report_selection
+    """One period's reports through Dagster, with the progress printer; True when every run passed."""
+    from pipelines.defs.automation.reports import run_reports
 
-    config = run_config(settings)
-    if build_period:
-        job = definitions.resolve_job_def("period_tables_job").with_logger_defs({"progress": _progress_logger})
-        if not job.execute_in_process(instance=instance, run_config=config, partition_key=period,
-                                      raise_on_error=False).success:
-            return False
-    job = definitions.resolve_job_def("reports").with_logger_defs({"progress": _progress_logger})
-    return all(job.execute_in_process(instance=instance, run_config=config, partition_key=key,
-                                      asset_selection=report_selection(languages), raise_on_error=False).success
-               for key in keys)
+    runs = run_reports(definitions, instance, run_config(settings), period, keys, languages, build_period=build_period,
+                       loggers={"progress": _progress_logger})
+    return all(r.success for r in runs)
 
 
 def _mappings_or_exit(load):

@@ -5,7 +5,7 @@ A run holds one partition of one partitions definition, so the refresh (unpartit
 a period's tables (by period) and its reports (by programme × period) are separate
 runs, chained here by run-status sensors (shipped stopped, like the drop-zone sensor:
 an operator switches them on together, docs/operations.md). ``aai run`` runs the same chain in-process
-(``runs_after_refresh``), so a terminal and the daemon build the same reports.
+(``runs_after_refresh``, ``run_reports``), so a terminal and the daemon build the same reports.
 """
 
 import dagster as dg
@@ -33,6 +33,30 @@ def report_requests(partitions: Partitions, period: str, languages: list[str]) -
     return [dg.RunRequest(run_key=None, job_name=reports_job.name, partition_key=key,
                           asset_selection=report_selection(languages))
             for key in partitions.reports([period])]
+
+
+def run_reports(definitions: dg.Definitions, instance: dg.DagsterInstance, run_config: dict, period: str,
+                keys: list[dg.MultiPartitionKey], languages: list[str], *, build_period: bool,
+                loggers: dict | None = None) -> list[dg.ExecuteInProcessResult]:
+    """One period's reports in this process, as the sensors chain them under the daemon:
+    the period's tables first (a run of their own when the period is not the data
+    period), then one run per (programme, period) partition for ``languages``. Stops
+    after a failed run; returns the runs."""
+    def job(name: str) -> dg.JobDefinition:
+        found = definitions.resolve_job_def(name)
+        return found.with_logger_defs(loggers) if loggers else found
+
+    runs = []
+    if build_period:
+        runs.append(job(period_job.name).execute_in_process(instance=instance, run_config=run_config,
+                                                            partition_key=period, raise_on_error=False))
+    for key in keys:
+        if runs and not runs[-1].success:
+            break
+        runs.append(job(reports_job.name).execute_in_process(instance=instance, run_config=run_config,
+                                                             partition_key=key, asset_selection=report_selection(languages),
+                                                             raise_on_error=False))
+    return runs
 
 
 def runs_after_refresh(partitions: Partitions) -> tuple[list[str], str]:
