@@ -122,8 +122,8 @@ def run(data_dir: DataDirOption = None) -> None:
         partitions = latest_partitions(instance)
         slices, data = runs_after_refresh(partitions)
         for period in [data, *slices]:
-            if not _run_reports(definitions, instance, settings, period, partitions.reports([period]),
-                                settings.languages, build_period=period != data):
+            if _run_reports(definitions, instance, settings, period, partitions.reports([period]),
+                            settings.languages, build_period=period != data) is None:
                 console.print("[red]A report run failed; see the messages above.[/red]")
                 raise typer.Exit(1)
     if _summary(root, mappings):
@@ -132,12 +132,17 @@ def run(data_dir: DataDirOption = None) -> None:
 
 def _run_reports(definitions, instance, settings: AaiSettings, period: str, keys: list, languages: list[str], *,
                  build_period: bool) -> bool:
-    """One period's reports through Dagster, with the progress printer; True when every run passed."""
+    """One period's reports through Dagster, with the progress printer: what each report
+    materialization recorded (its folder, or why there was nothing to do); None when a
+    run failed."""
     from pipelines.defs.automation.reports import run_reports
 
     runs = run_reports(definitions, instance, run_config(settings), period, keys, languages, build_period=build_period,
                        loggers={"progress": _progress_logger})
-    return all(r.success for r in runs)
+    if not all(r.success for r in runs):
+        return None
+    return [{k: getattr(v, "value", v) for k, v in event.materialization.metadata.items()}
+            for r in runs for event in r.get_asset_materialization_events() if event.asset_key.path[0] == "report"]
 
 
 def _mappings_or_exit(load):
@@ -515,17 +520,17 @@ def report(
     instance = _instance()
     with instance:
         register(instance, keys, [period_key])
-        ok = _run_reports(definitions, instance, settings, period_key, [report_key(k, period_key) for k in keys],
-                          languages, build_period=period_key != partitions.data_period)
-    if not ok:
+        recorded = _run_reports(definitions, instance, settings, period_key,
+                                [report_key(k, period_key) for k in keys], languages,
+                                build_period=period_key != partitions.data_period)
+    if recorded is None:
         console.print("[red]A report run failed; see the messages above.[/red]")
         raise typer.Exit(1)
-    from pipelines.publish.scope import report_folder
-
-    written = [report_folder(root.reports, k, period_key, code) for k in keys for code in languages]
-    written = [folder for folder in written if (folder / "report.html").exists()]
+    written = [Path(r["folder"]) for r in recorded if "folder" in r]
+    for reason in sorted({r["report"] for r in recorded if "report" in r}):
+        console.print(f"{escape(reason)}", soft_wrap=True)
     if not written:
-        console.print(f"[red]No report written: no programme has data in the period {period_key}.[/red]")
+        console.print(f"[red]No report written for the period {period_key}.[/red]")
         raise typer.Exit(2)
     for folder in written:
         for name in ("report.html", "report.pdf", "headline_figures.csv"):

@@ -70,6 +70,7 @@ class _Read:
     spans: dict
     period: Period
     full: Period
+    nothing: str = ""  # why there is nothing to do
 
 
 def _read(context: dg.AssetExecutionContext, settings: AaiSettings) -> _Read:
@@ -80,7 +81,7 @@ def _read(context: dg.AssetExecutionContext, settings: AaiSettings) -> _Read:
             scope = report_scopes(con, period, full, key=keys["programme"])[0]
         except ValueError as exc:  # a backfill over it has nothing to do, which is not a failure
             context.log.info("Nothing to do: %s", exc)
-            return _Read(None, None, {}, period, full)
+            return _Read(None, None, {}, period, full, f"nothing to do: {exc}")
         data = scope_data(con, scope, period, settings.paths.reports, min_cell=settings.min_cell,
                           claims_config=settings.claims())
         return _Read(scope, data, programme_spans(con), period, full)
@@ -106,7 +107,7 @@ def report_charts(context: dg.AssetExecutionContext, settings: AaiSettings):
     for lang in _languages(context):
         if read.scope is None:
             yield dg.MaterializeResult(asset_key=chart_key(lang), metadata={"language": lang,
-                                                                              "charts": "nothing to do"})
+                                                                              "charts": read.nothing})
             continue
         charts = draw_report_charts(read.data, settings.paths.reports, read.scope, period=read.period, lang=lang,
                                     min_cell=settings.min_cell)
@@ -150,7 +151,7 @@ def report(context: dg.AssetExecutionContext, settings: AaiSettings):
     for lang in _languages(context):
         if read.scope is None:
             yield dg.MaterializeResult(asset_key=report_key(lang), metadata={"language": lang,
-                                                                               "report": "nothing to do"})
+                                                                               "report": read.nothing})
             continue
         paths = build_report(read.data, read.spans, settings.paths.reports, read.scope, period=read.period,
                              full=read.full, lang=lang, min_cell=settings.min_cell)
