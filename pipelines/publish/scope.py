@@ -8,7 +8,9 @@ programme's own registered groups. A report for the data period reads the wareho
 as it is.
 
 A report for another period (``--period 2024`` or ``2024-01..2024-06``) reads a
-*slice* of the warehouse, rebuilt in memory by the same code that built the warehouse:
+*slice* of the warehouse, rebuilt by the same code that built the warehouse (into its
+own file by the ``period_tables`` asset, ``write_period_warehouse``; in memory by
+``period_warehouse``, for a script or a test):
 sessions held in the period, groups started by its end, and the survey waves completed
 by its end, each whole (so a follow-up in the period is compared with the baseline
 before it, and a wave's cells are the same in every report: docs/disclosure.md). The
@@ -16,6 +18,9 @@ indicators stage then recomputes the tables with its own primary and secondary
 suppression, and the impact stage its estimates. Figures are never recomputed by the
 report itself: a count the report added up on its own would escape the suppression
 rules that protect the people behind the tables.
+
+Each report is a ``Scope`` (one programme, or ``all``); ``scope_data`` is what its
+charts and its text both read.
 """
 
 from __future__ import annotations
