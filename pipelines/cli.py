@@ -104,6 +104,7 @@ def run(data_dir: DataDirOption = None) -> None:
         console.print(f"[red]No raw/ folder under {root.root}.[/red] Put the files to analyse in {root.raw}.")
         raise typer.Exit(2)
     mappings = _mappings_or_exit(settings.mappings)
+    _decisions_or_exit(root)
     from pipelines.definitions import defs
 
     job = defs().resolve_job_def("refresh_all").with_logger_defs({"progress": _progress_logger})
@@ -128,6 +129,23 @@ def _mappings_or_exit(load):
         console.print("[red]A mapping file cannot be used, so nothing was read:[/red]")
         console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         console.print("The format is in docs/questionnaire.md.")
+        raise typer.Exit(2) from exc
+
+
+def _decisions_or_exit(root):
+    """The reviewer's decisions file checked line by line before any data is read; exit 2
+    naming the bad line. (Whether each names a flag of this run is checked by the run.)"""
+    from datetime import date
+
+    from pipelines.review.decisions import DecisionsError, read_decisions
+
+    try:
+        read_decisions(root.review_decisions, shown_as=str(root.review_decisions.relative_to(root.root)),
+                       today=date.today())
+    except DecisionsError as exc:
+        console.print("[red]The review decisions cannot be used, so nothing was read:[/red]")
+        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        console.print("The format is in docs/review.md.")
         raise typer.Exit(2) from exc
 
 
