@@ -76,6 +76,11 @@ def register_programme_country(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql("programme_country")).fetchall()
 
 
+def build_programme_observations(con: duckdb.DuckDBPyConnection) -> None:
+    """The ``programme_observations`` temp table (programme.sql) from the attendance rows
+    the review left in and the groups register."""
+    define_analysed(con)
+    con.execute(sql("programme")).fetchall()
 
 
 def build_observations(con: duckdb.DuckDBPyConnection) -> int:
@@ -94,8 +99,7 @@ def build_indicator_table(con: duckdb.DuckDBPyConnection, min_cell: int) -> dict
     if not DEFAULT_MIN_CELL <= min_cell <= MAX_MIN_CELL:
         raise ValueError(f"min_cell must be from {DEFAULT_MIN_CELL} to {MAX_MIN_CELL}, got {min_cell}")
     register_catalogue(con)
-    define_analysed(con)
-    con.execute(sql("programme")).fetchall()
+    build_programme_observations(con)
     con.execute(sql("indicators")).fetchall()
     add_intervals(con)
     plan = suppress(con, min_cell)

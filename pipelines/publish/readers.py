@@ -75,6 +75,17 @@ FILE_PROGRAMMES_TABLES = {
     "attendance": "select distinct a.source_file, g.programme_id from attendance a join groups g using (group_id)",
 }
 
+# Records a reviewer excluded (docs/review.md), counted per programme and the rule that
+# flagged them: counts only, as for quarantine (the reviewer's own words stay in the
+# warehouse).
+REVIEW_EXCLUSIONS_SQL = """
+select coalesce(programme_id, 'unknown') as programme_id, rule, count(*) as records
+from review_exclusions
+group by all
+order by all
+"""
+REVIEW_COLUMNS = ["programme_id", "rule", "records"]
+
 UNREGISTERED = "(group not registered)"
 TOP_RULES = 10  # quarantine rules listed by the report and drawn by the data-quality chart
 
@@ -207,3 +218,10 @@ def file_programmes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=["source_file", "programme_id"])
     return _frame(con, " union ".join(parts) + " order by all", ["source_file", "programme_id"])
+
+
+def review_exclusions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Records left out of the figures by a reviewer's decision, per programme and rule."""
+    if not table_exists(con, "review_exclusions"):
+        return pd.DataFrame(columns=REVIEW_COLUMNS)
+    return _frame(con, REVIEW_EXCLUSIONS_SQL, REVIEW_COLUMNS)

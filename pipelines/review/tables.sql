@@ -29,7 +29,8 @@ WITH decided AS (
 )
 SELECT f.flag_id, f.rule, f.table_name, f.source_file, f.source_row, f.source_line, f.source_column, f.records,
        f.programme_id, f.unit, f.period, f.participant_id, f.session_date, f.value, f.median, f.spread,
-       f.spread_method, f.score, f.reason, d.decision, d.decision_reason, d.reviewer, d.decided_on, d.decision_line
+       f.spread_method, f.score, f.reason, d.decision, d.decision_reason, d.reviewer, d.decided_on, d.decision_line,
+       false AS excluded
 FROM review_flags_with_id AS f
 JOIN decided AS d USING (flag_id)
 UNION ALL BY NAME
@@ -38,7 +39,8 @@ SELECT NULL AS flag_id, 'reviewer' AS rule, t.table_name, d.source_file, d.sourc
        NULL::DATE AS session_date, NULL::DOUBLE AS value, NULL::DOUBLE AS median, NULL::DOUBLE AS spread,
        NULL AS spread_method, NULL::DOUBLE AS score,
        'excluded by a reviewer; no screening rule flagged this row' AS reason,
-       d.decision, d.reason AS decision_reason, d.reviewer, d.decided_on, d.line AS decision_line
+       d.decision, d.reason AS decision_reason, d.reviewer, d.decided_on, d.line AS decision_line,
+       true AS excluded
 FROM review_decision_input AS d
 JOIN review_loaded_rows AS t USING (source_file, source_row)
 WHERE d.flag_id IS NULL AND d.decision = 'exclude'
@@ -69,4 +71,9 @@ WITH excluded AS (
 SELECT * FROM excluded
 QUALIFY row_number() OVER (PARTITION BY table_name, source_file, source_row, source_column
                            ORDER BY decision_line) = 1
-ORDER BY table_name, source_file, source_row, source_column
+ORDER BY table_name, source_file, source_row, source_column;
+
+-- a flag whose record another decision excluded says so: its row is out of the figures too
+UPDATE review SET excluded = true
+WHERE flag_id IN (SELECT r.flag_id FROM review_records AS r
+                  JOIN review_exclusions AS e USING (table_name, source_file, source_row, source_column))
