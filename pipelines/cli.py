@@ -48,7 +48,12 @@ class _ProgressHandler(logging.Handler):
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
-                console.print(f"  [red]✗ check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed[/red]")
+                where = f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}"
+                # a warning check (the review's flags) asks for a look, it is not a failure
+                if evaluation.severity == dg.AssetCheckSeverity.WARN:
+                    console.print(f"  [yellow]! check {where} warns[/yellow]")
+                else:
+                    console.print(f"  [red]✗ check {where} failed[/red]")
         elif kind == "STEP_FAILURE":
             console.print(f"  [red]✗ {event.step_key} failed: {event.event_specific_data.error.message.strip()}[/red]")
 
@@ -158,13 +163,23 @@ ORDER BY source_file
 """
 
 
+# Outlier flags still awaiting a reviewer's decision, and rows a reviewer excluded
+# (docs/review.md): a run with flags is not an error, but someone should look.
+REVIEW_COUNTS = """
+SELECT count(*) FILTER (WHERE decision IS NULL AND flag_id IS NOT NULL),
+       (SELECT count(*) FROM review_exclusions)
+FROM review
+"""
+
+
 def _summary(root, mappings=()) -> bool:
     """Print the run's summary; True when a file was not recognised (the run then exits 1).
     Each mapping file says how many files it read: one that read none has a files rule
     or a signature that fits nothing, which is otherwise easy to miss."""
-    from pipelines.warehouse import connect
+    from pipelines.warehouse import connect, table_exists
 
     with connect(root.warehouse, read_only=True) as con:
+        review = con.execute(REVIEW_COUNTS).fetchall()[0] if table_exists(con, "review") else None
         applied = dict(con.execute("SELECT mapping, count(*) FROM ingest_log WHERE mapping IS NOT NULL "
                                    "GROUP BY ALL").fetchall())
         files, loaded, quarantined, cells = con.execute(
@@ -177,6 +192,9 @@ def _summary(root, mappings=()) -> bool:
     table.add_row("rows loaded", f"{loaded:,}")
     table.add_row("rows quarantined", f"{quarantined:,}")
     table.add_row("cells quarantined", f"{cells:,}")
+    if review is not None:
+        table.add_row("flags to review", f"{review[0]:,}")
+        table.add_row("rows excluded by review", f"{review[1]:,}")
     out.print(table)
     # Plain lines, never truncated: scripts and people copy these paths.
     out.print(f"warehouse: {root.warehouse}", soft_wrap=True)

@@ -7,13 +7,18 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import numpy as np
 import pytest
 from conftest import GROUPS, aai, ingest, write
 from scipy.stats import median_abs_deviation
 
+from pipelines.defs.resources import AaiSettings
+from pipelines.defs.review.assets import RULE_CHECKS
+from pipelines.defs.review.assets import review as review_asset
 from pipelines.indicators.build import build_indicators
+from pipelines.ingest.stage import stage_all
 from pipelines.publish.i18n import Translator
 from pipelines.publish.queries import read_period
 from pipelines.report.context import review_note
@@ -22,6 +27,7 @@ from pipelines.review.analysed import sql
 from pipelines.review.build import THRESHOLD
 from pipelines.sample import PLANTED_OUTLIERS, generate
 from pipelines.sample.outliers import DAYS_APART, EXTRA_SESSIONS, MISTYPED_MINUTES
+from pipelines.validate.warehouse_tables import build_tables
 
 TODAY = date(2026, 12, 1)
 
@@ -254,3 +260,22 @@ def test_the_demo_outliers_are_flagged_with_their_reasons(tmp_path: Path) -> Non
     assert values.pop("attendance_count") > EXTRA_SESSIONS
     assert values == {"straight_lining": 5, "who5_score": 1, "close_interviews": DAYS_APART,
                       "session_duration": MISTYPED_MINUTES}
+
+
+def test_the_asset_warns_per_rule_until_each_flag_is_decided(root: Path) -> None:
+    settings = AaiSettings(data_dir=str(root))
+    with settings.connect() as con:
+        stage_all(con, root / "raw")
+        build_tables(con)
+    first = dg.materialize([review_asset], resources={"settings": settings})
+    assert first.success
+    checks = {e.check_name: e for e in first.get_asset_check_evaluations()}
+    assert set(checks) == set(RULE_CHECKS)
+    assert not any(e.passed for e in checks.values())
+    assert {e.severity for e in checks.values()} == {dg.AssetCheckSeverity.WARN}
+    with settings.connect(read_only=True) as con:
+        flag = _flag_id(con, "straight_lining")
+    write(root / "review/decisions.csv", f"{HEADER}{flag},,,keep,she says she is well all the time,O. R.,2026-11-30\n")
+    second = dg.materialize([review_asset], resources={"settings": settings})
+    passed = {e.check_name for e in second.get_asset_check_evaluations() if e.passed}
+    assert passed == {"no_straight_lining"}
