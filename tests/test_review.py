@@ -125,7 +125,7 @@ def test_the_modified_z_score_matches_scipy_and_falls_back_to_the_mean_deviation
     spread = np.round(rng.normal(50, 8, 40)).tolist() + [120.0, -20.0]   # MAD > 0
     flat = [90.0] * 30 + [60.0, 60.0, 480.0]                              # MAD = 0
     con = duckdb.connect()
-    con.execute("CREATE TABLE survey (programme_id VARCHAR, group_id VARCHAR, wave VARCHAR, participant_id VARCHAR, "
+    con.execute("CREATE TABLE survey (programme_id VARCHAR, group_id VARCHAR, arm VARCHAR, wave VARCHAR, participant_id VARCHAR, "
                 "interview_date DATE, who5_1 INT, who5_2 INT, who5_3 INT, who5_4 INT, who5_5 INT, "
                 "source_file VARCHAR, source_row BIGINT, source_line BIGINT)")
     con.execute("CREATE TEMP TABLE review_measures AS SELECT 'who5_score' AS rule, 'survey' AS table_name, "
@@ -178,6 +178,8 @@ def test_an_exclusion_changes_the_figures_keeps_the_rows_and_the_report_says_so(
     # nothing is deleted: the rows are in their tables, and the review lists each decision
     assert after.execute("SELECT count(*) FROM survey").fetchall()[0][0] == 7
     assert after.execute("SELECT count(*) FROM attendance").fetchall()[0][0] == 32
+    assert after.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM ingest_log "
+                         "WHERE source_file <> 'groups.csv'").fetchall() == [(39, 39, 0)]
     decided = set(after.execute("SELECT rule, decision, excluded FROM review").fetchall())
     assert decided == {("who5_score", "exclude", True), ("attendance_count", "exclude", True),
                        ("session_duration", "keep", False), ("straight_lining", None, True),

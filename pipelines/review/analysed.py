@@ -3,8 +3,8 @@
 
 They are temporary views, defined on the connection that reads them, because the
 indicators, impact and disclosure code also runs on in-memory warehouses (a report
-period's slice, the tests' own tables) where no review stage ran: there the views pass
-every row through.
+period's slice, the tests' own tables): where no review stage ran there is no
+``review_exclusions`` table, and the views pass every row through.
 """
 
 from __future__ import annotations
@@ -17,12 +17,9 @@ import duckdb
 from pipelines.warehouse import table_exists
 
 SQL_DIR = Path(__file__).parent
-
-EXCLUSIONS = ("CREATE OR REPLACE TEMP VIEW analysed_exclusions AS "
-              "SELECT table_name, source_file, source_row, source_column FROM review_exclusions")
-NO_EXCLUSIONS = ("CREATE OR REPLACE TEMP VIEW analysed_exclusions AS "
-                 "SELECT NULL::VARCHAR AS table_name, NULL::VARCHAR AS source_file, NULL::BIGINT AS source_row, "
-                 "NULL::INTEGER AS source_column WHERE false")
+TABLES = ("survey", "attendance")
+# the whole table, for a warehouse the review stage has not written (the name is one of TABLES)
+PASS_THROUGH = "CREATE OR REPLACE TEMP VIEW {table}_analysed AS SELECT * FROM {table}"
 
 
 @cache
@@ -31,6 +28,9 @@ def sql(name: str) -> str:
 
 
 def define_analysed(con: duckdb.DuckDBPyConnection) -> None:
-    """``survey_analysed`` and ``attendance_analysed`` on ``con``."""
-    con.execute(EXCLUSIONS if table_exists(con, "review_exclusions") else NO_EXCLUSIONS).fetchall()
-    con.execute(sql("analysed")).fetchall()
+    """``survey_analysed`` and ``attendance_analysed`` on ``con``, for each of the two
+    tables that exists."""
+    reviewed = table_exists(con, "review_exclusions")
+    for table in TABLES:
+        if table_exists(con, table):
+            con.execute(sql(f"analysed_{table}") if reviewed else PASS_THROUGH.format(table=table)).fetchall()

@@ -5,7 +5,8 @@
 --   session_duration  a session's length (its longest recorded duration, as P.hours
 --                     reads it) among the group's sessions of that month;
 --   who5_score        the WHO-5 raw score (0-25) among the respondents of the same
---                     group and wave (a comparison arm: the programme's arm and wave);
+--                     group and wave (a comparison arm: the programme's arm and wave;
+--                     participants without a group: the programme's, at that wave);
 -- (The UCLA-3 sum is not scored: on its 3-9 scale the MAD is often 0.5, so every
 -- answer at either end of the scale would be flagged.)
 -- `records` are the rows a reviewer's exclusion of the flag takes out of the figures:
@@ -47,7 +48,8 @@ session AS (
     GROUP BY g.programme_id, s.group_id, s.session_date, s.minutes
 ),
 scores AS (
-    SELECT programme_id, coalesce(group_id, 'comparison') AS unit, wave AS period, participant_id,
+    SELECT programme_id, CASE WHEN arm = 'comparison' THEN 'comparison' ELSE coalesce(group_id, 'no group') END AS unit,
+           wave AS period, participant_id,
            who5_1 + who5_2 + who5_3 + who5_4 + who5_5 AS who5,
            [{'source_file': source_file, 'source_row': source_row,
              'source_line': source_line, 'source_column': 0}] AS records

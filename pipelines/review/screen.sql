@@ -45,7 +45,7 @@ spread_note AS (
 -- straight-lining: the five WHO-5 items answered alike at one end of the scale
 straight AS (
     SELECT 'straight_lining' AS rule, 'survey' AS table_name, programme_id,
-           coalesce(group_id, 'comparison') AS unit, wave AS period, participant_id,
+           CASE WHEN arm = 'comparison' THEN 'comparison' ELSE coalesce(group_id, 'no group') END AS unit, wave AS period, participant_id,
            NULL::DATE AS session_date, CAST(who5_1 AS DOUBLE) AS value,
            source_file, source_row, source_line, 0 AS source_column, 1 AS records,
            format('all five WHO-5 items were answered {} ({}) at {}: the same extreme answer to every question; '
@@ -58,7 +58,7 @@ straight AS (
 -- two interviews of one person, in different waves, too close together to measure change
 close AS (
     SELECT 'close_interviews' AS rule, 'survey' AS table_name, b.programme_id,
-           coalesce(b.group_id, 'comparison') AS unit, b.wave AS period, b.participant_id,
+           CASE WHEN b.arm = 'comparison' THEN 'comparison' ELSE coalesce(b.group_id, 'no group') END AS unit, b.wave AS period, b.participant_id,
            NULL::DATE AS session_date, CAST(b.interview_date - a.interview_date AS DOUBLE) AS value,
            b.source_file, b.source_row, b.source_line, 0 AS source_column, 1 AS records,
            format('{} was interviewed at {} on {} and at {} on {}, {} days apart (fewer than {}); check the date '
@@ -89,7 +89,8 @@ SELECT rule, table_name, programme_id, unit, period, participant_id, session_dat
          ELSE format(
            'WHO-5 raw score {} at {}, where the median of the {} respondents of {} at that wave is {} (modified '
            'z-score {}, beyond ±{}; {}); check the answers were typed for this person and this wave',
-           x::INTEGER, period, n, CASE unit WHEN 'comparison' THEN 'the comparison arm' ELSE 'group ' || unit END,
+           x::INTEGER, period, n, CASE unit WHEN 'comparison' THEN 'the comparison arm'
+                                     WHEN 'no group' THEN 'the participants without a group' ELSE 'group ' || unit END,
            median,
            round(score, 1), $threshold, spread_text)
        END AS reason,
