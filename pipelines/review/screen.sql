@@ -1,5 +1,6 @@
 -- review_flags: every value the screen finds implausible, with a reason a person can
--- act on. Needs review_measures (measures.sql), survey, and $min_values / $threshold.
+-- act on. Needs review_measures (measures.sql), survey, and the parameters $threshold,
+-- $min_values and $min_days (pipelines/review/build.py).
 --
 -- Modified z-score (Iglewicz & Hoaglin 1993): M = 0.6745 (x - median) / MAD within the
 -- value's unit, programme, period and rule; |M| > 3.5 is flagged. When more than half
