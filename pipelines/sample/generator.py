@@ -64,12 +64,15 @@ def generate(out_dir: Path, *, seed: int = 20241, participants_scale: float = 1.
         survey = survey_rows(rng, programme, people)
 
         file = survey_file(programme)
-        written.append(write_csv(out_dir / file, SURVEY_COLUMNS, plant(file, plant_outliers(file, survey)),
+        written.append(write_csv(out_dir / file, SURVEY_COLUMNS, plant_outliers(file, plant(file, survey)),
                                  SURVEY_FORMATS[programme.programme_id]))
         file = attendance_file(programme)
-        columns, rows = ATTENDANCE_COLUMNS, plant(file, plant_outliers(file, attendance))
+        columns, rows = ATTENDANCE_COLUMNS, plant(file, attendance)
         if programme is ZTRASS:
             columns, rows = ZHYTOMYR_ATTENDANCE_COLUMNS, _with_personal_data(rng, rows)
+        # last, so the rows they add draw nothing from the generator: the files stay
+        # what they were apart from the outliers themselves
+        rows = plant_outliers(file, rows)
         written.append(write_csv(out_dir / file, columns, rows, ATTENDANCE_FORMATS[programme.programme_id]))
     return written
 
