@@ -188,6 +188,9 @@ def test_an_exclusion_changes_the_figures_keeps_the_rows_and_the_report_says_so(
         ("attendance", 12), ("survey", 1)]
 
     data = read_period(after, min_cell=5)
+    # the report's sessions per month leave the excluded register rows out too
+    assert data.attendance["sessions"].tolist() == [4]
+    assert read_period(before, min_cell=5).attendance["sessions"].tolist() == [12]
     assert review_note(Translator("en"), data.review_exclusions) == (
         "Records excluded by review and left out of the figures, though kept in the warehouse: 13 "
         "(attendance far above the group's that month: 12; a WHO-5 score far from the group's: 1).")

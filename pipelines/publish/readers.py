@@ -33,7 +33,8 @@ where country = 'all' and region = 'all' and group_id = 'all' and sex = 'all'
 """
 
 # Sessions are (group, date) pairs; a person counts once per month however many
-# sessions they came to.
+# sessions they came to. Rows a reviewer excluded are left out, as the indicators leave
+# them out ({reviewed}: docs/review.md).
 ATTENDANCE_MONTHLY_SQL = """
 select date_trunc('month', a.session_date)::date as month,
        {programme} as programme_id,
@@ -41,7 +42,7 @@ select date_trunc('month', a.session_date)::date as month,
        min(a.session_date) as first_session, max(a.session_date) as last_session,
        count(distinct a.participant_id) filter (where a.attended) as people
 from attendance a {join}
-where a.session_date is not null
+where a.session_date is not null {reviewed}
 group by all
 order by month, programme_id
 """
@@ -85,6 +86,11 @@ group by all
 order by all
 """
 REVIEW_COLUMNS = ["programme_id", "rule", "records"]
+
+NOT_EXCLUDED = """
+and not exists (select 1 from review_exclusions e where e.table_name = 'attendance'
+                and e.source_file = a.source_file and e.source_row = a.source_row
+                and e.source_column = a.source_column)"""
 
 UNREGISTERED = "(group not registered)"
 TOP_RULES = 10  # quarantine rules listed by the report and drawn by the data-quality chart
@@ -160,7 +166,8 @@ def attendance_monthly(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> pd.D
     columns = ["month", "programme_id", "sessions", "people", "people_suppressed", "first_session", "last_session"]
     if not table_exists(con, "attendance"):
         return pd.DataFrame(columns=columns)
-    df = con.cursor().execute(ATTENDANCE_MONTHLY_SQL.format(**_programme_join(con))).df()
+    reviewed = NOT_EXCLUDED if table_exists(con, "review_exclusions") else ""
+    df = con.cursor().execute(ATTENDANCE_MONTHLY_SQL.format(reviewed=reviewed, **_programme_join(con))).df()
     if df.empty:
         return pd.DataFrame(columns=columns)
     for column in ("month", "first_session", "last_session"):
