@@ -6,6 +6,7 @@ a run from the command line and a materialization from the UI give the same tabl
 
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -112,16 +113,46 @@ def run(data_dir: DataDirOption = None) -> None:
     _decisions_or_exit(root)
     from pipelines.definitions import defs
 
-    job = defs().resolve_job_def("refresh_all").with_logger_defs({"progress": _progress_logger})
+    from pipelines.defs.automation.reports import runs_after_refresh
+    from pipelines.defs.report.assets import latest_partitions
+
+    definitions = defs()
+    job = definitions.resolve_job_def("refresh_all").with_logger_defs({"progress": _progress_logger})
     instance = _instance()
     console.print(f"Data root: {root.root}")
     with instance:
         result = job.execute_in_process(instance=instance, run_config=run_config(settings), raise_on_error=False)
-    if not result.success:
-        console.print("[red]The run failed; see the messages above.[/red]")
-        raise typer.Exit(1)
+        if not result.success:
+            console.print("[red]The run failed; see the messages above.[/red]")
+            raise typer.Exit(1)
+        partitions = latest_partitions(instance)
+        slices, data = runs_after_refresh(partitions)
+        for period in [data, *slices]:
+            if not _run_reports(definitions, instance, settings, period, partitions.reports([period]),
+                                settings.languages, build_period=period != data):
+                console.print("[red]A report run failed; see the messages above.[/red]")
+                raise typer.Exit(1)
     if _summary(root, mappings):
         raise typer.Exit(1)
+
+
+def _run_reports(definitions, instance, settings: AaiSettings, period: str, keys: list, languages: list[str], *,
+                 build_period: bool) -> bool:
+    """One period's reports through Dagster, as the daemon runs them: the period's
+    tables first (a run of their own when the period is not the data period), then one
+    run per (programme, period) partition for ``languages``. True when every run passed."""
+    from pipelines.defs.automation.reports import report_selection
+
+    config = run_config(settings)
+    if build_period:
+        job = definitions.resolve_job_def("period_tables_job").with_logger_defs({"progress": _progress_logger})
+        if not job.execute_in_process(instance=instance, run_config=config, partition_key=period,
+                                      raise_on_error=False).success:
+            return False
+    job = definitions.resolve_job_def("reports").with_logger_defs({"progress": _progress_logger})
+    return all(job.execute_in_process(instance=instance, run_config=config, partition_key=key,
+                                      asset_selection=report_selection(languages), raise_on_error=False).success
+               for key in keys)
 
 
 def _mappings_or_exit(load):
@@ -240,8 +271,12 @@ def check(
     mapping: Annotated[Path | None, typer.Option(
         "--mapping", exists=True, dir_okay=False,
         help="A mapping file (docs/questionnaire.md) to read every file with.")] = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Validate files without loading them: what was detected, and the first problems.
+
+    Without --mapping, the data root's mapping files apply as in `aai run` (by their
+    files rules, for files under raw/, and by header signature).
 
     Exit status 1 when any row or cell would be quarantined, a column is missing or
     misspelt, or a file is not recognised; 2 when the mapping file is wrong. Pass the
@@ -257,11 +292,20 @@ def check(
     from pipelines.ingest.stage import stage_files, workspace
     from pipelines.validate.warehouse_tables import build_tables
 
-    mappings = ()
+    settings = _settings(data_dir)
+    raw = settings.paths.raw.resolve()
     if mapping is not None:
         # Named on the command line, the mapping applies to every file checked, whatever its files rule.
         mappings = (dataclasses.replace(_mappings_or_exit(lambda: load_mapping(mapping)), files=("*",)),)
-    entries = {f"{index:03d}_{path.name}": path for index, path in enumerate(files)}
+    else:  # as aai run would read them: the data root's mapping files, by their files rules and signatures
+        mappings = _mappings_or_exit(settings.mappings)
+    # Each file under its name in raw/ (so that files rules match, and an ODK Central
+    # repeat group finds its parent file), else its own name; a name given twice is
+    # told apart by its position.
+    entries: dict[str, Path] = {}
+    for index, path in enumerate(files):
+        name = path.resolve().relative_to(raw).as_posix() if path.resolve().is_relative_to(raw) else path.name
+        entries[name if name not in entries else f"{index:03d}_{name}"] = path
     with tempfile.TemporaryDirectory(prefix="aai-check-") as tmp:
         con = duckdb.connect()
         with workspace(con, Path(tmp) / "work") as work:
@@ -279,7 +323,9 @@ def check(
         problems = problems[~problems.rule.isin(["unknown_group", "before_group_start"])]
     names = {name: str(path) for name, path in entries.items()}
     for name, original in names.items():  # reasons may name another file of the check
-        problems["reason"] = problems["reason"].str.replace(name, original, regex=False)
+        # a whole name only: s.csv is not the end of groups.csv
+        problems["reason"] = problems["reason"].str.replace(rf"(?<![\w./-]){re.escape(name)}(?!\w)",
+                                                            original.replace("\\", "\\\\"), regex=True)
 
     failed = False
     for row in log.itertuples():
@@ -315,6 +361,55 @@ def check(
     if not has_groups and (log.kind == "attendance").any():
         out.print("[dim]Group ids were not checked: pass the groups file as well.[/dim]")
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command("map")
+def map_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="An export nobody has described yet.")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--out", dir_okay=False, help="Where to write the draft (default: FILE's name + .mapping.yaml, here).",
+        show_default=False)] = None,
+) -> None:
+    """Draft a mapping file for a new export: its headers and answers matched against the
+    contract and the vocabulary in en, ru, uk, be and pl, each with a score.
+
+    Shows what was placed and what was not, and writes the draft for a person to confirm
+    (docs/questionnaire.md); it is read by `aai run` only once saved in mappings/.
+    Exit status 2 when the file cannot be read or the draft would overwrite a file.
+    """
+    from python_calamine import CalamineError
+
+    from pipelines.ingest.sniff import UnreadableFile
+    from pipelines.mapping.draft import draft, tables
+
+    target = output or Path(f"{file.name}.mapping.yaml")
+    if target.exists():
+        console.print(f"[red]{escape(str(target))} exists; the draft would replace it.[/red] Give another --out.")
+        raise typer.Exit(2)
+    try:
+        result = draft(file, shown=str(file))
+    except (UnreadableFile, CalamineError, OSError, UnicodeDecodeError) as exc:
+        console.print(f"[red]{escape(str(file))} could not be read:[/red] {escape(str(exc) or type(exc).__name__)}")
+        raise typer.Exit(2) from exc
+    for table in tables(result):
+        out.print(table)
+    target.write_text(result.yaml(), encoding="utf-8")
+    out.print(f"draft: {target}", soft_wrap=True, highlight=False)
+    out.print("Check it, fill in what was not placed, then save it in the data root's mappings/ folder.")
+
+
+@app.command()
+def form(
+    output: Annotated[Path, typer.Option("-o", "--out", dir_okay=False, help="The XLSForm to write.")] = Path(
+        "questionnaire.xlsx"),
+) -> None:
+    """Write the contract's survey questionnaire as an XLSForm (KoboToolbox, ODK): labels in
+    en, ru, uk, be and pl, the contract's rules as constraints, age-banded items asked only
+    in their band. Its exports are read back without a mapping file (docs/questionnaire.md)."""
+    from pipelines.mapping.form import write_form
+
+    write_form(output)
+    out.print(f"form: {output}", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -423,37 +518,77 @@ def sample(
 @app.command()
 def report(
     data_dir: DataDirOption = None,
-    programme: Annotated[str | None, typer.Option(help="Only this programme's report (default: each programme and all).")] = None,
+    programme: Annotated[str | None, typer.Option(help="Only this programme's report, or 'all' (default: each "
+                                                       "programme and all).")] = None,
     period: Annotated[str | None, typer.Option(help="2024, 2024-03 or 2024-01..2024-12 (default: the data period).")] = None,
-    lang: Annotated[str | None, typer.Option(help="Report language: en, ru, uk or pl (default: the first of "
+    lang: Annotated[str | None, typer.Option(help="Report language: en, ru, uk or pl (default: the languages of "
                                                   "AAI_REPORT_LANG, else en).")] = None,
 ) -> None:
-    """Rebuild the reports from the warehouse, without re-ingesting: HTML, PDF, charts and citable figures."""
-    from pipelines.catalogue import national_indicators_for
-    from pipelines.report.build import build_reports
+    """Build reports from the warehouse without re-ingesting: HTML, PDF, charts and citable figures.
+
+    Each report is a partition (programme × period) of the report assets of its language,
+    materialized through Dagster with its checks, so it shows in the UI like any run."""
+    from pipelines.definitions import defs
+    from pipelines.defs.partitions import current, period_of, register, report_key
+    from pipelines.periods import NO_DATA, parse_period
     from pipelines.publish.i18n import LANGUAGES
-    from pipelines.periods import parse_period
+    from pipelines.publish.scope import check_period, data_period, programmes, scope_key
 
     settings = _settings(data_dir)
     root = settings.paths
-    lang = lang or settings.languages[0]
+    languages = [lang] if lang else settings.languages
     if not root.warehouse.exists():
         console.print(f"[red]No warehouse at {root.warehouse}.[/red] Run `aai run` first.")
         raise typer.Exit(2)
-    if lang not in LANGUAGES:
-        console.print(f"[red]No report language {lang!r}.[/red] Choose one of: {', '.join(LANGUAGES)}.")
+    unknown = [code for code in languages if code not in LANGUAGES]
+    if unknown:
+        console.print(f"[red]No report language {unknown[0]!r}.[/red] Choose one of: {', '.join(LANGUAGES)}.")
         raise typer.Exit(2)
     try:
-        chosen = parse_period(period) if period else None
         with settings.connect(read_only=True) as con:
-            built = build_reports(
-                con, root.reports, programme=programme, period=chosen, lang=lang, min_cell=settings.min_cell,
-                national=national_indicators_for(root), claims_config=settings.claims(),
-            )
+            full = data_period(con) or NO_DATA
+            chosen = parse_period(period) if period else full
+            check_period(chosen, full)
+            known = {scope_key(p): p for p in programmes(con)}
+            partitions = current(con, [])
+        keys = _report_keys(programme, known, partitions.programmes)
     except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
         raise typer.Exit(2) from exc
-    for paths in built:
-        out.print(f"report: {paths.html}", soft_wrap=True, highlight=False)
-        out.print(f"report: {paths.pdf}", soft_wrap=True, highlight=False)
-        out.print(f"figures: {paths.csv}", soft_wrap=True, highlight=False)
+    period_key = chosen.label if period else partitions.data_period
+    definitions = defs()
+    instance = _instance()
+    with instance:
+        register(instance, keys, [period_key])
+        ok = _run_reports(definitions, instance, settings, period_key, [report_key(k, period_key) for k in keys],
+                          languages, build_period=period_key != partitions.data_period)
+    if not ok:
+        console.print("[red]A report run failed; see the messages above.[/red]")
+        raise typer.Exit(1)
+    from pipelines.publish.scope import report_folder
+
+    written = [report_folder(root.reports, k, period_key, code) for k in keys for code in languages]
+    written = [folder for folder in written if (folder / "report.html").exists()]
+    if not written:
+        console.print(f"[red]No report written: no programme has data in the period {period_key}.[/red]")
+        raise typer.Exit(2)
+    for folder in written:
+        for name in ("report.html", "report.pdf", "headline_figures.csv"):
+            label = "figures" if name.endswith(".csv") else "report"
+            out.print(f"{label}: {folder / name}", soft_wrap=True, highlight=False)
+
+
+def _report_keys(programme: str | None, known: dict[str, str], current_keys: list[str]) -> list[str]:
+    """The partition keys a ``--programme`` asks for (a programme id, its folder key or
+    ``all``); every programme and ``all`` without one."""
+    from pipelines.publish.scope import ALL_PROGRAMMES, scope_key
+
+    if programme is None:
+        return current_keys
+    if programme == ALL_PROGRAMMES:
+        return [ALL_PROGRAMMES]
+    if programme in known:
+        return [programme]
+    if programme in known.values():
+        return [scope_key(programme)]
+    raise ValueError(f"no programme {programme!r} in the warehouse; known: {', '.join(sorted(known.values())) or 'none'}")

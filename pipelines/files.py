@@ -9,12 +9,32 @@ the folder (writers hold the warehouse lock, so no live writer's file is swept).
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 TEMPORARY_MARK = ".partial-"
+
+
+class FolderError(RuntimeError):
+    """An output folder cannot be created or written: one sentence naming it."""
+
+
+def writable_folder(folder: Path, what: str) -> Path:
+    """``folder``, created if needed, or ``FolderError`` saying the ``what`` cannot be
+    written there and why (a file in the way, no permission, a full disk)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(errno.EACCES, "permission denied")
+    except OSError as exc:
+        raise FolderError(f"cannot write the {what} to {folder}: {exc.strerror or exc}; check that the data "
+                          "root's processed/ folder is writable by this user") from exc
+    return folder
 
 
 def _temporary(path: Path) -> Path:
@@ -53,3 +73,22 @@ def sweep(folder: Path) -> int:
     for path in left:
         path.unlink(missing_ok=True)
     return len(left)
+
+
+SLUG_SAFE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+SLUG_MAX_CHARS = 60
+SLUG_HASH_CHARS = 8
+
+
+def slug(text: str) -> str:
+    """A file-name-safe, collision-free form of a programme id (ids come from the
+    field's files): the id itself when it is already safe (``BRC-WWC``), so existing
+    folders and figure ids never move; otherwise its safe characters plus a short hash
+    of the whole id, so ``COL/1`` and ``COL 1`` get two folders, never one."""
+    text = str(text)
+    if not text.strip():
+        raise ValueError("an empty programme id cannot name a folder")
+    if SLUG_SAFE.fullmatch(text) and len(text) <= SLUG_MAX_CHARS:
+        return text
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:SLUG_MAX_CHARS] or "id"
+    return f"{readable}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:SLUG_HASH_CHARS]}"

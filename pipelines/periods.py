@@ -63,3 +63,26 @@ def period_label(start: date, end: date) -> str:
         return str(start.year)
     first, last = f"{start:%Y-%m}", f"{end:%Y-%m}"
     return first if first == last else f"{first}..{last}"
+
+
+# What a data root may ask reports for (AAI_REPORT_PERIODS): the whole data period, and
+# each calendar year, quarter or month holding data.
+GRANULARITIES = ("data", "year", "quarter", "month")
+_MONTHS_PER = {"year": 12, "quarter": 3, "month": 1}
+
+
+def periods_within(span: Period, granularity: str) -> list[Period]:
+    """The calendar years, quarters or months that overlap ``span``, in order, each
+    labelled as ``parse_period`` reads it (a quarter is ``2024-04..2024-06``); for
+    ``data``, ``span`` itself."""
+    if granularity == "data":
+        return [span]
+    step = _MONTHS_PER[granularity]
+    found = []
+    year, month = span.start.year, (span.start.month - 1) // step * step + 1
+    while date(year, month, 1) <= span.end:
+        last_month = month + step - 1
+        start, end = date(year, month, 1), date(year, last_month, calendar.monthrange(year, last_month)[1])
+        found.append(Period(start, end, period_label(start, end)))
+        year, month = (year + 1, 1) if last_month == 12 else (year, last_month + 1)
+    return found

@@ -123,6 +123,18 @@ def fold_header(text: str) -> str:
 
 
 @cache
+def questions() -> dict[str, dict[str, str]]:
+    """Column → its question label per language, in questionnaire order: the wording
+    the generated form asks and the export headers ``aai map`` recognises."""
+    return {row["column"]: {lang: row[lang] for lang in LANGUAGES} for row in _reference("questions.csv")}
+
+
+def answer_labels(scale: str) -> dict[str, dict[str, str]]:
+    """Code → its answer label per language, in questionnaire order (the form's choices)."""
+    return {row["code"]: {lang: row[lang] for lang in LANGUAGES} for row in _rows() if row["scale"] == scale}
+
+
+@cache
 def question_labels() -> dict[str, str]:
     """Folded question label in any of the five languages → canonical column name."""
     mapping: dict[str, str] = {}

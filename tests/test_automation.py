@@ -82,3 +82,33 @@ def test_failure_alert_names_run_job_and_failed_step_but_never_the_error(capfd):
     (line,) = [line for line in logged.splitlines() if "ALERT" in line]
     assert f"run_id={result.run_id} job=nightly failed_steps=broken" in line
     assert "+380" not in logged and "Тестова" not in logged and "ValueError" not in logged
+
+
+def test_report_partitions_follow_the_data_and_the_configured_periods(data_root):
+    """Programmes (by folder key, then `all`) and periods (the data period first, then each
+    configured year or quarter holding data) as `report_partitions` registers them, and
+    the runs that follow a refresh: one per period's tables, one per report partition."""
+    from pipelines.defs.automation.reports import report_requests, runs_after_refresh
+    from pipelines.defs.partitions import current, register, report_key
+
+    warehouse = AaiSettings(data_dir=str(data_root))
+    with warehouse.connect() as con:
+        con.execute("CREATE TABLE groups (group_id VARCHAR, programme_id VARCHAR)")
+        con.execute("INSERT INTO groups VALUES ('g1', 'BRC-WWC'), ('g2', 'COL/1')")
+        con.execute("CREATE TABLE attendance (group_id VARCHAR, session_date DATE, attended BOOLEAN)")
+        con.execute("INSERT INTO attendance VALUES ('g1', DATE '2024-11-05', true), ('g2', DATE '2025-02-10', true)")
+    with warehouse.connect(read_only=True) as con:
+        partitions = current(con, ["year", "quarter"])
+    assert partitions.programmes == ["BRC-WWC", "COL-1-d8958a89", "all"]
+    assert partitions.periods == ["2024-11..2025-02", "2024", "2025", "2024-10..2024-12", "2025-01..2025-03"]
+    slices, data = runs_after_refresh(partitions)
+    assert data == "2024-11..2025-02" and slices == partitions.periods[1:]
+    requests = report_requests(partitions, "2024", ["en", "ru"])
+    assert [r.partition_key for r in requests] == [report_key(p, "2024") for p in partitions.programmes]
+    assert {k.to_user_string() for k in requests[0].asset_selection} == {
+        "report/en", "report_charts/en", "report/ru", "report_charts/ru"}
+    instance = dg.DagsterInstance.ephemeral()
+    register(instance, partitions.programmes, partitions.periods)
+    register(instance, ["all"], ["2024"])  # nothing twice
+    assert instance.get_dynamic_partitions("programme") == partitions.programmes
+    assert instance.get_dynamic_partitions("period") == partitions.periods

@@ -17,7 +17,7 @@ import pytest
 from pipelines import catalogue
 from pipelines.charts import build_charts, plots
 from pipelines.publish import benchmarks
-from pipelines.report.build import build_reports
+from reporting import build_reports
 from test_charts import make_warehouse
 
 PRESS_RELEASE_2018 = "https://unece.org/media/press/1691"

@@ -37,7 +37,7 @@ def test_a_programme_with_no_effect_claims_nothing(tmp_path: Path) -> None:
             "SELECT count(*) FILTER (WHERE p_value IS NOT NULL), count(*) FILTER (WHERE survives OR bh_significant) "
             "FROM impact_estimates").fetchone()
     assert tested > 20 and flagged == 0
-    [report] = (processed / "reports" / STUDY_PROGRAMME).glob("*/report.html")
+    [report] = (processed / "reports" / STUDY_PROGRAMME).glob("*/en/report.html")
     html = report.read_text(encoding="utf-8")
     assert "could be told apart from chance" in html and "a finding after correction" not in html
     figures = json.loads((report.parent / "headline_figures.json").read_text(encoding="utf-8"))["figures"]
@@ -56,5 +56,5 @@ def test_a_planted_effect_is_found_with_an_interval_that_contains_it(tmp_path: P
             "AND method = 'did' AND group_id = 'all' AND sex = 'all' AND age_band = 'all'").fetchone()
     assert survives and family <= 3
     assert low <= truth <= high
-    [report] = (processed / "reports" / STUDY_PROGRAMME).glob("*/report.html")
+    [report] = (processed / "reports" / STUDY_PROGRAMME).glob("*/en/report.html")
     assert "WHO-5 well-being (mean percentage score) changed by +" in report.read_text(encoding="utf-8")

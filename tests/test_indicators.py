@@ -713,9 +713,10 @@ def test_checks_fail_on_corrupted_tables(tmp_path, monkeypatch):
             "UPDATE indicators SET suppressed = false WHERE indicator = '4.5' AND programme_id = 'PRG' "
             "AND group_id = 'all' AND sex = 'female' AND age_band = 'all' AND disability = 'all' "
             "AND arm = 'participant'").fetchall()
-    assert not assets.small_cells_hidden(warehouse).passed
-    assert not assets.intervals_contain_value(warehouse).passed
-    assert not assets.no_lone_suppressed_sibling(warehouse).passed
+    with warehouse.connect(read_only=True) as connection:
+        assert not assets.check_small_cells_hidden(connection, 5).passed
+        assert not assets.check_intervals_contain_value(connection, 5).passed
+        assert not assets.check_no_lone_suppressed_sibling(connection, 5).passed
 
 
 def test_observation_metadata_shows_no_person_and_no_small_count(tmp_path, monkeypatch):

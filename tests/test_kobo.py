@@ -1,5 +1,6 @@
 """KoboToolbox and ODK Central exports: label headers, select-multiple, edits, meta columns."""
 
+import pytest
 from conftest import ingest, rows, write
 
 from pipelines import vocabulary
@@ -137,3 +138,40 @@ columns:
     assert rows(con, "SELECT mapping, columns_ignored FROM ingest_log") == [
         ("mappings/own.yaml", "end, _status, _submission_time, _id")
     ]
+
+
+UNMET_CARE = [  # which care did you need in the last 12 months but not get: select_multiple medical dental
+    ("UA-1", "medical dental", "1", "1"),
+    ("UA-2", "dental", "False", "True"),  # an older server's True/False
+    ("UA-3", "", "", ""),  # not answered: every choice column empty, which is not "none selected"
+]
+
+
+@pytest.mark.parametrize("shape", ["details", "summary"])
+def test_a_select_multiple_question_is_read_in_either_export_form(data_root, shape):
+    design = ["participant_id", "programme_id", "arm", "wave", "interview_date", "consent"]
+    if shape == "details":  # only the question/option 0/1 columns, no summary column
+        header = [*design, "unmet_care/medical", "unmet_care/dental", "_index"]
+        answers = [[pid, medical, dental] for pid, _, medical, dental in UNMET_CARE]
+        mapping = "columns:\n  unmet_care/medical: unmet_medical_need_12m\n  unmet_care/dental: unmet_dental_need_12m\n"
+    else:  # only the space-separated summary column
+        header = [*design, "unmet_care", "_index"]
+        answers = [[pid, summary] for pid, summary, _, _ in UNMET_CARE]
+        mapping = ("derived:\n  unmet_medical_need_12m: {choice: unmet_care, option: medical}\n"
+                   "  unmet_dental_need_12m: {choice: unmet_care, option: dental}\n")
+    write(data_root / "mappings/care.yaml", "kind: survey\n" + mapping)
+    lines = [header] + [[pid, "ZTRASS-WI", "participant", "baseline", "2024-03-01", "yes", *rest, str(i)]
+                        for i, (pid, *rest) in enumerate(answers, start=1)]
+    write(data_root / "raw/kobo.csv", _kobo(lines))
+    con = ingest(data_root / "raw", mappings=True)
+    assert rows(con, "SELECT participant_id, unmet_medical_need_12m, unmet_dental_need_12m FROM survey ORDER BY 1") == [
+        ("UA-1", True, True), ("UA-2", False, True), ("UA-3", None, None)]
+    assert rows(con, "SELECT count(*) FROM quarantine") == [(0,)]
+
+
+def test_a_choice_must_give_a_yes_no_item(tmp_path):
+    from pipelines.mapping import MappingError, load_mapping
+
+    path = write(tmp_path / "m.yaml", "kind: survey\nderived:\n  sex: {choice: q, option: f}\n")
+    with pytest.raises(MappingError, match="m.yaml line 3: choice gives yes or no, and sex is not a yes/no item"):
+        load_mapping(path)

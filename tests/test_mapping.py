@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import GROUPS, ingest, rows, write
+from conftest import GROUPS, aai, ingest, rows, write
 
 from pipelines import vocabulary
 from pipelines.indicators.build import build_indicators
@@ -325,3 +325,19 @@ columns:
     con = ingest(data_root / "raw", mappings=True)
     assert rows(con, "SELECT participant_id, sex FROM survey ORDER BY 1") == [("P1", "female"), ("P2", "male"),
                                                                              ("P3", "male")]
+
+
+def test_aai_check_reads_a_file_through_the_data_roots_mapping(data_root):
+    # The files rule is relative to raw/, and the mapping's ignore silences the look-alike.
+    write(data_root / "mappings/brc.yaml", 'files: ["brc/*.csv"]\nconstants: {programme_id: BRC-WWC, consent: "yes"}\n'
+                                           "columns: {Код: participant_id}\nignore: [who5_33]\n")
+    survey = write(data_root / "raw/brc/s.csv", "Код,arm,wave,interview_date,who5_33\nP1,participant,baseline,"
+                                                "2024-03-15,4\n")
+    done = aai("check", str(survey), root=data_root)
+    text = " ".join(done.stdout.split())
+    assert done.returncode == 0, text
+    assert "1 rows, 0 would be quarantined" in text and "read through the mapping mappings/brc.yaml" in text
+    outside = write(data_root / "elsewhere/s.csv", survey.read_text())
+    unmapped = aai("check", str(outside), root=data_root)
+    assert unmapped.returncode == 1  # outside raw/ the rule does not apply: Код is no contract column
+    assert "s.csv: unknown, utf-8, delimiter ',', 1 rows, 1 would be quarantined" in " ".join(unmapped.stdout.split())

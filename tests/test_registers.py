@@ -77,3 +77,20 @@ def test_grid_duplicate_names_the_cell(data_root):
         ("reg.csv", 2, 4, "group BY-GRO-001, session 2024-03-08, participant P1 already appears in long.csv row 2; "
                           "keep one of the two rows (or correct the id)")
     ]
+
+
+def test_a_register_grid_whose_columns_a_mapping_renames(data_root):
+    # Neither "Код" nor "Клуб" says what it is; the mapping does, and the grid stays a grid.
+    write(data_root / "mappings/register.yaml", "columns:\n  Код: participant_id\n  Клуб: group_id\n")
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/register.csv", "Клуб;Код;ФИО;01.03.2024;08.03.2024\n"
+                                          "BY-GRO-001;P1;Олена П.;x;\n"
+                                          "BY-GRO-001;P2;Иван С.;-;+\n")
+    con = ingest(data_root / "raw", mappings=True)
+    assert rows(con, "SELECT group_id, participant_id, session_date::VARCHAR, attended, source_row, source_column "
+                     "FROM attendance ORDER BY source_row, source_column") == [
+        ("BY-GRO-001", "P1", "2024-03-01", True, 2, 4), ("BY-GRO-001", "P1", "2024-03-08", False, 2, 5),
+        ("BY-GRO-001", "P2", "2024-03-01", False, 3, 4), ("BY-GRO-001", "P2", "2024-03-08", True, 3, 5),
+    ]
+    assert rows(con, "SELECT source_file, mapping, rows_read, rows_loaded, columns_ignored FROM ingest_log "
+                     "WHERE source_file = 'register.csv'") == [("register.csv", "mappings/register.yaml", 4, 4, "ФИО")]

@@ -24,7 +24,8 @@ from pipelines import catalogue
 from pipelines.catalogue import national_indicators_for
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, frame, write_table
 from pipelines.report import figures
-from pipelines.report.build import _period_text, build_reports
+from pipelines.report.build import _period_text
+from reporting import build_reports
 from pipelines.periods import parse_period
 from pipelines.publish.i18n import Translator
 from pipelines.publish.queries import read_period
@@ -118,10 +119,10 @@ def pdf_pages_and_text(path: Path) -> tuple[int, str]:
 def test_one_report_per_programme_and_one_for_all(reports) -> None:
     assert sorted(reports) == ["BRC-WWC", "ZTRASS", "all"]
     for paths in reports.values():
-        assert paths.folder.name == PERIOD
+        assert paths.folder.parent.name == PERIOD and paths.folder.name == "en"
         for path in (paths.html, paths.pdf, paths.csv, paths.json):
             assert path.exists()
-        assert (paths.folder / "charts" / "domain_profile.svg").exists() or paths.folder.parent.name == "ZTRASS"
+        assert (paths.folder / "charts" / "domain_profile.svg").exists() or paths.folder.parent.parent.name == "ZTRASS"
 
 
 def test_headline_and_sections(html: str) -> None:
@@ -346,8 +347,9 @@ def test_cli_report_rebuilds_from_the_warehouse(warehouse: Path, tmp_path: Path)
     shutil.copy(warehouse, tmp_path / "processed" / "warehouse.duckdb")
     result = runner.invoke(app, ["report", "--data-dir", str(tmp_path), "--programme", "BRC-WWC", "--lang", "pl"])
     assert result.exit_code == 0, result.output
-    html = (tmp_path / "processed" / "reports" / "BRC-WWC" / PERIOD / "report.html").read_text(encoding="utf-8")
+    html = (tmp_path / "processed" / "reports" / "BRC-WWC" / PERIOD / "pl" / "report.html").read_text(encoding="utf-8")
     assert '<html lang="pl">' in html and "Najważniejsze liczby" in html
+    assert not (tmp_path / "processed" / "reports" / "BRC-WWC" / PERIOD / "en").exists()
     unknown = runner.invoke(app, ["report", "--data-dir", str(tmp_path), "--programme", "NOPE"])
     assert unknown.exit_code == 2 and "NOPE" in unknown.output
 
@@ -424,21 +426,36 @@ def test_empty_warehouse_still_renders(tmp_path: Path) -> None:
     assert built["all"].pdf.read_bytes().startswith(b"%PDF-")
 
 
-def test_dagster_asset_writes_every_report(tmp_path: Path) -> None:
+def test_reports_are_partitions_recorded_per_language(tmp_path: Path) -> None:
+    """English and Russian reports of one programme and period coexist, each recorded as
+    a materialization of its language's asset, with the language in its metadata."""
     import dagster as dg
 
-    from pipelines.defs.charts.assets import charts
-    from pipelines.defs.report.assets import report
+    from pipelines.defs.partitions import REPORTS, register, report_key
+    from pipelines.defs.report.assets import report, report_charts
     from pipelines.defs.resources import AaiSettings
 
     warehouse = AaiSettings(data_dir=str(tmp_path))
     warehouse.paths.processed.mkdir(parents=True)
     make_full_warehouse(warehouse.paths.warehouse)
-    result = dg.materialize([charts, report], resources={"settings": warehouse})
-    assert result.success
-    assert result.asset_materializations_for_node("report")[0].metadata["reports_written"].value == 3
-    for name in ("BRC-WWC", "ZTRASS", "all"):
-        assert (tmp_path / "processed" / "reports" / name / PERIOD / "report.pdf").exists()
+    instance = dg.DagsterInstance.ephemeral()
+    register(instance, ["BRC-WWC", "all"], [PERIOD])
+    key = report_key("BRC-WWC", PERIOD)
+    for lang in ("en", "ru"):
+        selection = [dg.AssetKey(["report_charts", lang]), dg.AssetKey(["report", lang])]
+        result = dg.materialize([report_charts, report], selection=selection, partition_key=key, instance=instance,
+                                resources={"settings": warehouse})
+        assert result.success
+        [event] = result.asset_materializations_for_node("report")
+        assert event.asset_key == dg.AssetKey(["report", lang]) and event.metadata["language"].value == lang
+    folder = tmp_path / "processed" / "reports" / "BRC-WWC" / PERIOD
+    assert (folder / "en" / "report.pdf").exists() and (folder / "ru" / "report.pdf").exists()
+    assert '<html lang="ru">' in (folder / "ru" / "report.html").read_text(encoding="utf-8")
+    for lang in ("en", "ru"):
+        record = instance.get_latest_materialization_event(dg.AssetKey(["report", lang]))
+        assert record.asset_materialization.partition == key
+    assert REPORTS.get_partition_keys(dynamic_partitions_store=instance) == [report_key("BRC-WWC", PERIOD),
+                                                                             report_key("all", PERIOD)]
 
 
 # -- the printed page: headings stay with what follows, every language reads as its own --------------
@@ -496,3 +513,30 @@ def test_the_summary_says_what_could_not_be_measured(demo_root: Path) -> None:
     assert absent and lines[0].startswith("Not measured: ")
     assert [part.split(" ")[0] for part in lines[0].removeprefix("Not measured: ").split(" (the survey")[0].split("; ")] \
         == absent
+
+
+# -- bad input: a clear sentence, never a half-written report ------------------------------------
+def test_a_folder_that_cannot_be_written_is_one_clear_error(warehouse: Path, tmp_path: Path) -> None:
+    from pipelines.files import FolderError
+
+    out = tmp_path / "reports"
+    (out / "BRC-WWC").mkdir(parents=True)
+    (out / "BRC-WWC" / PERIOD).write_text("a file where the period's folder should be")
+    with duckdb.connect(str(warehouse), read_only=True) as con, pytest.raises(FolderError) as caught:
+        build_reports(con, out, programme="BRC-WWC", min_cell=5)
+    assert str(caught.value).startswith(f"cannot write the charts to {out / 'BRC-WWC' / PERIOD / 'en' / 'charts'}: ")
+    assert not list(out.rglob("report.*"))
+
+
+def test_a_language_no_installed_font_covers_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from pipelines.report import render
+
+    monkeypatch.setattr(render.shutil, "which", lambda name: "/usr/bin/fc-list")
+    monkeypatch.setattr(render.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout="\n"))
+    with pytest.raises(render.MissingFont, match="no installed font covers the report language 'uk'"):
+        render.check_fonts("uk")
+    monkeypatch.setattr(render.subprocess, "run",
+                        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout="DejaVu Sans\n"))
+    render.check_fonts("uk")

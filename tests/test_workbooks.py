@@ -1,6 +1,7 @@
 """Excel and OpenDocument workbooks: every data sheet read, its name in provenance, nothing hidden."""
 
 import datetime as dt
+from pathlib import Path
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -155,3 +156,22 @@ def test_merged_cells_are_named_in_the_log(data_root):
     assert "merged header cells G1:H1: only the first column of a merged range has a name" in message
     assert "merged cells B2:B4: the value is in the first cell of each range only" in message
     assert loaded == 1
+
+
+def test_an_excel_97_workbook_is_read_sheet_by_sheet(data_root):
+    """fixtures/survey.xls was written with xlwt 1.3.0 (Excel 97–2003, BIFF8): a sheet
+    Анкета with a header and two respondents (interview dates as date cells formatted
+    DD.MM.YYYY, birth years and WHO-5 as numbers, a name column), and a sheet Списки of
+    answer notes."""
+    fixture = Path(__file__).parent / "fixtures/survey.xls"
+    (data_root / "raw/survey.xls").write_bytes(fixture.read_bytes())
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, arm, interview_date::VARCHAR, birth_year, consent, who5_1, source_file, "
+                     "source_row FROM survey ORDER BY 1") == [
+        ("BY-201", "participant", "2024-03-01", 1950, True, 3, "survey.xls#Анкета", 2),
+        ("BY-202", "comparison", "2024-03-02", 1947, True, None, "survey.xls#Анкета", 3),
+    ]
+    assert rows(con, "SELECT source_row, column_name, value, effect FROM quarantine") == [(3, "who5_1", "7", "cell")]
+    assert rows(con, "SELECT source_file, status, rows_read, columns_ignored FROM ingest_log ORDER BY 1") == [
+        ("survey.xls#Анкета", "loaded_with_quarantine", 2, "ФИО"), ("survey.xls#Списки", "skipped", 0, ""),
+    ]

@@ -1,5 +1,6 @@
-"""Build every chart of the report: ``build_charts(con, out_dir)`` from a warehouse,
-``draw_charts(data, out_dir)`` from frames a report has already read.
+"""Build every chart: ``build_charts(con, out_dir)`` of every programme from a warehouse,
+``draw_report_charts`` for one report's scope, period and language (into the report's
+folder, where the report reads them), ``draw_charts(data, out_dir)`` from frames read.
 
 Each chart is written as PNG (for the HTML and quick viewing) and SVG (vector, for
 print), with a title that states the finding, a caption giving n and the source, and
@@ -20,8 +21,8 @@ import pandas as pd
 
 from pipelines import catalogue
 from pipelines.charts import plots, programme
-from pipelines.charts.info import ChartInfo, save_chart as _save, slug
-from pipelines.files import sweep, write_text
+from pipelines.charts.info import ChartInfo, save_chart as _save
+from pipelines.files import slug, sweep, writable_folder, write_text
 from pipelines.impact.claims import findings
 from pipelines.publish import benchmarks as published, queries, readers, scope
 from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
@@ -43,12 +44,20 @@ def build_charts(
     return draw_charts(data, out_dir, programmes=programmes, tr=Translator(lang), min_cell=min_cell)
 
 
+def draw_report_charts(data: queries.PeriodData, reports_dir: Path, report: scope.Scope, *, period: scope.Period,
+                       lang: str, min_cell: int) -> list[ChartInfo]:
+    """The charts of one report (``report``'s programmes, ``period``, ``lang``) into the
+    ``charts/`` folder of its report folder, from ``data``: ``scope.scope_data`` of the
+    period's warehouse, the same frames the report reads."""
+    out_dir = scope.report_folder(reports_dir, report.key, period.label, lang) / scope.CHARTS_FOLDER
+    return draw_charts(data, out_dir, programmes=report.programmes, tr=Translator(lang), min_cell=min_cell)
+
+
 def draw_charts(data: queries.PeriodData, out_dir: Path, *, programmes: list[str], tr: Translator,
                 min_cell: int) -> list[ChartInfo]:
     """Draw all charts of ``data`` (already narrowed to ``programmes``) into ``out_dir``
     and write its manifest; return them in order."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = writable_folder(Path(out_dir), "charts")
     sweep(out_dir)
     indicators = data.indicators
     charts = [

@@ -21,6 +21,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.mapping import Mapping, load_mappings
+from pipelines.periods import GRANULARITIES
 from pipelines.settings import (
     DEFAULT_MIN_CELL,
     MAX_MIN_CELL,
@@ -38,6 +39,7 @@ ENVIRONMENT = {
     "report_languages": "AAI_REPORT_LANG",
     "id_salt": "AAI_ID_SALT",
     "lock_timeout_seconds": "AAI_LOCK_TIMEOUT",
+    "report_periods": "AAI_REPORT_PERIODS",
 }
 INTEGER_FIELDS = {"min_cell", "lock_timeout_seconds"}
 RESOURCE_KEY = "settings"
@@ -51,6 +53,9 @@ class AaiSettings(dg.ConfigurableResource):
     report_languages: str = "en"
     id_salt: str = ""
     lock_timeout_seconds: int = LOCK_TIMEOUT_SECONDS
+    # which reporting periods get reports: the whole data period, and each calendar
+    # year, quarter or month that holds data (pipelines.periods.GRANULARITIES)
+    report_periods: str = "data"
 
     def checked(self) -> "AaiSettings":
         """These settings, refused with one sentence when a value is out of bounds. Run when
@@ -63,6 +68,10 @@ class AaiSettings(dg.ConfigurableResource):
                              f"got {self.min_cell}")
         if not self.languages:
             raise ValueError("report_languages (AAI_REPORT_LANG) names at least one language, e.g. en or en,ru")
+        unknown = [p for p in self.periods if p not in GRANULARITIES]
+        if unknown or not self.periods:
+            raise ValueError(f"report_periods (AAI_REPORT_PERIODS) is a list of {', '.join(GRANULARITIES)}, "
+                             f"got {self.report_periods!r}")
         if self.lock_timeout_seconds < 0:
             raise ValueError(f"lock_timeout_seconds (AAI_LOCK_TIMEOUT) cannot be negative, got {self.lock_timeout_seconds}")
         return self
@@ -77,6 +86,10 @@ class AaiSettings(dg.ConfigurableResource):
     @property
     def languages(self) -> list[str]:
         return [lang.strip() for lang in self.report_languages.split(",") if lang.strip()]
+
+    @property
+    def periods(self) -> list[str]:
+        return [p.strip() for p in self.report_periods.split(",") if p.strip()]
 
     @property
     def salt(self) -> bytes | None:

@@ -61,6 +61,9 @@ RULE_REASONS = {
     "check for a missing line break or a pasted document",
     "too_many_records": f"the file has more than {MAX_RECORDS_PER_FILE:,} records; the ones beyond were "
     "not read: split the file",
+    "no_parent_row": "this row of a repeat group names a row (by _parent_index or PARENT_KEY, the value shown) "
+    "that its parent sheet or file does not have, so it lacks the parent's columns and was not loaded; "
+    "export the form again with every submission",
 }
 
 

@@ -114,11 +114,11 @@ def _source_sql(source: Source) -> str:
     if source.constant is not None:
         return literal(source.constant)
     if source.derive is not None:
-        return DERIVED[source.derive](*[f"aai_clean(c{p})" for p in source.parts], separator=source.separator)
+        return DERIVED[source.derive]([f"aai_clean(c{p})" for p in source.parts], source)
     return "NULL::VARCHAR"
 
 
-def _sum(*parts: str, separator: str) -> str:
+def _sum(parts: list[str], _: Source) -> str:
     """The sum as text; where a part is not a number, the parts as written joined by
     ' + ' (so the cell fails as not a number and quarantine shows what was typed)."""
     numbers = [f"aai_number({p})" for p in parts]
@@ -128,9 +128,10 @@ def _sum(*parts: str, separator: str) -> str:
             f"ELSE {written} END")
 
 
-def _age(age: str, date: str, *, separator: str) -> str:
+def _age(parts: list[str], _: Source) -> str:
     """Birth year = interview year − age (a year early for those whose birthday is still
     to come that year: the contract's age is also interview year − birth year)."""
+    age, date = parts
     return (f"CASE WHEN {age} IS NULL THEN NULL "
             f"WHEN aai_number({age}) IS NOT NULL AND aai_date({date}) IS NOT NULL "
             f"THEN {_number_text(f'year(aai_date({date})) - aai_number({age})')} "
@@ -142,12 +143,22 @@ def _number_text(number: str) -> str:
     return f"regexp_replace(CAST({number} AS VARCHAR), '\\.0$', '')"
 
 
-def _join(*parts: str, separator: str) -> str:
+def _join(parts: list[str], source: Source) -> str:
     """The parts joined; empty when any part is (half an id is not an id)."""
-    return f" || {literal(separator)} || ".join(parts)
+    return f" || {literal(source.separator)} || ".join(parts)
 
 
-DERIVED = {"sum": _sum, "age": _age, "join": _join}
+def _choice(parts: list[str], source: Source) -> str:
+    """yes when the select-multiple answer (option names separated by spaces, as
+    KoboToolbox and ODK write it) holds the option, no when it holds only others; empty
+    when the question was not answered."""
+    answer = parts[0]
+    options = f"string_split(lower(regexp_replace({answer}, '\\s+', ' ', 'g')), ' ')"
+    return (f"CASE WHEN {answer} IS NULL THEN NULL "
+            f"WHEN list_contains({options}, {literal(source.option.lower())}) THEN 'yes' ELSE 'no' END")
+
+
+DERIVED = {"sum": _sum, "age": _age, "join": _join, "choice": _choice}
 
 
 def _grid_select(plan: FilePlan, cells: str) -> str:

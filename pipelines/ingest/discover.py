@@ -26,11 +26,11 @@ from pathlib import Path
 from schemas import CONTRACTS
 
 TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
-WORKBOOK_SUFFIXES = frozenset({".xlsx", ".ods"})  # read sheet by sheet (workbook.py)
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xls", ".ods"})  # read sheet by sheet (workbook.py)
 READABLE_SUFFIXES = TEXT_SUFFIXES | WORKBOOK_SUFFIXES
 # A folder with one of these suffixes is a mistake worth a word (a zip unpacked into
 # ``survey.csv/``, a folder typed for a file).
-DATA_LIKE_SUFFIXES = READABLE_SUFFIXES | {".xls"}
+DATA_LIKE_SUFFIXES = READABLE_SUFFIXES
 
 # Columns whose presence identifies a kind, most specific first.
 KIND_SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
@@ -67,12 +67,9 @@ def sha256_of(path: Path, block: int = 1 << 20) -> str:
 
 def file_entry(path: Path, source_file: str) -> RawFile:
     """The entry of a regular file: read when its type is readable."""
-    if path.suffix.lower() == ".xls":
-        return RawFile(path, source_file, None, status="skipped",
-                       message="an Excel 97–2003 (.xls) workbook is not read; save it as .xlsx and send it again")
     if path.suffix.lower() not in READABLE_SUFFIXES:
         return RawFile(path, source_file, None, status="skipped",
-                       message="not a .csv, .tsv, .txt, .xlsx or .ods file; skipped")
+                       message="not a .csv, .tsv, .txt, .xlsx, .xls or .ods file; skipped")
     try:
         return RawFile(path, source_file, sha256_of(path), path.stat().st_mtime_ns)
     except OSError as exc:

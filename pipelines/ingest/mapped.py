@@ -18,6 +18,7 @@ import difflib
 import fnmatch
 from dataclasses import replace
 
+from pipelines.ingest import registers
 from pipelines.ingest.discover import detect_kind
 from pipelines.ingest.normalise import GROUP_SEPARATORS, contract_columns, header_key
 from pipelines.ingest.plan import (
@@ -66,14 +67,18 @@ def mapped_plan(header: list[str], file_name: str, mapping: Mapping) -> FilePlan
             missing.append(_missing(mapping, name, derived.target, derived.line, header))
         if not absent:
             sources[derived.target] = Source(header=" + ".join(derived.sources), derive=derived.how,
-                                             parts=tuple(parts), separator=derived.separator)
+                                             parts=tuple(parts), separator=derived.separator, option=derived.option)
     for target, value, _ in mapping.constants:
         sources[target] = Source(constant=value)
     taken = {s.position for s in sources.values() if s.position is not None}
     taken |= {p for s in sources.values() for p in s.parts}
     ignored_by_mapping = {p for name in mapping.ignore if (p := _find(name, keys)) is not None}
     rest = ["" if i in taken | ignored_by_mapping else cell for i, cell in enumerate(header)]
-    kind = mapping.kind or detect_kind(set(sources) | set(header_positions(rest, None)[0]), file_name)
+    dates = {i: d for i, d in registers.date_columns(header).items() if i not in taken}
+    named = dict.fromkeys(set(sources) | set(header_positions(rest, None)[0]), 0)
+    if mapping.kind in (None, "attendance") and registers.is_register(named, dates):
+        return _grid(header, mapping, sources, missing, rest, dates)
+    kind = mapping.kind or detect_kind(set(named), file_name)
     if kind is None:
         return None
     auto = {name: p for name, p in header_positions(rest, kind)[0].items() if name not in mapping.targets}
@@ -92,6 +97,30 @@ def mapped_plan(header: list[str], file_name: str, mapping: Mapping) -> FilePlan
     problems += header_problems(kind, header, present, read | ignored_by_mapping)
     return FilePlan(kind, plan_sources, "long", {}, submission_columns(kind, header), ignored, problems,
                     mapping.path)
+
+
+def _grid(header: list[str], mapping: Mapping, sources: dict[str, Source], missing: list[HeaderProblem],
+          rest: list[str], dates: dict[int, str]) -> FilePlan:
+    """A register typed as a grid whose person and group columns the mapping names
+    (``registers.py``): one attendance row per (person, date) cell, as without a mapping."""
+    auto = {name: p for name, p in header_positions(rest, "attendance")[0].items()
+            if name not in mapping.targets and name not in registers.PER_SESSION}
+    plan_sources = {}
+    for name in contract_columns("attendance"):
+        if name in sources and name not in registers.PER_SESSION and name not in ("session_date", "attended"):
+            plan_sources[name] = sources[name]
+        elif name in auto:
+            plan_sources[name] = Source(auto[name], header[auto[name]].strip())
+        else:
+            plan_sources[name] = Source()
+    read = {s.position for s in plan_sources.values()} | {p for s in plan_sources.values() for p in s.parts}
+    ignored = tuple(cell.strip() for i, cell in enumerate(header) if i not in read | set(dates))
+    problems = tuple(p for p in missing if p.column in plan_sources)
+    group = plan_sources["group_id"]
+    if (group.position, group.constant, group.derive) == (None, None, None) and \
+            "group_id" not in {p.column for p in problems}:
+        problems += (HeaderProblem("group_id", True, None, registers.NO_GROUP_COLUMN),)
+    return FilePlan("attendance", plan_sources, "grid", dates, {}, ignored, problems, mapping.path)
 
 
 def _with_constants(header: list[str], file_name: str, mapping: Mapping, keys: list[str]) -> FilePlan | None:

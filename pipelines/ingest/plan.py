@@ -53,9 +53,10 @@ class Source:
     constant: str | None = None
     values: tuple[tuple[str, str], ...] = ()
     reverse: bool = False
-    derive: str | None = None  # sum, age or join (pipelines/mapping/load.py)
+    derive: str | None = None  # sum, age, join or choice (pipelines/mapping/load.py)
     parts: tuple[int, ...] = ()
     separator: str = ""
+    option: str = ""  # choice: the select-multiple option that means yes
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
-"""Excel (.xlsx) and OpenDocument (.ods) workbooks: each sheet as a delimited text.
+"""Excel (.xlsx, .xls) and OpenDocument (.ods) workbooks: each sheet as a delimited text.
 
-python-calamine (a binding of the Rust calamine reader) reads the cells of both
+python-calamine (a binding of the Rust calamine reader) reads the cells of the three
 formats, streaming. Each visible sheet is written, row for row, as a UTF-8 CSV in the
 ingestion's work folder — rows above the header as empty lines, so that a record's
 number there is the sheet's own row number — and read from then on like any other
-file (``stage.py``): the same plan, the same DuckDB reading and the same per-cell
+file (``read_workbook.py``): the same plan, the same DuckDB reading and the same per-cell
 quarantine, with the sheet's name beside the file's in provenance (``book.xlsx#Sheet``,
 as a spreadsheet's own links write it).
 
@@ -34,7 +34,6 @@ from xml.etree import ElementTree
 
 import python_calamine as calamine
 
-WORKBOOK_SUFFIXES = frozenset({".xlsx", ".ods"})
 # A title or a note may stand above the header: the header is looked for in this many
 # first non-empty rows.
 HEADER_SEARCH_ROWS = 10
@@ -114,7 +113,11 @@ def cell_name(row: int, column: int) -> str:
 
 def formula_cells(path: Path) -> dict[str, list[str]]:
     """Sheet name → its formula cells (A1 names), from the workbook's XML: calamine
-    reads the saved results and does not say which cells were formulas."""
+    reads the saved results and does not say which cells were formulas. An .xls
+    workbook is one binary stream, not XML: its formulas cannot be listed (the saved
+    results are read all the same)."""
+    if path.suffix.lower() == ".xls":
+        return {}
     with zipfile.ZipFile(path) as archive:
         if path.suffix.lower() == ".ods":
             return _ods_formulas(archive)

@@ -31,6 +31,7 @@ DERIVATIONS = {
     "sum": "the sum of two or more numbered answers",
     "age": "the birth year from the age at interview and the interview date",
     "join": "several columns joined into one text, such as an id made of a district and a number",
+    "choice": "yes or no: whether a select-multiple question's answer (its space-separated column) holds an option",
 }
 
 
@@ -55,9 +56,10 @@ class Derived:
 
     target: str
     how: str
-    sources: tuple[str, ...]  # sum: the parts; age: (age, interview date); join: the parts
+    sources: tuple[str, ...]  # sum, join: the parts; age: (age, interview date); choice: (the question,)
     line: int
     separator: str = "-"
+    option: str = ""  # choice: the option's name
 
 
 @dataclass(frozen=True)
@@ -295,7 +297,7 @@ class _Reader:
             target = self.target(key, kind)
             options = {k.value: v for k, v in self.mapping_items(spec, f"derived {key.value!r}")}
             hows = [h for h in options if h in DERIVATIONS]
-            if len(hows) != 1 or set(options) - {*DERIVATIONS, "date", "separator"}:
+            if len(hows) != 1 or set(options) - {*DERIVATIONS, "date", "separator", "option"}:
                 self.error(spec, f"derived {key.value}: say how, with one of "
                                  + "; ".join(f"{h} ({text})" for h, text in DERIVATIONS.items()))
                 continue
@@ -307,6 +309,15 @@ class _Reader:
                                      "date: <the interview date column>")
                     continue
                 parts = parts + self.texts(options["date"], "date")
+            elif how == "choice":
+                option = options.get("option")
+                if len(parts) != 1 or not isinstance(option, yaml.ScalarNode) or len(option.value.split()) != 1:
+                    self.error(spec, "choice gives yes or no from one select-multiple column: choice: <the "
+                                     "question's column> and option: <the option's name, as the export writes it>")
+                    continue
+                if target is not None and _parse(target, kind) != "yes_no":
+                    self.error(key, f"choice gives yes or no, and {target} is not a yes/no item")
+                    continue
             elif len(parts) < 2:
                 self.error(options[how], f"{how} needs at least two columns of the file")
                 continue
@@ -315,8 +326,10 @@ class _Reader:
                 continue
             separator = options.get("separator")
             if target is not None:
+                option = options.get("option")
                 out.append(Derived(target, how, parts, _line(key),
-                                   separator.value if isinstance(separator, yaml.ScalarNode) else "-"))
+                                   separator.value if isinstance(separator, yaml.ScalarNode) else "-",
+                                   option.value.strip() if isinstance(option, yaml.ScalarNode) else ""))
         return tuple(out)
 
     def constants(self, node: yaml.Node | None, kind: str | None) -> tuple[tuple[str, str, int], ...]:
@@ -361,6 +374,11 @@ def _column(target: str, kind: str | None):
     for k in [kind] if kind else _kinds_with(frozenset([target])):
         return _schema_columns(k)[target]
     return None
+
+
+def _parse(target: str, kind: str | None) -> str:
+    column = _column(target, kind)
+    return ((column.metadata or {}) if column is not None else {}).get("parse", "text")
 
 
 def _range(target: str, kind: str | None) -> tuple[int, int] | None:

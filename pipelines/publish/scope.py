@@ -20,14 +20,19 @@ rules that protect the people behind the tables.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-
+from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from pipelines import files
+from pipelines.disclosure.periods import guard as guard_periods
+from pipelines.impact.claims import claims
 from pipelines.impact.estimates import build_impact
 from pipelines.impact.tables import write_impact
 from pipelines.indicators.build import build_indicators
@@ -86,6 +91,25 @@ def _database_path(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchone()[0]
 
 
+def _fill_slice(target: duckdb.DuckDBPyConnection, warehouse: str, period: Period, min_cell: int,
+                national: pd.DataFrame | None, claims_config: ClaimsConfig | None) -> None:
+    """Fill ``target`` with ``period``'s slice of the warehouse file, then let the
+    indicators and impact stages build their tables in it, suppression included."""
+    # ATTACH takes no parameters; the path is the warehouse's own, quoted.
+    target.execute(f"attach '{_sql_string(warehouse)}' as wh (read_only)")
+    for statement in queries.statements("period_slice"):
+        params = {k: v for k, v in (("start", period.start), ("end", period.end)) if f"${k}" in statement}
+        target.execute(statement, params or None)
+    target.execute("detach wh")
+    build_indicators(target, min_cell, national)
+    write_impact(target, build_impact(target, min_cell, claims_config), min_cell)
+
+
+def is_whole(period: Period, full: Period) -> bool:
+    """Whether a report of ``period`` reads the warehouse itself rather than a slice."""
+    return NO_DATA in (period, full) or period.covers(full)
+
+
 @contextmanager
 def period_warehouse(
     con: duckdb.DuckDBPyConnection, period: Period, full: Period, min_cell: int,
@@ -96,7 +120,7 @@ def period_warehouse(
     and impact stages. ``national`` figures go into the slice's domain scores (callers
     pass ``catalogue.national_indicators_for(root)``, as the pipeline used); None means
     the packaged file."""
-    if NO_DATA in (period, full) or period.covers(full):
+    if is_whole(period, full):
         yield con
         return
     path = _database_path(con)
@@ -104,17 +128,99 @@ def period_warehouse(
         raise ValueError("a period other than the data period needs the warehouse file, not an in-memory database")
     mem = duckdb.connect()
     try:
-        # ATTACH takes no parameters; the path is the warehouse's own, quoted.
-        mem.execute(f"attach '{_sql_string(path)}' as wh (read_only)")
-        for statement in queries.statements("period_slice"):
-            params = {k: v for k, v in (("start", period.start), ("end", period.end)) if f"${k}" in statement}
-            mem.execute(statement, params or None)
-        mem.execute("detach wh")
-        build_indicators(mem, min_cell, national)
-        write_impact(mem, build_impact(mem, min_cell, claims_config), min_cell)
+        _fill_slice(mem, path, period, min_cell, national, claims_config)
         yield mem
     finally:
         mem.close()
+
+
+def write_period_warehouse(
+    warehouse: Path, period: Period, out: Path, min_cell: int,
+    national: pd.DataFrame | None = None, claims_config: ClaimsConfig | None = None,
+) -> None:
+    """``period``'s slice, its indicators and impact tables written to the DuckDB file
+    ``out`` (the ``period_tables`` asset), whole or not at all: built under a temporary
+    name and renamed, so a killed run leaves the previous file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with files.replacing(out) as part:
+        target = duckdb.connect(str(part))
+        try:
+            _fill_slice(target, str(warehouse), period, min_cell, national, claims_config)
+            target.execute("checkpoint")
+        finally:
+            target.close()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one report covers: a programme, or every programme of the period (``total``).
+    ``key`` names its folder and its Dagster partition."""
+
+    key: str
+    programmes: list[str]
+    total: bool
+
+
+CHARTS_FOLDER = "charts"
+
+
+def report_folder(reports: Path, key: str, period_label: str, lang: str) -> Path:
+    """Where one report and its charts (``charts/`` inside) live:
+    ``<reports>/<programme or all>/<period>/<lang>/``."""
+    return Path(reports) / key / period_label / lang
+
+
+def scope_key(programme: str) -> str:
+    """A programme's folder and partition key; never ``all``, which is the total's."""
+    key = files.slug(programme)
+    return key if key != ALL_PROGRAMMES else f"{key}-{hashlib.sha256(programme.encode()).hexdigest()[:8]}"
+
+
+def report_scopes(con: duckdb.DuckDBPyConnection, period: Period, full: Period,
+                  key: str | None = None) -> list[Scope]:
+    """The reports of ``period`` read from ``con`` (the period's own warehouse: the
+    warehouse itself or its slice): one per programme with data in the period and one
+    for all of them — or only the one named by ``key`` (a programme's key or ``all``).
+    A key no programme has, or a programme without data in the period, is refused
+    with a sentence naming what there is."""
+    known = programmes(con)
+    spans = programme_spans(con)
+    shown = known if is_whole(period, full) else [p for p in known if p in spans]
+    scopes = [Scope(scope_key(p), [p], False) for p in shown] + [Scope(ALL_PROGRAMMES, shown, True)]
+    if key is None:
+        return scopes
+    chosen = [s for s in scopes if s.key == key]
+    if chosen:
+        return chosen
+    if key in {scope_key(p) for p in known}:
+        raise ValueError(f"programme {key!r} has no sessions or interviews in the period {period.label}")
+    raise ValueError(f"no programme {key!r} in the warehouse; known: {', '.join(known) or 'none'}")
+
+
+def scope_data(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period, reports: Path, *, min_cell: int,
+               claims_config: ClaimsConfig | None = None) -> queries.PeriodData:
+    """Everything one report and its charts show, read from the period's warehouse
+    ``con``: its programmes' rows only (the total also answers for files that fed no
+    programme); figures hidden that would difference to a small count against a
+    nested period already published under ``reports``; and the report's own claim
+    family (``claimed``). Charts and report call this with the same arguments, so they
+    show the same figures."""
+    data = guard_periods(queries.read_period(con, min_cell=min_cell), period.label, reports, min_cell)
+    return claimed(data.only(scope.programmes, every_file=scope.total), claims_config or ClaimsConfig())
+
+
+def claimed(data: queries.PeriodData, config: ClaimsConfig) -> queries.PeriodData:
+    """The report's own claim family: the primary tests of the programmes it covers,
+    corrected together (a programme's report: its own; the all-programmes report: the
+    union, so it claims less). ``role``, ``family_size`` and ``survives`` of
+    ``data.impact`` then say what *this* report may state as a finding."""
+    return replace(data, impact=claims(data.impact, config)) if not data.impact.empty else data
+
+
+def check_period(period: Period, full: Period) -> None:
+    """Refuse a period that holds no data, in one sentence."""
+    if NO_DATA not in (period, full) and not period.overlaps(full):
+        raise ValueError(f"no data in the period {period.label}: the warehouse holds {full.label}")
 
 
 def _sql_string(text: str) -> str:

@@ -1,37 +1,30 @@
-"""Build the reports: one per programme and one for all programmes, for a period.
+"""Build one report: a programme (or all programmes), a period, a language.
 
-``build_reports(con, reports_dir)`` writes, for each scope,
-``<reports_dir>/<programme or all>/<period>/`` holding ``report.html`` (self-contained),
-``report.pdf``, ``headline_figures.csv`` and ``.json`` and the charts (PNG, SVG).
-The period defaults to the data period; another period reads the period's slice of
-the warehouse (``scope.period_warehouse``). Either way the warehouse is read once per
-period (``queries.read_period``) and every report of the period is cut from the same
-frames, so a programme report and the all-programme report always agree.
+``build_report(con, reports_dir, scope, ...)`` writes
+``<reports_dir>/<programme or all>/<period>/<lang>/`` holding ``report.html``
+(self-contained), ``report.pdf`` and ``headline_figures.csv`` and ``.json``, beside the
+``charts/`` the charts stage drew there for the same scope (the report reads their
+manifest and never draws). The figures come from ``scope.scope_data`` of the period's
+own warehouse — the warehouse itself for the data period, else the ``period_tables``
+slice —, the same call the charts made, so chart and text agree.
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-import duckdb
-import pandas as pd
-
 from pipelines import files
-from pipelines.charts.build import draw_charts
-from pipelines.charts.info import ChartInfo, slug
-from pipelines.disclosure.periods import guard as guard_periods
-from pipelines.impact.claims import claims
+from pipelines.charts.build import load_charts
+from pipelines.charts.info import ChartInfo
 from pipelines.report import figures
 from pipelines.report.context import benchmark_sources, gather
 from pipelines.publish.i18n import Translator
-from pipelines.publish.queries import PeriodData, read_period
-from pipelines.report.render import render_html, write_pdf
-from pipelines.publish.scope import (
-    ALL_PROGRAMMES, NO_DATA, Period, data_period, period_warehouse, programme_spans, programmes as all_programmes,
-)
-from pipelines.settings import ClaimsConfig
+from pipelines.publish.queries import PeriodData
+from pipelines.report.render import check_fonts, render_html, write_pdf
+from pipelines.publish.scope import CHARTS_FOLDER, Period, Scope, report_folder
 
 HTML_NAME, PDF_NAME = "report.html", "report.pdf"
 
@@ -46,58 +39,27 @@ class ReportPaths:
     content_hash: str
 
 
-def build_reports(
-    con: duckdb.DuckDBPyConnection,
+def build_report(
+    data: PeriodData,
+    spans: dict[str, tuple[date, date]],
     reports_dir: Path,
+    scope: Scope,
     *,
-    programme: str | None = None,
-    period: Period | None = None,
+    period: Period,
+    full: Period,
     lang: str = "en",
     min_cell: int,
-    national: pd.DataFrame | None = None,
-    claims_config: ClaimsConfig | None = None,
-) -> list[ReportPaths]:
-    """Every report of ``period`` (default: the data period): one per programme and one
-    for all — or only ``programme``'s when given. ``national`` figures are used when
-    another period's slice is rebuilt (default: the packaged file); ``claims_config``
-    (the data root's aai.toml) says which outcomes a report may claim a change in."""
-    claims_config = claims_config or ClaimsConfig()
-    full = data_period(con) or NO_DATA
-    period = period or full
-    if NO_DATA not in (period, full) and not period.overlaps(full):
-        raise ValueError(f"no data in the period {period.label}: the warehouse holds {full.label}")
-    known = all_programmes(con)
-    if programme is not None and programme not in known:
-        raise ValueError(f"no programme {programme!r} in the warehouse; known: {', '.join(known) or 'none'}")
-    with period_warehouse(con, period, full, min_cell, national, claims_config) as scoped:
-        data = read_period(scoped, min_cell=min_cell)
-        spans = programme_spans(scoped)
-    whole = NO_DATA in (period, full) or period.covers(full)
-    if programme is not None and programme not in spans and not whole:
-        raise ValueError(f"programme {programme!r} has no sessions or interviews in the period {period.label}")
-    # a programme without data in the period gets no report of it
-    shown = known if whole else [p for p in known if p in spans]
-    scopes = [(programme, [programme], False)] if programme else \
-        [(p, [p], False) for p in shown] + [(ALL_PROGRAMMES, shown, True)]
-    # a count that would difference to 1 … m−1 against a published nested period is hidden
-    data = guard_periods(data, period.label, Path(reports_dir), min_cell)
+) -> ReportPaths:
+    """The report of ``scope`` for ``period`` (``full``: the data period of the whole
+    warehouse) in ``lang``, from ``data`` (``scope.scope_data`` of the period's
+    warehouse) and the programmes' data spans (``scope.programme_spans``)."""
     prov = figures.provenance(data.inputs, data_period=full.label, period=period.label, min_cell=min_cell)
-    return [build_report(claimed(data.only(chosen, every_file=total), claims_config),
-                         Path(reports_dir) / slug(name) / period.label, programmes=chosen, total=total,
-                         prov=figures.used(prov, [spans[p] for p in chosen if p in spans]), lang=lang,
-                         min_cell=min_cell)
-            for name, chosen, total in scopes]
+    prov = figures.used(prov, [spans[p] for p in scope.programmes if p in spans])
+    return write_report(data, report_folder(reports_dir, scope.key, period.label, lang), programmes=scope.programmes,
+                        total=scope.total, prov=prov, lang=lang, min_cell=min_cell)
 
 
-def claimed(data: PeriodData, config: ClaimsConfig) -> PeriodData:
-    """The report's own claim family: the primary tests of the programmes it covers,
-    corrected together (a programme's report: its own; the all-programmes report: the
-    union, so it claims less). ``role``, ``family_size`` and ``survives`` of
-    ``data.impact`` then say what *this* report may state as a finding."""
-    return replace(data, impact=claims(data.impact, config)) if not data.impact.empty else data
-
-
-def build_report(
+def write_report(
     data: PeriodData,
     folder: Path,
     *,
@@ -107,14 +69,16 @@ def build_report(
     lang: str = "en",
     min_cell: int,
 ) -> ReportPaths:
-    """One report of ``data`` (already narrowed to ``programmes``): figures first (their
-    hash goes into the report), charts, HTML, PDF."""
-    folder.mkdir(parents=True, exist_ok=True)
-    files.sweep(folder)
+    """One report of ``data`` (already narrowed to ``programmes``) into ``folder``, whose
+    ``charts/`` the charts stage has drawn: figures first (their hash goes into the
+    report), then HTML and PDF. Each file is written under a temporary name and
+    renamed, so a failure leaves no partial report looking complete."""
+    check_fonts(lang)
+    files.sweep(files.writable_folder(folder, "report"))
     tr = Translator(lang)
     rows = figures.figure_rows(data, total=total, prov=prov)
     content_hash = figures.write_figures(rows, prov, folder)
-    charts = draw_charts(data, folder / "charts", programmes=programmes, tr=tr, min_cell=min_cell)
+    charts = load_charts(folder / CHARTS_FOLDER)
     context = gather(data, tr, programmes=programmes, min_cell=min_cell)
     context |= {
         "charts": _charts_by_section(charts),

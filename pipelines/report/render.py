@@ -11,6 +11,8 @@ the same figures give the same bytes.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -57,6 +59,24 @@ def _fixed_clock() -> Iterator[str | None]:
     finally:
         if given is None:
             os.environ.pop(SOURCE_DATE_EPOCH, None)
+
+
+class MissingFont(RuntimeError):
+    """No installed font can set the report's language: the PDF would show empty boxes."""
+
+
+def check_fonts(lang: str) -> None:
+    """Refuse, in one sentence, to render a report whose language no installed font
+    covers. WeasyPrint finds fonts through fontconfig and silently draws empty boxes
+    for glyphs no font has; ``fc-list :lang=<lang>`` asks fontconfig the same question
+    first. Without the ``fc-list`` tool there is nothing to ask, and rendering goes on."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return
+    listed = subprocess.run([fc_list, f":lang={lang}", "family"], capture_output=True, text=True, check=False)
+    if not listed.stdout.strip():
+        raise MissingFont(f"no installed font covers the report language {lang!r}, so the PDF would show empty "
+                          "boxes: install DejaVu Sans or Noto Sans (Debian: apt install fonts-dejavu-core)")
 
 
 def write_pdf(html: str, path: Path, *, identifier: str) -> None:

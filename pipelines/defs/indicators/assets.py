@@ -141,60 +141,57 @@ def domain_scores(settings: AaiSettings) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"dagster/row_count": rows, "preview (programmes)": preview})
 
 
-def _count_with_kinds(settings: AaiSettings, query: str) -> int:
+def _count_with_kinds(con: duckdb.DuckDBPyConnection, query: str) -> int:
     """Run a ``SELECT count(*)`` check that may join ``kinds_df`` (catalogue code → kind)."""
-    with settings.connect(read_only=True) as con:
-        con.register("kinds_df", catalogue.indicators()[["code", "kind", "scale_min", "scale_max"]])
+    con.register("kinds_df", catalogue.indicators()[["code", "kind", "scale_min", "scale_max"]])
+    try:
         return con.execute(query).fetchall()[0][0]
+    finally:
+        con.unregister("kinds_df")
 
 
-@dg.asset_check(asset=indicator_observations, name=CHECK_OBSERVATIONS_VALID, blocking=True)
-def observations_valid(settings: AaiSettings) -> dg.AssetCheckResult:
+# Each check is a function of an open warehouse, so the same rules check the warehouse
+# (below) and every reporting period's slice of it (``period_tables``).
+def check_observations_valid(con: duckdb.DuckDBPyConnection, min_cell: int) -> dg.AssetCheckResult:
     """Every observation is of a catalogued indicator, and every share is 0 or 1."""
     bad = _count_with_kinds(
-        settings,
+        con,
         "SELECT count(*) FROM indicator_observations AS o LEFT JOIN kinds_df AS k ON k.code = o.indicator "
         "WHERE k.code IS NULL OR (k.kind = 'share' AND o.value NOT IN (0, 1)) OR o.value IS NULL",
     )
     return dg.AssetCheckResult(passed=bad == 0, metadata={"bad rows": bad})
 
 
-@dg.asset_check(asset=indicators, name=CHECK_SMALL_CELLS_HIDDEN, blocking=True)
-def small_cells_hidden(settings: AaiSettings) -> dg.AssetCheckResult:
+def check_small_cells_hidden(con: duckdb.DuckDBPyConnection, min_cell: int) -> dg.AssetCheckResult:
     """No cell a threshold rule catches is visible, and the public view blanks every suppressed cell."""
-    min_cell = settings.min_cell
-    with settings.connect(read_only=True) as con:
-        register_rules(con)
-        caught = primary_cells(con, min_cell)
-        hidden = {r[0] for r in con.execute("SELECT rowid FROM indicators WHERE suppressed").fetchall()}
-        visible_small = len(caught - hidden)
-        leaking = con.execute(
-            "SELECT count(*) FROM indicators_public WHERE suppressed AND "
-            "(value IS NOT NULL OR numerator IS NOT NULL OR denominator IS NOT NULL "
-            "OR ci_low IS NOT NULL OR ci_high IS NOT NULL)"
-        ).fetchall()[0][0]
+    register_rules(con)
+    caught = primary_cells(con, min_cell)
+    hidden = {r[0] for r in con.execute("SELECT rowid FROM indicators WHERE suppressed").fetchall()}
+    visible_small = len(caught - hidden)
+    leaking = con.execute(
+        "SELECT count(*) FROM indicators_public WHERE suppressed AND "
+        "(value IS NOT NULL OR numerator IS NOT NULL OR denominator IS NOT NULL "
+        "OR ci_low IS NOT NULL OR ci_high IS NOT NULL)"
+    ).fetchall()[0][0]
     return dg.AssetCheckResult(
         passed=visible_small == 0 and leaking == 0,
         metadata={"visible small cells": visible_small, "suppressed cells with values in public view": leaking},
     )
 
 
-@dg.asset_check(asset=indicators, name=CHECK_NO_LONE_SUPPRESSED_SIBLING, blocking=True)
-def no_lone_suppressed_sibling(settings: AaiSettings) -> dg.AssetCheckResult:
+def check_no_lone_suppressed_sibling(con: duckdb.DuckDBPyConnection, min_cell: int) -> dg.AssetCheckResult:
     """No hidden cell can be worked out: the attacker's linear program over every cell of
     `indicators_public` pins no protected count to within ±0.5 (the disclosure audit of
     this table; the name is kept from when the check only looked at one relation at a time)."""
     result = AuditResult()
-    with settings.connect(read_only=True) as con:
-        audit_indicators(con, settings.min_cell, result)
+    audit_indicators(con, min_cell, result)
     return dg.AssetCheckResult(passed=result.passed, metadata=result.metadata())
 
 
-@dg.asset_check(asset=indicators, name=CHECK_INTERVALS_CONTAIN_VALUE)
-def intervals_contain_value(settings: AaiSettings) -> dg.AssetCheckResult:
+def check_intervals_contain_value(con: duckdb.DuckDBPyConnection, min_cell: int) -> dg.AssetCheckResult:
     """Shares lie in 0–100, every interval contains its value and stays inside the scale."""
     bad = _count_with_kinds(
-        settings,
+        con,
         "SELECT count(*) FROM indicators AS i JOIN kinds_df AS k ON k.code = i.indicator "
         "WHERE i.ci_low > i.value + 1e-9 OR i.ci_high < i.value - 1e-9 "
         "OR (i.ci_low IS NULL) <> (i.ci_high IS NULL) "
@@ -204,24 +201,35 @@ def intervals_contain_value(settings: AaiSettings) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=bad == 0, metadata={"bad rows": bad})
 
 
-@dg.asset_check(asset=domain_scores, name=CHECK_AAI_ONLY_WHEN_COMPLETE, blocking=True)
-def aai_only_when_complete(settings: AaiSettings) -> dg.AssetCheckResult:
+def check_aai_only_when_complete(con: duckdb.DuckDBPyConnection, min_cell: int) -> dg.AssetCheckResult:
     """An AAI value exists only where all four domains have a score."""
-    with settings.connect(read_only=True) as con:
-        bad = con.execute(
-            "SELECT count(*) FROM domain_scores AS a WHERE a.item = 'AAI' AND a.value IS NOT NULL AND 4 > ("
-            " SELECT count(*) FROM domain_scores AS d WHERE d.item <> 'AAI' AND d.value IS NOT NULL"
-            " AND d.programme_id = a.programme_id AND d.country = a.country AND d.region = a.region"
-            " AND d.group_id = a.group_id AND d.arm = a.arm AND d.wave = a.wave AND d.sex = a.sex)"
-        ).fetchall()[0][0]
+    bad = con.execute(
+        "SELECT count(*) FROM domain_scores AS a WHERE a.item = 'AAI' AND a.value IS NOT NULL AND 4 > ("
+        " SELECT count(*) FROM domain_scores AS d WHERE d.item <> 'AAI' AND d.value IS NOT NULL"
+        " AND d.programme_id = a.programme_id AND d.country = a.country AND d.region = a.region"
+        " AND d.group_id = a.group_id AND d.arm = a.arm AND d.wave = a.wave AND d.sex = a.sex)"
+    ).fetchall()[0][0]
     return dg.AssetCheckResult(passed=bad == 0, metadata={"bad rows": bad})
 
 
+# check name → (asset it guards, blocking, rule)
+TABLE_CHECKS = {
+    CHECK_OBSERVATIONS_VALID: ("indicator_observations", True, check_observations_valid),
+    CHECK_SMALL_CELLS_HIDDEN: ("indicators", True, check_small_cells_hidden),
+    CHECK_NO_LONE_SUPPRESSED_SIBLING: ("indicators", True, check_no_lone_suppressed_sibling),
+    CHECK_INTERVALS_CONTAIN_VALUE: ("indicators", False, check_intervals_contain_value),
+    CHECK_AAI_ONLY_WHEN_COMPLETE: ("domain_scores", True, check_aai_only_when_complete),
+}
+
+
+def _warehouse_check(name: str, asset: str, blocking: bool, rule) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=dg.AssetKey(asset), name=name, blocking=blocking, description=rule.__doc__)
+    def check(settings: AaiSettings) -> dg.AssetCheckResult:
+        with settings.connect(read_only=True) as con:
+            return rule(con, settings.min_cell)
+
+    return check
+
+
 ASSETS = [indicator_observations, indicators, domain_scores]
-ASSET_CHECKS = [
-    observations_valid,
-    small_cells_hidden,
-    no_lone_suppressed_sibling,
-    intervals_contain_value,
-    aai_only_when_complete,
-]
+ASSET_CHECKS = [_warehouse_check(name, *spec) for name, spec in TABLE_CHECKS.items()]

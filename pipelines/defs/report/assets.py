@@ -1,40 +1,178 @@
-"""The ``report`` asset: every report of the data period under ``processed/reports/``."""
+"""The reports as assets: one per programme (and ``all``), reporting period and language.
+
+``report_partitions`` registers the programmes and periods the warehouse has as
+dynamic partitions. For each language there are two assets, partitioned by
+(programme, period): ``report_charts/<lang>`` draws the report's charts into its folder
+and ``report/<lang>`` writes the report beside them, reading the charts' manifest, never
+redrawing. Both read the period's own warehouse (the warehouse itself for the whole data
+period, else ``period_tables``). Each report materialization is recorded with its
+language, programme, period and content hash; ``reports_disclosure_audit`` differences
+every published report against the reports of nested periods before anyone reads it.
+"""
+
+
+from dataclasses import dataclass
 
 import dagster as dg
 
-from pipelines import catalogue
-from pipelines.defs.charts.assets import CHART_INPUTS
+from pipelines.charts.build import draw_report_charts
+from pipelines.defs.partitions import REPORTS, Partitions, current, period_connection, register
 from pipelines.defs.resources import AaiSettings
-from pipelines.report.build import build_reports
+from pipelines.disclosure.periods import audit as audit_reports
+from pipelines.disclosure.result import AuditResult
+from pipelines.publish.i18n import LANGUAGES
+from pipelines.periods import Period
+from pipelines.publish.queries import PeriodData
+from pipelines.publish.scope import Scope, check_period, programme_spans, report_folder, report_scopes, scope_data
+from pipelines.report.build import build_report
+
+CHECK_REPORTS_DISCLOSURE_AUDIT = "reports_disclosure_audit"
+# the tables the programmes and the data's dates come from
+PARTITION_INPUTS = ["groups", "survey", "attendance"]
 
 
-# impact_estimates is read when present; depending on it keeps the report after the impact stage.
-@dg.asset(deps=["charts", "impact_estimates", *CHART_INPUTS], kinds={"html", "pdf"}, group_name="report")
-def report(context: dg.AssetExecutionContext, settings: AaiSettings) -> dg.MaterializeResult:
-    """Evaluation reports for funders and evaluators: one per programme and one for all
-    programmes, for the data period, in the first of the report languages (`AAI_REPORT_LANG`:
-    en, ru, uk or pl; default en).
+def chart_key(lang: str) -> dg.AssetKey:
+    return dg.AssetKey(["report_charts", lang])
 
-    Each lands in `processed/reports/<programme or all>/<period>/`: a self-contained
-    `report.html`, an A4 `report.pdf`, its charts, and the citable
-    `headline_figures.csv` / `.json` (one row per figure with a stable id, value,
-    interval, n, definition and provenance; byte-identical for the same inputs and
-    code). Sections: headline figures; participation and reach; AAI domains against
-    published benchmarks; change; impact with attrition and dose-response; attendance
-    and sustainability of groups; data quality; methodology; how to cite. Figures under
-    `$AAI_MIN_CELL` people (default 5) are suppressed everywhere. `aai report` rebuilds
-    them for another period, programme or language without re-running the pipeline.
-    """
-    lang = settings.languages[0]
-    national = catalogue.national_indicators_for(settings.paths)
+
+def report_key(lang: str) -> dg.AssetKey:
+    return dg.AssetKey(["report", lang])
+
+
+@dg.asset(deps=PARTITION_INPUTS, group_name="report")
+def report_partitions(context: dg.AssetExecutionContext, settings: AaiSettings) -> dg.MaterializeResult:
+    """The reports the warehouse calls for: its programmes (plus `all`) and reporting
+    periods (the whole data period, and the years, quarters or months of
+    `AAI_REPORT_PERIODS` that hold data), registered as the `programme` and `period`
+    partitions of the report assets. Its metadata lists them; the run after a refresh
+    builds exactly these."""
     with settings.connect(read_only=True) as con:
-        built = build_reports(con, settings.paths.reports, lang=lang, min_cell=settings.min_cell, national=national,
-                              claims_config=settings.claims())
-    for paths in built:
+        partitions = current(con, settings.periods)
+    register(context.instance, partitions.programmes, partitions.periods)
+    return dg.MaterializeResult(metadata=partitions.as_metadata())
+
+
+def latest_partitions(instance: dg.DagsterInstance) -> Partitions | None:
+    """What the last ``report_partitions`` recorded; None before the first run."""
+    event = instance.get_latest_materialization_event(dg.AssetKey("report_partitions"))
+    if event is None or event.asset_materialization is None:
+        return None
+    return Partitions.from_metadata(event.asset_materialization.metadata)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What one report partition needs from the period's warehouse, read at once so the
+    warehouse is released before the slow part (drawing, rendering) begins."""
+
+    scope: Scope | None  # None: the programme or period has no data, nothing to do
+    data: PeriodData | None
+    spans: dict
+    period: Period
+    full: Period
+
+
+def _read(context: dg.AssetExecutionContext, settings: AaiSettings) -> _Read:
+    keys = context.partition_key.keys_by_dimension
+    with period_connection(settings, keys["period"]) as (con, period, full):
+        try:
+            check_period(period, full)
+            scope = report_scopes(con, period, full, key=keys["programme"])[0]
+        except ValueError as exc:  # a backfill over it has nothing to do, which is not a failure
+            context.log.info("Nothing to do: %s", exc)
+            return _Read(None, None, {}, period, full)
+        data = scope_data(con, scope, period, settings.paths.reports, min_cell=settings.min_cell,
+                          claims_config=settings.claims())
+        return _Read(scope, data, programme_spans(con), period, full)
+
+
+def _languages(context: dg.AssetExecutionContext) -> list[str]:
+    return [key.path[-1] for key in sorted(context.selected_asset_keys, key=lambda k: LANGUAGES.index(k.path[-1]))]
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(chart_key(lang), deps=["period_tables", "report_partitions"], kinds={"matplotlib"},
+                        description=f"The charts of one report in {lang}: PNG and SVG with a manifest of titles, "
+                                    "captions and alt text, in the report's `charts/` folder.")
+           for lang in LANGUAGES],
+    partitions_def=REPORTS,
+    can_subset=True,
+    group_name="report",
+)
+def report_charts(context: dg.AssetExecutionContext, settings: AaiSettings):
+    """Each selected language's charts of the partition's report, drawn into
+    `processed/reports/<programme>/<period>/<lang>/charts/`."""
+    read = _read(context, settings)
+    for lang in _languages(context):
+        if read.scope is None:
+            yield dg.MaterializeResult(asset_key=chart_key(lang), metadata={"language": lang,
+                                                                              "charts": "nothing to do"})
+            continue
+        charts = draw_report_charts(read.data, settings.paths.reports, read.scope, period=read.period, lang=lang,
+                                    min_cell=settings.min_cell)
+        missing = [c for c in charts if not c.available]
+        for chart in missing:
+            context.log.info("Chart %s not drawn: %s", chart.key, chart.message)
+        yield dg.MaterializeResult(asset_key=chart_key(lang), metadata={
+            "language": lang,
+            "charts_dir": dg.MetadataValue.path(str(report_folder(settings.paths.reports, read.scope.key,
+                                                                  read.period.label, lang) / "charts")),
+            "charts_drawn": len(charts) - len(missing),
+            "charts_missing": dg.MetadataValue.md("\n".join(f"- **{c.key}**: {c.message}" for c in missing)
+                                                  or "none"),
+        })
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(report_key(lang), deps=[chart_key(lang), "period_tables"], kinds={"html", "pdf"},
+                        description=f"One evaluation report in {lang} for a programme (or all) and a period.")
+           for lang in LANGUAGES],
+    partitions_def=REPORTS,
+    can_subset=True,
+    group_name="report",
+)
+def report(context: dg.AssetExecutionContext, settings: AaiSettings):
+    """Evaluation reports for funders and evaluators: for each (programme or `all`,
+    reporting period) partition, one per language (en, ru, uk, pl; `aai run` builds
+    those of `AAI_REPORT_LANG`).
+
+    Each lands in `processed/reports/<programme or all>/<period>/<lang>/`: a
+    self-contained `report.html`, an A4 `report.pdf`, its charts (drawn by
+    `report_charts/<lang>`), and the citable `headline_figures.csv` / `.json` (one row
+    per figure with a stable id, value, interval, n, definition and provenance;
+    byte-identical for the same inputs and code). Sections: summary for a funder;
+    participation and reach; AAI domains against published benchmarks; change; impact
+    with attrition and dose-response; attendance and sustainability of groups; data
+    quality; methodology; how to cite. Figures under `$AAI_MIN_CELL` people (default 5)
+    are suppressed everywhere.
+    """
+    read = _read(context, settings)
+    for lang in _languages(context):
+        if read.scope is None:
+            yield dg.MaterializeResult(asset_key=report_key(lang), metadata={"language": lang,
+                                                                               "report": "nothing to do"})
+            continue
+        paths = build_report(read.data, read.spans, settings.paths.reports, read.scope, period=read.period,
+                             full=read.full, lang=lang, min_cell=settings.min_cell)
         context.log.info("Report written to %s", paths.folder)
-    return dg.MaterializeResult(metadata={
-        "reports": dg.MetadataValue.md("\n".join(f"- `{p.folder}` (content hash `{p.content_hash[:16]}`)"
-                                                 for p in built)),
-        "language": lang,
-        "reports_written": len(built),
-    })
+        yield dg.MaterializeResult(asset_key=report_key(lang), metadata={
+            "language": lang,
+            "programmes": ", ".join(read.scope.programmes) or "none",
+            "period": read.period.label,
+            "folder": dg.MetadataValue.path(str(paths.folder)),
+            "content_hash": paths.content_hash,
+        })
+
+
+def _reports_audit(lang: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=report_key(lang), name=CHECK_REPORTS_DISCLOSURE_AUDIT, blocking=True)
+    def reports_disclosure_audit(settings: AaiSettings) -> dg.AssetCheckResult:
+        """No count of people differs by 1 … m−1 between reports of two nested periods."""
+        result = AuditResult()
+        audit_reports(settings.paths.reports, settings.min_cell, result)
+        return dg.AssetCheckResult(passed=result.passed, metadata=result.metadata())
+
+    return reports_disclosure_audit
+
+
+ASSET_CHECKS = [_reports_audit(lang) for lang in LANGUAGES]

@@ -1,0 +1,1 @@
+"""Dagster definitions of each reporting period's own tables."""
