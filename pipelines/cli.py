@@ -49,7 +49,12 @@ class _ProgressHandler(logging.Handler):
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
-                console.print(f"  [red]✗ check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed[/red]")
+                where = f"{evaluation.check_name} on {evaluation.asset_key.to_user_string()}"
+                # a warning check (the review's flags) asks for a look, it is not a failure
+                if evaluation.severity == dg.AssetCheckSeverity.WARN:
+                    console.print(f"  [yellow]! check {where} warns[/yellow]")
+                else:
+                    console.print(f"  [red]✗ check {where} failed[/red]")
         elif kind == "STEP_FAILURE":
             console.print(f"  [red]✗ {event.step_key} failed: {event.event_specific_data.error.message.strip()}[/red]")
 
@@ -105,6 +110,7 @@ def run(data_dir: DataDirOption = None) -> None:
         console.print(f"[red]No raw/ folder under {root.root}.[/red] Put the files to analyse in {root.raw}.")
         raise typer.Exit(2)
     mappings = _mappings_or_exit(settings.mappings)
+    _decisions_or_exit(root)
     from pipelines.definitions import defs
 
     from pipelines.defs.automation.reports import runs_after_refresh
@@ -158,6 +164,23 @@ def _mappings_or_exit(load):
         raise typer.Exit(2) from exc
 
 
+def _decisions_or_exit(root):
+    """The reviewer's decisions file checked line by line before any data is read; exit 2
+    naming the bad line. (Whether each names a flag of this run is checked by the run.)"""
+    from datetime import date
+
+    from pipelines.review.decisions import DecisionsError, read_decisions
+
+    try:
+        read_decisions(root.review_decisions, shown_as=str(root.review_decisions.relative_to(root.root)),
+                       today=date.today())
+    except DecisionsError as exc:
+        console.print("[red]The review decisions cannot be used, so nothing was read:[/red]")
+        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        console.print("The format is in docs/review.md.")
+        raise typer.Exit(2) from exc
+
+
 # Header problems of a file (one sentence per file, not one per row) and files that
 # were counted but not understood: what a person must look at after a run.
 ATTENTION = """
@@ -167,13 +190,23 @@ ORDER BY source_file
 """
 
 
+# Outlier flags still awaiting a reviewer's decision, and rows a reviewer excluded
+# (docs/review.md): a run with flags is not an error, but someone should look.
+REVIEW_COUNTS = """
+SELECT count(*) FILTER (WHERE decision IS NULL AND flag_id IS NOT NULL),
+       (SELECT count(*) FROM review_exclusions)
+FROM review
+"""
+
+
 def _summary(root, mappings=()) -> bool:
     """Print the run's summary; True when a file was not recognised (the run then exits 1).
     Each mapping file says how many files it read: one that read none has a files rule
     or a signature that fits nothing, which is otherwise easy to miss."""
-    from pipelines.warehouse import connect
+    from pipelines.warehouse import connect, table_exists
 
     with connect(root.warehouse, read_only=True) as con:
+        review = con.execute(REVIEW_COUNTS).fetchall()[0] if table_exists(con, "review") else None
         applied = dict(con.execute("SELECT mapping, count(*) FROM ingest_log WHERE mapping IS NOT NULL "
                                    "GROUP BY ALL").fetchall())
         files, loaded, quarantined, cells = con.execute(
@@ -186,6 +219,9 @@ def _summary(root, mappings=()) -> bool:
     table.add_row("rows loaded", f"{loaded:,}")
     table.add_row("rows quarantined", f"{quarantined:,}")
     table.add_row("cells quarantined", f"{cells:,}")
+    if review is not None:
+        table.add_row("flags to review", f"{review[0]:,}")
+        table.add_row("rows excluded by review", f"{review[1]:,}")
     out.print(table)
     # Plain lines, never truncated: scripts and people copy these paths.
     out.print(f"warehouse: {root.warehouse}", soft_wrap=True)

@@ -41,6 +41,11 @@ class DataRoot:
         return self.root / "mappings"
 
     @property
+    def review_decisions(self) -> Path:
+        """A reviewer's keep/exclude decisions on the outlier flags (docs/review.md)."""
+        return self.root / "review" / "decisions.csv"
+
+    @property
     def national_indicators(self) -> Path:
         """A country's published 3.4, 4.1, 4.2 values, if the user supplies them."""
         return self.root / "national_indicators.csv"

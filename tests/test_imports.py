@@ -19,8 +19,10 @@ import pytest
 PACKAGE = Path(__file__).parents[1] / "pipelines"
 
 # rank in the flow; mapping (questionnaire mapping files) is read by ingest, inference and
-# disclosure are the libraries indicators and impact use
-STAGES = {"mapping": 0, "ingest": 0, "validate": 1, "inference": 2, "disclosure": 2, "indicators": 3, "impact": 4,
+# disclosure are the libraries indicators and impact use, review (outlier flags and the
+# reviewer's exclusions) reads the validated tables and says which rows they analyse
+STAGES = {"mapping": 0, "ingest": 0, "validate": 1, "review": 2, "inference": 2, "disclosure": 2, "indicators": 3,
+          "impact": 4,
           "publish": 5, "charts": 6, "report": 7}
 SHARED = {"catalogue", "settings", "vocabulary", "warehouse", "files", "periods", "reference"}
 WIRING = {"defs", "cli", "definitions", "sample", "instance"}

@@ -35,6 +35,7 @@ from scipy import sparse
 from pipelines.disclosure.model import sql
 from pipelines.disclosure.ranges import Problem, attack_all
 from pipelines.disclosure.result import AuditResult, Failure
+from pipelines.review import define_analysed
 from pipelines.warehouse import table_exists
 
 BREAKDOWNS = ("group_id", "sex", "age_band")
@@ -104,6 +105,7 @@ def audit(con: duckdb.DuckDBPyConnection, min_cell: int, result) -> None:
     """Attack the impact tables' sizes (with the visible denominators) and record pinned counts."""
     if not all(table_exists(con, t) for t in ("impact_estimates", "attrition", "dose_response", "survey")):
         return
+    define_analysed(con)
     con.execute(sql("panel")).fetchall()
     _attack(con, min_cell, result)
 

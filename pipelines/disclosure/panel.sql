@@ -8,7 +8,7 @@
 --   retained    baseline respondents of the indicator interviewed again at the wave;
 -- and per programme, arm and wave (indicator 'all'): interviewed at baseline, and of
 -- them interviewed at the wave (attrition's people counts). Needs indicator_observations
--- and survey.
+-- and survey_analysed (the interviews the impact stage reads: pipelines/review/analysed.py).
 CREATE OR REPLACE TEMP TABLE disclosure_panel AS
 WITH
 obs AS (
@@ -17,7 +17,7 @@ obs AS (
     FROM indicator_observations
     WHERE arm IN ('participant', 'comparison')
 ),
-interviews AS (SELECT DISTINCT programme_id, arm, wave, participant_id FROM survey),
+interviews AS (SELECT DISTINCT programme_id, arm, wave, participant_id FROM survey_analysed),
 followups AS (SELECT DISTINCT programme_id, arm, wave FROM interviews WHERE wave <> 'baseline'),
 classed AS (
     -- one row per person, indicator, wave and breakdown they fall in (the total included)

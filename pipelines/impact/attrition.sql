@@ -5,7 +5,7 @@ CREATE OR REPLACE TEMP TABLE attrition_status AS
 WITH
 interviews AS (
     SELECT DISTINCT s.programme_id, s.arm, s.participant_id, w.wave, w.wave_rank
-    FROM survey AS s
+    FROM survey_analysed AS s
     JOIN impact_waves AS w USING (wave)
     WHERE s.arm IN ('participant', 'comparison')
 ),

@@ -7,7 +7,7 @@ WITH
 interviews AS (
     SELECT programme_id, participant_id, wave, max(interview_date) AS interview_date,
            any_value(group_id ORDER BY interview_date) AS group_id
-    FROM survey
+    FROM survey_analysed
     WHERE arm = 'participant'
     GROUP BY programme_id, participant_id, wave
 ),
@@ -20,7 +20,7 @@ people AS (
 ),
 register AS (
     SELECT g.programme_id, a.group_id, a.participant_id, a.session_date, a.attended
-    FROM attendance AS a
+    FROM attendance_analysed AS a
     JOIN groups AS g USING (group_id)
 ),
 registered_groups AS (SELECT DISTINCT programme_id, group_id FROM register),

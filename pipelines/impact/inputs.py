@@ -24,10 +24,11 @@ import pandas as pd
 
 from pipelines import catalogue, vocabulary
 from pipelines.impact.rules import ALL
+from pipelines.review import define_analysed
 
 SQL_DIR = Path(__file__).parent
 
-WAVES_SQL = "SELECT DISTINCT wave FROM indicator_observations UNION SELECT DISTINCT wave FROM survey"
+WAVES_SQL = "SELECT DISTINCT wave FROM indicator_observations UNION SELECT DISTINCT wave FROM survey_analysed"
 # which arms were interviewed in which waves, per programme: for the notes on what cannot be estimated
 PRESENCE_SQL = """
 SELECT o.programme_id, o.arm, w.wave, w.wave_rank
@@ -76,7 +77,9 @@ def register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> 
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """impact_waves, impact_obs, impact_pairs and attrition_status as temp tables."""
+    """impact_waves, impact_obs, impact_pairs and attrition_status as temp tables, from
+    the rows the review left in (``survey_analysed``, ``attendance_analysed``)."""
+    define_analysed(con)
     waves = read(con, WAVES_SQL)
     waves["wave_rank"] = waves["wave"].map(vocabulary.wave_number)
     waves = waves.dropna().astype({"wave_rank": np.int64})

@@ -18,6 +18,7 @@ import pandas as pd
 from pipelines import catalogue
 from pipelines.disclosure.plan import suppress
 from pipelines.indicators.intervals import add_intervals
+from pipelines.review import define_analysed
 from pipelines.settings import DEFAULT_MIN_CELL, MAX_MIN_CELL
 
 SQL_DIR = Path(__file__).parent
@@ -75,10 +76,17 @@ def register_programme_country(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql("programme_country")).fetchall()
 
 
+def build_programme_observations(con: duckdb.DuckDBPyConnection) -> None:
+    """The ``programme_observations`` temp table (programme.sql) from the attendance rows
+    the review left in and the groups register."""
+    define_analysed(con)
+    con.execute(sql("programme")).fetchall()
 
 
 def build_observations(con: duckdb.DuckDBPyConnection) -> int:
-    """Create ``indicator_observations`` from ``survey`` and ``groups``; return its row count."""
+    """Create ``indicator_observations`` from ``survey`` and ``groups`` (less the rows a
+    reviewer excluded); return its row count."""
+    define_analysed(con)
     con.execute(observations_sql()).fetchall()
     return con.execute("SELECT count(*) FROM indicator_observations").fetchall()[0][0]
 
@@ -91,7 +99,7 @@ def build_indicator_table(con: duckdb.DuckDBPyConnection, min_cell: int) -> dict
     if not DEFAULT_MIN_CELL <= min_cell <= MAX_MIN_CELL:
         raise ValueError(f"min_cell must be from {DEFAULT_MIN_CELL} to {MAX_MIN_CELL}, got {min_cell}")
     register_catalogue(con)
-    con.execute(sql("programme")).fetchall()
+    build_programme_observations(con)
     con.execute(sql("indicators")).fetchall()
     add_intervals(con)
     plan = suppress(con, min_cell)

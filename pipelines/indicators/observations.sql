@@ -29,7 +29,7 @@ WITH respondents AS (
             ELSE '75+'
         END AS age_band,
         CASE s.disability WHEN true THEN 'yes' WHEN false THEN 'no' ELSE 'unknown' END AS disability_code
-    FROM survey AS s
+    FROM survey_analysed AS s
     LEFT JOIN groups AS g ON g.group_id = s.group_id
     WHERE s.consent IS NOT false
 ),

@@ -9,7 +9,7 @@ CREATE OR REPLACE TEMP TABLE programme_observations AS
 WITH
 register AS (
     SELECT a.*, g.programme_id
-    FROM attendance AS a
+    FROM attendance_analysed AS a
     JOIN groups AS g USING (group_id)
 ),
 period AS (

@@ -24,7 +24,7 @@ from pipelines import catalogue
 from pipelines.disclosure import attack, domains, impact, model, periods
 from pipelines.disclosure.result import AuditResult, Failure, describe
 from pipelines.disclosure.system import build_systems
-from pipelines.indicators.build import register_catalogue, sql
+from pipelines.indicators.build import build_programme_observations, register_catalogue
 from pipelines.warehouse import table_exists
 
 
@@ -32,7 +32,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """The temp tables the model reads, rebuilt from the warehouse (read-only is fine)."""
     register_catalogue(con)
     if not table_exists(con, "programme_observations"):
-        con.execute(sql("programme")).fetchall()
+        build_programme_observations(con)
     model.register_rules(con)
 
 

@@ -11,7 +11,7 @@ its table does not exist yet (impact not run).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 
@@ -77,6 +77,8 @@ class PeriodData:
     rules_by_file: pd.DataFrame  # quarantine counts per file and rule
     inputs: pd.DataFrame
     file_programmes: pd.DataFrame  # the programmes each file holds rows of
+    # records a reviewer excluded from the figures, per programme and rule (docs/review.md)
+    review_exclusions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=readers.REVIEW_COLUMNS))
 
     @property
     def rules(self) -> pd.DataFrame:
@@ -117,4 +119,5 @@ def read_period(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> PeriodData:
         rules_by_file=readers.quarantine_rules(con),
         inputs=load(con, "inputs"),
         file_programmes=readers.file_programmes(con),
+        review_exclusions=readers.review_exclusions(con),
     )

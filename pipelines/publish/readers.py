@@ -33,7 +33,8 @@ where country = 'all' and region = 'all' and group_id = 'all' and sex = 'all'
 """
 
 # Sessions are (group, date) pairs; a person counts once per month however many
-# sessions they came to.
+# sessions they came to. Rows a reviewer excluded are left out, as the indicators leave
+# them out ({reviewed}: docs/review.md).
 ATTENDANCE_MONTHLY_SQL = """
 select date_trunc('month', a.session_date)::date as month,
        {programme} as programme_id,
@@ -41,7 +42,7 @@ select date_trunc('month', a.session_date)::date as month,
        min(a.session_date) as first_session, max(a.session_date) as last_session,
        count(distinct a.participant_id) filter (where a.attended) as people
 from attendance a {join}
-where a.session_date is not null
+where a.session_date is not null {reviewed}
 group by all
 order by month, programme_id
 """
@@ -74,6 +75,22 @@ FILE_PROGRAMMES_TABLES = {
     "groups": "select distinct source_file, programme_id from groups where programme_id is not null",
     "attendance": "select distinct a.source_file, g.programme_id from attendance a join groups g using (group_id)",
 }
+
+# Records a reviewer excluded (docs/review.md), counted per programme and the rule that
+# flagged them: counts only, as for quarantine (the reviewer's own words stay in the
+# warehouse).
+REVIEW_EXCLUSIONS_SQL = """
+select coalesce(programme_id, 'unknown') as programme_id, rule, count(*) as records
+from review_exclusions
+group by all
+order by all
+"""
+REVIEW_COLUMNS = ["programme_id", "rule", "records"]
+
+NOT_EXCLUDED = """
+and not exists (select 1 from review_exclusions e where e.table_name = 'attendance'
+                and e.source_file = a.source_file and e.source_row = a.source_row
+                and e.source_column = a.source_column)"""
 
 UNREGISTERED = "(group not registered)"
 TOP_RULES = 10  # quarantine rules listed by the report and drawn by the data-quality chart
@@ -149,7 +166,8 @@ def attendance_monthly(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> pd.D
     columns = ["month", "programme_id", "sessions", "people", "people_suppressed", "first_session", "last_session"]
     if not table_exists(con, "attendance"):
         return pd.DataFrame(columns=columns)
-    df = con.cursor().execute(ATTENDANCE_MONTHLY_SQL.format(**_programme_join(con))).df()
+    reviewed = NOT_EXCLUDED if table_exists(con, "review_exclusions") else ""
+    df = con.cursor().execute(ATTENDANCE_MONTHLY_SQL.format(reviewed=reviewed, **_programme_join(con))).df()
     if df.empty:
         return pd.DataFrame(columns=columns)
     for column in ("month", "first_session", "last_session"):
@@ -207,3 +225,10 @@ def file_programmes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=["source_file", "programme_id"])
     return _frame(con, " union ".join(parts) + " order by all", ["source_file", "programme_id"])
+
+
+def review_exclusions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Records left out of the figures by a reviewer's decision, per programme and rule."""
+    if not table_exists(con, "review_exclusions"):
+        return pd.DataFrame(columns=REVIEW_COLUMNS)
+    return _frame(con, REVIEW_EXCLUSIONS_SQL, REVIEW_COLUMNS)

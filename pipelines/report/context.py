@@ -70,6 +70,7 @@ def gather(data: PeriodData, tr: Translator, *, programmes: list[str], min_cell:
                    "problems": tr.number(r.problems), "rows": tr.number(r.rows)}
                   for r in rules.head(TOP_RULES).itertuples()],
         "quality_totals": _quality_totals(tr, files, rules),
+        "quality_review": review_note(tr, data.review_exclusions),
     }
 
 
@@ -332,3 +333,20 @@ def _quality_totals(tr, files, rules) -> str:
         problems=tr.number(int(rules["problems"].sum()) if not rules.empty else 0),
         rules=tr.number(rules["rule"].nunique() if not rules.empty else 0),
     )
+
+
+def review_note(tr, exclusions: pd.DataFrame) -> str:
+    """How many records a reviewer left out of the figures, and why: per screening rule
+    (docs/review.md), never the reviewer's own words, which may name people."""
+    if exclusions.empty:
+        return tr("No record was excluded by review: every loaded row is in the figures.")
+    why = {"attendance_count": tr("attendance far above the group's that month"),
+           "session_duration": tr("an implausible session length"),
+           "who5_score": tr("a WHO-5 score far from the group's"),
+           "straight_lining": tr("the same extreme answer to every WHO-5 question"),
+           "close_interviews": tr("two interviews of one person too close in time"),
+           "reviewer": tr("a reviewer's own finding")}
+    by_rule = exclusions.groupby("rule", sort=True)["records"].sum()
+    reasons = "; ".join(f"{why.get(rule, rule)}: {tr.number(int(n))}" for rule, n in by_rule.items())
+    return tr("Records excluded by review and left out of the figures, though kept in the warehouse: "
+              "%(records)s (%(reasons)s).", records=tr.number(int(by_rule.sum())), reasons=reasons)

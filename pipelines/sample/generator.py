@@ -2,7 +2,8 @@
 
 ``generate`` writes ``groups.csv`` and, per programme, one survey file (baseline and
 follow-up) and one attendance register, each in the shape its programme's tools
-produce (see ``formats``), with the mistakes of ``PLANTED_PROBLEMS`` in them and
+produce (see ``formats``), with the mistakes of ``PLANTED_PROBLEMS`` in them, the
+implausible but valid values of ``PLANTED_OUTLIERS`` for the review stage to flag, and
 nothing else wrong. The same seed gives byte-identical files, so the committed
 ``data/raw/`` can be re-made and diffed.
 """
@@ -16,6 +17,7 @@ import numpy as np
 from pipelines.sample.formats import (
     CANONICAL, EXCEL_PL, EXCEL_RU, EXCEL_UK, REGISTER_TSV, SHEET_UK, FileFormat, write_csv,
 )
+from pipelines.sample.outliers import plant_outliers
 from pipelines.sample.people import SURVEY_COLUMNS, comparison_roster, survey_rows
 from pipelines.sample.problems import attendance_file, plant, survey_file
 from pipelines.sample.registers import ATTENDANCE_COLUMNS, register
@@ -62,12 +64,15 @@ def generate(out_dir: Path, *, seed: int = 20241, participants_scale: float = 1.
         survey = survey_rows(rng, programme, people)
 
         file = survey_file(programme)
-        written.append(write_csv(out_dir / file, SURVEY_COLUMNS, plant(file, survey),
+        written.append(write_csv(out_dir / file, SURVEY_COLUMNS, plant_outliers(file, plant(file, survey)),
                                  SURVEY_FORMATS[programme.programme_id]))
         file = attendance_file(programme)
         columns, rows = ATTENDANCE_COLUMNS, plant(file, attendance)
         if programme is ZTRASS:
             columns, rows = ZHYTOMYR_ATTENDANCE_COLUMNS, _with_personal_data(rng, rows)
+        # last, so the rows they add draw nothing from the generator: the files stay
+        # what they were apart from the outliers themselves
+        rows = plant_outliers(file, rows)
         written.append(write_csv(out_dir / file, columns, rows, ATTENDANCE_FORMATS[programme.programme_id]))
     return written
 

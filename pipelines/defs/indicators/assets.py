@@ -46,7 +46,7 @@ def _preview(con: duckdb.DuckDBPyConnection, query: str) -> dg.MetadataValue:
 
 
 @dg.asset(
-    deps=["survey", "groups"],
+    deps=["survey", "groups", "review"],
     kinds={"duckdb"},
     group_name="indicators",
     pool=WAREHOUSE_POOL,
@@ -72,7 +72,7 @@ def indicator_observations(settings: AaiSettings) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    deps=[indicator_observations, "attendance", "groups"],
+    deps=[indicator_observations, "attendance", "groups", "review"],
     kinds={"duckdb"},
     group_name="indicators",
     pool=WAREHOUSE_POOL,

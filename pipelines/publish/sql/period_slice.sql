@@ -16,4 +16,13 @@ where (s.programme_id, s.wave) in (
     group by programme_id, wave
     having coalesce(max(interview_date) <= $end, true));
 create table ingest_log as select * from wh.ingest_log;
-create table quarantine as select * from wh.quarantine
+create table quarantine as select * from wh.quarantine;
+-- the reviewer's exclusions of the rows in the slice, so a period's figures leave out
+-- what the warehouse's leave out (docs/review.md)
+create table review_exclusions as
+select e.* from wh.review_exclusions as e
+where exists (select 1 from survey as s where e.table_name = 'survey'
+              and s.source_file = e.source_file and s.source_row = e.source_row)
+   or exists (select 1 from attendance as a where e.table_name = 'attendance'
+              and a.source_file = e.source_file and a.source_row = e.source_row
+              and a.source_column = e.source_column)
