@@ -1,0 +1,134 @@
+"""A questionnaire's own outcome measures declared in its mapping file: read as written,
+or refused with the file and the line before any data is read."""
+
+from pathlib import Path
+
+import pytest
+from conftest import GROUPS, aai, write
+
+from pipelines.mapping import MappingError, load_mapping, load_mappings
+
+K6 = """\
+kind: survey
+files: ["helpage/*.csv"]
+columns:
+  ID: participant_id
+indicators:
+  P.k6_mean:
+    name:
+      en: K6 psychological distress (mean score)
+      ru: Психологический дистресс K6 (средний балл)
+    kind: mean
+    scale: [0, 24]
+    population: 60+
+    items: {k6_1: Q20a, k6_2: Q20b, k6_3: Q20c}
+    reverse: [k6_1, k6_2, k6_3]
+    item_scale: [1, 5]
+    rule: k6_1 + k6_2 + k6_3 - 3
+    citation: Kessler et al. 2002
+  P.adl_independent:
+    name: Independent in all Katz ADL activities
+    kind: share
+    population: all
+    items: [adl_bathing, adl_dressing]
+    rule: CASE WHEN adl_bathing = 1 AND adl_dressing = 1 THEN 1 ELSE 0 END
+    citation: Katz et al. 1963
+"""
+
+
+def test_a_declared_measure_reads_as_written(tmp_path):
+    mapping = load_mapping(write(tmp_path / "mappings/helpage.yaml", K6), shown_from=tmp_path)
+    k6, adl = mapping.indicators
+    assert (k6.code, k6.kind, k6.scale_min, k6.scale_max, k6.population, k6.line) == ("P.k6_mean", "mean", 0, 24,
+                                                                                       "60+", 6)
+    assert k6.items == (("k6_1", "Q20a"), ("k6_2", "Q20b"), ("k6_3", "Q20c"))
+    assert (k6.reverse, k6.item_scale, k6.rule) == (("k6_1", "k6_2", "k6_3"), (1, 5), "k6_1 + k6_2 + k6_3 - 3")
+    assert k6.name("ru") == "Психологический дистресс K6 (средний балл)"
+    assert k6.name("pl") == "K6 psychological distress (mean score)"  # no Polish name: the English one
+    assert (adl.kind, adl.scale_min, adl.scale_max) == ("share", 0, 100)
+    assert adl.items == (("adl_bathing", "adl_bathing"), ("adl_dressing", "adl_dressing"))
+    assert (adl.names, adl.citation) == ((("en", "Independent in all Katz ADL activities"),), "Katz et al. 1963")
+    # a file is recognised by its header only if it carries the items too
+    assert mapping.signature == ("ID", "Q20a", "Q20b", "Q20c", "adl_bathing", "adl_dressing")
+
+
+def _declaring(**options: str) -> str:
+    spec = {"name": "K6", "kind": "mean", "scale": "[0, 8]", "population": "all", "items": "{k6_1: A, k6_2: B}",
+            "rule": "k6_1 + k6_2", "citation": "Kessler et al. 2002"} | options
+    lines = "".join(f"    {key}: {value}\n" for key, value in spec.items() if value is not None)
+    return "columns:\n  ID: participant_id\nindicators:\n  P.k6_mean:\n" + lines
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (_declaring(rule="k6_1 + ) k6_2"),
+         'line 10: P.k6_mean: the rule is not SQL DuckDB can run over the items k6_1, k6_2: syntax error at or '
+         'near ")"'),
+        (_declaring(rule="k6_1 + k6_7"),
+         'line 10: P.k6_mean: the rule is not SQL DuckDB can run over the items k6_1, k6_2: Referenced column '
+         '"k6_7" not found'),
+        (_declaring(rule="k6_1; DROP TABLE survey"), "line 10: P.k6_mean: the rule is not SQL DuckDB can run"),
+        (_declaring(rule="(SELECT count(*) FROM survey)"),
+         "line 10: P.k6_mean: the rule is not SQL DuckDB can run over the items k6_1, k6_2: the rule reads only "
+         "its items: no subquery (SELECT …)"),
+        (_declaring(rule="\"'high'\""), "line 10: P.k6_mean: a mean's rule gives a respondent's score, a number; "
+                                    "this one gives VARCHAR"),
+        (_declaring(kind="median"), "line 6: P.k6_mean: kind must be share or mean, got 'median'"),
+        (_declaring(kind="share"), "line 7: P.k6_mean: a share is a percentage: its scale is [0, 100]"),
+        (_declaring(scale="[8, 0]"), "line 7: P.k6_mean: scale must be two numbers, the lowest and the highest"),
+        (_declaring(scale=None), "line 4: P.k6_mean: a mean needs its scale"),
+        (_declaring(population="older"), "line 8: P.k6_mean: population must be all, an age band"),
+        (_declaring(reverse="[k6_3]", item_scale="[0, 4]"),
+         "line 12: P.k6_mean: reverse names k6_3, not an item of P.k6_mean; its items are k6_1, k6_2"),
+        (_declaring(reverse="[k6_1]"), "line 12: P.k6_mean: reversed items need their range: item_scale:"),
+        (_declaring(items="{K6-1: A}"), "line 9: P.k6_mean: item 'K6-1': the rule's name for an item"),
+        (_declaring(citation=None), "line 4: P.k6_mean: say citation"),
+        (_declaring(name="{en: K6, ua: K6}"), "line 5: P.k6_mean: 'ua' is not a report language"),
+        (_declaring(name="{ru: K6}"), "line 5: P.k6_mean: give the English name (en:)"),
+        (_declaring().replace("P.k6_mean", "P.who5_mean"),
+         "line 4: P.who5_mean is an indicator of the catalogue already"),
+        (_declaring().replace("P.k6_mean", "K6"), "line 4: 'K6' is not a programme indicator code"),
+        (_declaring() + "  P.k6_mean:\n    kind: mean\n",
+         "line 12: 'P.k6_mean' is given twice in indicators (also line 4)"),
+        (_declaring() + "ignore: [B]\n", "line 4: P.k6_mean reads b, which the mapping ignores"),
+        ("kind: groups\ncolumns:\n  G: group_id\nindicators:\n  P.x: {}\n",
+         "line 5: indicators are declared over survey answers; this mapping describes groups files"),
+    ],
+)
+def test_a_bad_declaration_names_its_file_and_line(tmp_path, text, error):
+    path = write(tmp_path / "mappings/bad.yaml", text)
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path, shown_from=tmp_path)
+    assert f"mappings/bad.yaml {error}" in str(caught.value)
+    assert len(str(caught.value).splitlines()) == 1  # one mistake, one line
+
+
+def test_a_code_is_declared_once_in_a_data_root(tmp_path):
+    write(tmp_path / "mappings/a.yaml", _declaring())
+    write(tmp_path / "mappings/b.yaml", "\n" + _declaring())
+    with pytest.raises(MappingError) as caught:
+        load_mappings(tmp_path / "mappings", shown_from=tmp_path)
+    assert str(caught.value) == ("mappings/b.yaml line 5: P.k6_mean is declared by mappings/a.yaml line 4 already; "
+                                 "an indicator code is declared once in a data root")
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_a_rule_duckdb_cannot_bind_stops_aai_before_any_data_is_read(data_root, command):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "mappings/helpage.yaml", K6.replace("k6_3 - 3", "k6_4 - 3"))
+    done = aai(command, *(["--data-dir", str(data_root), str(data_root / "raw/groups.csv")]
+                          if command == "check" else []), root=data_root)
+    assert done.returncode == 2
+    assert ('mappings/helpage.yaml line 16: P.k6_mean: the rule is not SQL DuckDB can run over the items k6_1, '
+            'k6_2, k6_3: Referenced column "k6_4" not found') in " ".join(done.stderr.split())
+    assert not (data_root / "processed/warehouse.duckdb").exists()
+
+
+def test_the_worked_example_of_the_format_reads_as_documented(tmp_path):
+    """docs/questionnaire.md, "indicators": the K6 declaration as printed."""
+    text = (Path(__file__).parents[1] / "docs/questionnaire.md").read_text(encoding="utf-8")
+    section = text[text.index("### `indicators`"):]
+    block = section.split("```yaml\n")[1].split("```")[0]
+    mapping = load_mapping(write(tmp_path / "mappings/helpage.yaml", block), shown_from=tmp_path)
+    assert [i.code for i in mapping.indicators] == ["P.k6_mean", "P.k6_distress"]
