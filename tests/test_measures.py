@@ -4,22 +4,31 @@ or refused with the file and the line before any data is read."""
 from pathlib import Path
 
 import pytest
-from conftest import GROUPS, aai, write
+from conftest import GROUPS, aai, ingest, rows, write
 
+from pipelines import catalogue
+from pipelines.indicators.build import build_indicators
 from pipelines.mapping import MappingError, load_mapping, load_mappings
+from pipelines.mapping.measures import catalogue_rows
 
 K6 = """\
 kind: survey
 files: ["helpage/*.csv"]
 columns:
   ID: participant_id
+  Group: group_id
+  Date: interview_date
+  Sex: {to: sex, values: {F: female, M: male}}
+constants: {programme_id: BRC-WWC, arm: participant, wave: baseline, consent: "yes"}
+derived:
+  birth_year: {age: Age, date: Date}
 indicators:
   P.k6_mean:
     name:
       en: K6 psychological distress (mean score)
       ru: Психологический дистресс K6 (средний балл)
     kind: mean
-    scale: [0, 24]
+    scale: [0, 12]
     population: 60+
     items: {k6_1: Q20a, k6_2: Q20b, k6_3: Q20c}
     reverse: [k6_1, k6_2, k6_3]
@@ -36,11 +45,71 @@ indicators:
 """
 
 
+# Twelve respondents of two groups. K6 items are coded 1 (all of the time) … 5 (none of
+# the time), so each is reversed (6 − v) and the rule subtracts 3: a score 0–12, for
+# respondents 60 and over. By hand, the K6 score of each respondent it counts:
+#   P01 1,1,1 → 5+5+5−3 = 12   P02 5,5,5 → 0    P03 3,3,3 → 6    P04 2,4,5 → 4+2+1−3 = 4
+#   P07 2,2,2 → 9   P08 5,4,3 → 1+2+3−3 = 3   P09 3,2,1 → 3+4+5−3 = 9   P11 4,4,4 → 3
+#   P12 1,2,3 → 5+4+3−3 = 9;  P05 is 58, P06 left an item empty, P10 wrote x: not counted.
+# n = 9, sum 55, mean 55/9; BY-GRO-001: P01–P04, 22/4; BY-VIT-002: P07–P09, P11, P12, 33/5.
+# ADL independent (both items 1), everyone: P09 left one empty, so n = 11, of whom P01, P03,
+# P05, P06, P07, P10 are independent: 6 of 11.
+HELPAGE = """\
+ID;Group;Date;Age;Sex;Q20a;Q20b;Q20c;adl_bathing;adl_dressing;Name
+P01;BY-GRO-001;15.03.2024;70;F;1;1;1;1;1;A
+P02;BY-GRO-001;15.03.2024;65;F;5;5;5;1;0;B
+P03;BY-GRO-001;15.03.2024;80;M;3;3;3;1;1;C
+P04;BY-GRO-001;15.03.2024;62;M;2;4;5;0;0;D
+P05;BY-GRO-001;15.03.2024;58;F;1;1;1;1;1;E
+P06;BY-GRO-001;15.03.2024;75;F;4;4;;1;1;F
+P07;BY-VIT-002;15.03.2024;71;M;2;2;2;1;1;G
+P08;BY-VIT-002;15.03.2024;68;F;5;4;3;0;1;H
+P09;BY-VIT-002;15.03.2024;90;F;3;2;1;;1;I
+P10;BY-VIT-002;15.03.2024;66;M;x;2;2;1;1;J
+P11;BY-VIT-002;15.03.2024;61;F;4;4;4;0;0;K
+P12;BY-VIT-002;15.03.2024;77;M;1;2;3;1;0;L
+"""
+
+
+@pytest.fixture
+def declared():
+    """The catalogue of the data root under test, and the project's alone afterwards."""
+    yield lambda root: catalogue.declare(catalogue_rows(load_mappings(root / "mappings", shown_from=root)))
+    catalogue.declare(catalogue_rows(()))
+
+
+def test_declared_measures_are_computed_from_their_items(data_root, declared):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/helpage/survey.csv", HELPAGE)
+    write(data_root / "mappings/helpage.yaml", K6)
+    declared(data_root)
+    con = ingest(data_root / "raw", mappings=True)
+    assert rows(con, "SELECT rows_read, rows_loaded, columns_ignored FROM ingest_log "
+                     "WHERE source_file = 'helpage/survey.csv'") == [(12, 12, "Name")]
+    assert rows(con, "SELECT count(*), count(DISTINCT item) FROM survey_items") == [(12 * 5 - 2, 5)]
+    build_indicators(con, min_cell=5)
+    cells = "FROM indicators WHERE arm = 'participant' AND wave = 'baseline' AND sex = 'all' AND age_band = 'all' " \
+            "AND disability = 'all' AND (group_id <> 'all' OR country = 'all')"
+    assert rows(con, f"SELECT indicator, group_id, numerator, denominator, round(value, 6) {cells} "
+                     "AND programme_id = 'BRC-WWC' ORDER BY 1, 2") == [
+        ("P.adl_independent", "BY-GRO-001", 4.0, 6, round(100 * 4 / 6, 6)),
+        ("P.adl_independent", "BY-VIT-002", 2.0, 5, 40.0),
+        ("P.adl_independent", "all", 6.0, 11, round(100 * 6 / 11, 6)),
+        ("P.k6_mean", "BY-GRO-001", 22.0, 4, 5.5),
+        ("P.k6_mean", "BY-VIT-002", 33.0, 5, 6.6),
+        ("P.k6_mean", "all", 55.0, 9, round(55 / 9, 6)),
+    ]
+    # two groups: the programme's cells say why they have no interval, as the catalogue's own do
+    assert rows(con, f"SELECT DISTINCT interval_note {cells} AND programme_id = 'BRC-WWC' AND group_id = 'all'") \
+        == [("No interval: fewer than 4 groups. With so few groups no interval can separate the programme from "
+             "what happened to each of its groups.",)]
+
+
 def test_a_declared_measure_reads_as_written(tmp_path):
     mapping = load_mapping(write(tmp_path / "mappings/helpage.yaml", K6), shown_from=tmp_path)
     k6, adl = mapping.indicators
-    assert (k6.code, k6.kind, k6.scale_min, k6.scale_max, k6.population, k6.line) == ("P.k6_mean", "mean", 0, 24,
-                                                                                       "60+", 6)
+    assert (k6.code, k6.kind, k6.scale_min, k6.scale_max, k6.population, k6.line) == ("P.k6_mean", "mean", 0, 12,
+                                                                                       "60+", 12)
     assert k6.items == (("k6_1", "Q20a"), ("k6_2", "Q20b"), ("k6_3", "Q20c"))
     assert (k6.reverse, k6.item_scale, k6.rule) == (("k6_1", "k6_2", "k6_3"), (1, 5), "k6_1 + k6_2 + k6_3 - 3")
     assert k6.name("ru") == "Психологический дистресс K6 (средний балл)"
@@ -49,7 +118,8 @@ def test_a_declared_measure_reads_as_written(tmp_path):
     assert adl.items == (("adl_bathing", "adl_bathing"), ("adl_dressing", "adl_dressing"))
     assert (adl.names, adl.citation) == ((("en", "Independent in all Katz ADL activities"),), "Katz et al. 1963")
     # a file is recognised by its header only if it carries the items too
-    assert mapping.signature == ("ID", "Q20a", "Q20b", "Q20c", "adl_bathing", "adl_dressing")
+    assert mapping.signature == ("ID", "Group", "Date", "Sex", "Age", "Q20a", "Q20b", "Q20c", "adl_bathing",
+                                 "adl_dressing")
 
 
 def _declaring(**options: str) -> str:
@@ -120,7 +190,7 @@ def test_a_rule_duckdb_cannot_bind_stops_aai_before_any_data_is_read(data_root, 
     done = aai(command, *(["--data-dir", str(data_root), str(data_root / "raw/groups.csv")]
                           if command == "check" else []), root=data_root)
     assert done.returncode == 2
-    assert ('mappings/helpage.yaml line 16: P.k6_mean: the rule is not SQL DuckDB can run over the items k6_1, '
+    assert ('mappings/helpage.yaml line 22: P.k6_mean: the rule is not SQL DuckDB can run over the items k6_1, '
             'k6_2, k6_3: Referenced column "k6_4" not found') in " ".join(done.stderr.split())
     assert not (data_root / "processed/warehouse.duckdb").exists()
 

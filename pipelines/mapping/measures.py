@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import duckdb
+import pandas as pd
 import yaml
 
 from pipelines import catalogue
@@ -38,6 +39,8 @@ OPTIONS = ("name", "kind", "scale", "population", "items", "reverse", "item_scal
 REQUIRED = ("name", "kind", "population", "items", "rule", "citation")
 CODE = re.compile(r"^P\.[a-z][a-z0-9_]*$")
 ITEM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# the columns an item's value sits beside when the indicator stage evaluates the rule
+RESERVED_ITEM_NAMES = ("source_file", "source_row")
 SHARE_SCALE = (0.0, 100.0)
 # A rule's result type decides what it may be: a share counts a respondent as 1 or 0.
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL",
@@ -77,7 +80,7 @@ def read_indicators(reader: _Reader, node: yaml.Node | None, kind: str | None) -
     if kind not in (None, "survey"):
         reader.error(node, f"indicators are declared over survey answers; this mapping describes {kind} files")
         return ()
-    codes = set(catalogue.indicators()["code"])
+    codes = set(catalogue.project_indicators()["code"])
     out = []
     for key, spec in reader.mapping_items(node, "indicators"):
         code = key.value.strip()
@@ -207,7 +210,9 @@ class _Declaration:
                 pairs.append((name.value.strip(), column.value.strip()))
                 lines[name.value.strip()] = name
         for name, _ in pairs:
-            if not ITEM_NAME.match(name):
+            if name in RESERVED_ITEM_NAMES:
+                self.error(lines.get(name, node), f"item {name!r}: the name is taken; call the item otherwise")
+            elif not ITEM_NAME.match(name):
                 self.error(lines.get(name, node), f"item {name!r}: the rule's name for an item is lower-case "
                                                   "letters, digits and _ (k6_1: <the file's column>)")
         if not pairs:
@@ -261,3 +266,22 @@ def _first_line(exc: Exception) -> str:
     """DuckDB's message without its error class prefix and the caret lines after it."""
     text = str(exc).splitlines()[0]
     return re.sub(r"^[A-Za-z ]+ Error: ", "", text)
+
+
+def catalogue_rows(mappings) -> pd.DataFrame:
+    """The declared measures of ``mappings`` as catalogue rows (``catalogue.declare``):
+    programme indicators (domain ``P``) over respondents, of source ``declared``."""
+    rows = []
+    for mapping in mappings:
+        for m in mapping.indicators:
+            low, high = m.item_scale or (float("nan"), float("nan"))
+            rows.append({
+                "code": m.code, "name": m.name("en"), "domain": "P", "weight": float("nan"), "kind": m.kind,
+                "unit": "percent" if m.kind == "share" else f"score {m.scale_min:g}-{m.scale_max:g}",
+                "scale_min": m.scale_min, "scale_max": m.scale_max, "population": m.population,
+                "counts": "respondents", "source": "declared", "items": "|".join(n for n, _ in m.items),
+                "rule_sql": m.rule, "success_rule": f"declared in {mapping.path}: {m.rule}", "proxy": False,
+                "citation": m.citation, "mapping": mapping.path, "item_columns": "|".join(c for _, c in m.items),
+                "reverse": "|".join(m.reverse), "item_min": low, "item_max": high, "names": dict(m.names),
+            })
+    return pd.DataFrame(rows)

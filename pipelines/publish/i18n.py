@@ -94,7 +94,7 @@ def is_aai_indicator(code: str) -> bool:
     return str(code) in _aai_codes()
 
 
-@cache
+@catalogue.per_catalogue
 def _digits() -> dict[str, int]:
     df = catalogue.indicators()
     found = {r.code: KIND_DIGITS[r.kind] for r in df.itertuples()}
@@ -122,7 +122,7 @@ def code_key(code: str) -> tuple:
     return (0, int(major), int(minor), "") if major.isdigit() and minor.isdigit() else (1, 0, 0, str(code))
 
 
-@cache
+@catalogue.per_catalogue
 def _names() -> dict[str, str]:
     df = catalogue.indicators()
     return dict(zip(df["code"], df["name"], strict=True))

@@ -33,7 +33,7 @@ def _outputs() -> tuple[str, ...]:
     return tuple(df.loc[df["source"].isin(["attendance", "groups"]), "code"])
 
 
-@cache
+@catalogue.per_catalogue
 def _units() -> dict[str, str]:
     df = catalogue.indicators()
     return dict(zip(df["code"], df["unit"], strict=True))
