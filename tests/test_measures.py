@@ -19,7 +19,8 @@ columns:
   Group: group_id
   Date: interview_date
   Sex: {to: sex, values: {F: female, M: male}}
-constants: {programme_id: BRC-WWC, arm: participant, wave: baseline, consent: "yes"}
+  Wave: {to: wave, values: {"1": baseline, "2": followup1}}
+constants: {programme_id: BRC-WWC, arm: participant, consent: "yes"}
 derived:
   birth_year: {age: Age, date: Date}
 indicators:
@@ -55,19 +56,19 @@ indicators:
 # ADL independent (both items 1), everyone: P09 left one empty, so n = 11, of whom P01, P03,
 # P05, P06, P07, P10 are independent: 6 of 11.
 HELPAGE = """\
-ID;Group;Date;Age;Sex;Q20a;Q20b;Q20c;adl_bathing;adl_dressing;Name
-P01;BY-GRO-001;15.03.2024;70;F;1;1;1;1;1;A
-P02;BY-GRO-001;15.03.2024;65;F;5;5;5;1;0;B
-P03;BY-GRO-001;15.03.2024;80;M;3;3;3;1;1;C
-P04;BY-GRO-001;15.03.2024;62;M;2;4;5;0;0;D
-P05;BY-GRO-001;15.03.2024;58;F;1;1;1;1;1;E
-P06;BY-GRO-001;15.03.2024;75;F;4;4;;1;1;F
-P07;BY-VIT-002;15.03.2024;71;M;2;2;2;1;1;G
-P08;BY-VIT-002;15.03.2024;68;F;5;4;3;0;1;H
-P09;BY-VIT-002;15.03.2024;90;F;3;2;1;;1;I
-P10;BY-VIT-002;15.03.2024;66;M;x;2;2;1;1;J
-P11;BY-VIT-002;15.03.2024;61;F;4;4;4;0;0;K
-P12;BY-VIT-002;15.03.2024;77;M;1;2;3;1;0;L
+ID;Group;Date;Age;Sex;Q20a;Q20b;Q20c;adl_bathing;adl_dressing;Name;Wave
+P01;BY-GRO-001;15.03.2024;70;F;1;1;1;1;1;A;1
+P02;BY-GRO-001;15.03.2024;65;F;5;5;5;1;0;B;1
+P03;BY-GRO-001;15.03.2024;80;M;3;3;3;1;1;C;1
+P04;BY-GRO-001;15.03.2024;62;M;2;4;5;0;0;D;1
+P05;BY-GRO-001;15.03.2024;58;F;1;1;1;1;1;E;1
+P06;BY-GRO-001;15.03.2024;75;F;4;4;;1;1;F;1
+P07;BY-VIT-002;15.03.2024;71;M;2;2;2;1;1;G;1
+P08;BY-VIT-002;15.03.2024;68;F;5;4;3;0;1;H;1
+P09;BY-VIT-002;15.03.2024;90;F;3;2;1;;1;I;1
+P10;BY-VIT-002;15.03.2024;66;M;x;2;2;1;1;J;1
+P11;BY-VIT-002;15.03.2024;61;F;4;4;4;0;0;K;1
+P12;BY-VIT-002;15.03.2024;77;M;1;2;3;1;0;L;1
 """
 
 
@@ -109,7 +110,7 @@ def test_a_declared_measure_reads_as_written(tmp_path):
     mapping = load_mapping(write(tmp_path / "mappings/helpage.yaml", K6), shown_from=tmp_path)
     k6, adl = mapping.indicators
     assert (k6.code, k6.kind, k6.scale_min, k6.scale_max, k6.population, k6.line) == ("P.k6_mean", "mean", 0, 12,
-                                                                                       "60+", 12)
+                                                                                       "60+", 13)
     assert k6.items == (("k6_1", "Q20a"), ("k6_2", "Q20b"), ("k6_3", "Q20c"))
     assert (k6.reverse, k6.item_scale, k6.rule) == (("k6_1", "k6_2", "k6_3"), (1, 5), "k6_1 + k6_2 + k6_3 - 3")
     assert k6.name("ru") == "Психологический дистресс K6 (средний балл)"
@@ -118,7 +119,7 @@ def test_a_declared_measure_reads_as_written(tmp_path):
     assert adl.items == (("adl_bathing", "adl_bathing"), ("adl_dressing", "adl_dressing"))
     assert (adl.names, adl.citation) == ((("en", "Independent in all Katz ADL activities"),), "Katz et al. 1963")
     # a file is recognised by its header only if it carries the items too
-    assert mapping.signature == ("ID", "Group", "Date", "Sex", "Age", "Q20a", "Q20b", "Q20c", "adl_bathing",
+    assert mapping.signature == ("ID", "Group", "Date", "Sex", "Wave", "Age", "Q20a", "Q20b", "Q20c", "adl_bathing",
                                  "adl_dressing")
 
 
@@ -190,7 +191,7 @@ def test_a_rule_duckdb_cannot_bind_stops_aai_before_any_data_is_read(data_root, 
     done = aai(command, *(["--data-dir", str(data_root), str(data_root / "raw/groups.csv")]
                           if command == "check" else []), root=data_root)
     assert done.returncode == 2
-    assert ('mappings/helpage.yaml line 22: P.k6_mean: the rule is not SQL DuckDB can run over the items k6_1, '
+    assert ('mappings/helpage.yaml line 23: P.k6_mean: the rule is not SQL DuckDB can run over the items k6_1, '
             'k6_2, k6_3: Referenced column "k6_4" not found') in " ".join(done.stderr.split())
     assert not (data_root / "processed/warehouse.duckdb").exists()
 

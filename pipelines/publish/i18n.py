@@ -128,6 +128,20 @@ def _names() -> dict[str, str]:
     return dict(zip(df["code"], df["name"], strict=True))
 
 
+@catalogue.per_catalogue
+def _declared_names() -> dict[str, dict[str, str]]:
+    """A declared measure's names by report language, as its mapping file gives them:
+    they are the organisation's words, so they are not in the message catalogue."""
+    df = catalogue.declared()
+    return dict(zip(df["code"], df["names"], strict=True)) if len(df) else {}
+
+
+def declared_name_missing(code: str, lang: str) -> bool:
+    """Whether a declared measure has no name of its own in ``lang`` (its English one is shown)."""
+    names = _declared_names().get(str(code))
+    return names is not None and lang not in names
+
+
 @cache
 def load_translations(lang: str) -> gettext.NullTranslations:
     """The language's ``.po`` compiled in memory; English (no catalogue) passes through."""
@@ -164,6 +178,9 @@ class Translator:
     # -- labels ---------------------------------------------------------------------
     def indicator(self, code: str) -> str:
         """``4.5 Social connectedness`` for AAI codes, the bare name for programme ones."""
+        declared = _declared_names().get(str(code))
+        if declared is not None:
+            return declared.get(self.lang) or declared["en"]
         name = _names().get(str(code))
         if name is None:
             return str(code).replace("_", " ")
