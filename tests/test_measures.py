@@ -202,4 +202,10 @@ def test_the_worked_example_of_the_format_reads_as_documented(tmp_path):
     section = text[text.index("### `indicators`"):]
     block = section.split("```yaml\n")[1].split("```")[0]
     mapping = load_mapping(write(tmp_path / "mappings/helpage.yaml", block), shown_from=tmp_path)
-    assert [i.code for i in mapping.indicators] == ["P.k6_mean", "P.k6_distress"]
+    assert [(i.code, i.kind, i.scale_max, len(i.items)) for i in mapping.indicators] == [
+        ("P.k6_mean", "mean", 24, 6), ("P.k6_distress", "share", 100, 6)]
+    printed = section.split("```\n")[2].strip()  # the error the section prints
+    bad = block.replace("k6_6 - 6\n", "k6_7 - 6\n", 1)
+    with pytest.raises(MappingError) as caught:
+        load_mapping(write(tmp_path / "mappings/helpage.yaml", bad), shown_from=tmp_path)
+    assert str(caught.value) == printed
