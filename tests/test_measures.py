@@ -209,3 +209,42 @@ def test_the_worked_example_of_the_format_reads_as_documented(tmp_path):
     with pytest.raises(MappingError) as caught:
         load_mapping(write(tmp_path / "mappings/helpage.yaml", bad), shown_from=tmp_path)
     assert str(caught.value) == printed
+
+
+def _followup() -> str:
+    """HELPAGE six months on: every K6 answer 4 (score 2 + 2 + 2 − 3 = 3; all at 0 would be a
+    mean at the end of its scale, suppressed under 2m people) and every ADL answer 1, with the
+    same gaps (P05 under 60, P06's empty item, P10's x, P09's empty ADL item)."""
+    lines = HELPAGE.splitlines()
+    out = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(";")
+        cells[2] = "15.09.2024"
+        cells[5:8] = ["" if c == "" else c if c == "x" else "4" for c in cells[5:8]]
+        cells[8:10] = ["" if c == "" else "1" for c in cells[8:10]]
+        cells[-1] = "2"
+        out.append(";".join(cells))
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.slow
+def test_aai_run_carries_declared_measures_into_impact_and_the_report(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/helpage/baseline.csv", HELPAGE)
+    write(data_root / "raw/helpage/followup.csv", _followup())
+    write(data_root / "mappings/helpage.yaml", K6)
+    done = aai("run", root=data_root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    import duckdb
+
+    con = duckdb.connect(str(data_root / "processed/warehouse.duckdb"), read_only=True)
+    # K6: 55/9 at baseline, 3 for the same nine at follow-up; ADL: 6 of 11, then 11 of 11.
+    assert rows(con, "SELECT indicator, method, round(estimate, 6), n FROM impact_estimates WHERE group_id = 'all' "
+                     "AND sex = 'all' AND age_band = 'all' AND method = 'change' ORDER BY 1") == [
+        ("P.adl_independent", "change", round(100 - 100 * 6 / 11, 6), 22),
+        ("P.k6_mean", "change", round(3 - 55 / 9, 6), 18),
+    ]
+    report = (data_root / "processed/reports/BRC-WWC/2024-03..2024-09/en/report.html").read_text(encoding="utf-8")
+    assert "K6 psychological distress (mean score): the questionnaire&#39;s own measure, declared in " \
+           "mappings/helpage.yaml as k6_1 + k6_2 + k6_3 - 3 over its items Q20a, Q20b, Q20c, for respondents " \
+           "aged 60+. Source: Kessler et al. 2002." in report
