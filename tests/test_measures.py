@@ -106,6 +106,23 @@ def test_declared_measures_are_computed_from_their_items(data_root, declared):
              "what happened to each of its groups.",)]
 
 
+def test_a_file_without_an_item_column_says_which_measure_it_cannot_feed(data_root, declared):
+    write(data_root / "raw/groups.csv", GROUPS)
+    header, *lines = HELPAGE.splitlines()
+    write(data_root / "raw/helpage/survey.csv", "\n".join(
+        [header.replace("Q20c", "Q20cc")] + lines) + "\n")
+    write(data_root / "mappings/helpage.yaml", K6)
+    declared(data_root)
+    con = ingest(data_root / "raw", mappings=True)
+    ((loaded, message, ignored),) = rows(con, "SELECT rows_loaded, message, columns_ignored FROM ingest_log "
+                                              "WHERE source_file = 'helpage/survey.csv'")
+    assert loaded == 12 and ignored == "Q20cc, Name"
+    assert ("column Q20c is missing (mappings/helpage.yaml line 13 reads it for P.k6_mean) — did you mean Q20cc?; "
+            "P.k6_mean has no value from this file") in message
+    build_indicators(con, min_cell=5)
+    assert rows(con, "SELECT DISTINCT indicator FROM indicator_observations") == [("P.adl_independent",)]
+
+
 def test_a_declared_measure_reads_as_written(tmp_path):
     mapping = load_mapping(write(tmp_path / "mappings/helpage.yaml", K6), shown_from=tmp_path)
     k6, adl = mapping.indicators
