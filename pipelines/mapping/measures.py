@@ -153,7 +153,10 @@ class _Declaration:
     def names(self, node: yaml.Node) -> tuple[tuple[str, str], ...]:
         """A plain text is the English name; otherwise names by report language, English among them."""
         if isinstance(node, yaml.ScalarNode):
-            return (("en", node.value.strip()),) if node.value.strip() else self.empty_name(node)
+            if not node.value.strip():
+                self.error(node, "give the indicator a name")
+                return ()
+            return (("en", node.value.strip()),)
         names = []
         for language, name in self.reader.mapping_items(node, f"the names of {self.code}"):
             if language.value not in LANGUAGES:
@@ -167,10 +170,6 @@ class _Declaration:
             self.error(node, "give the English name (en:); a report in a language without its own name shows "
                              "the English one")
         return tuple(names)
-
-    def empty_name(self, node: yaml.Node) -> tuple:
-        self.error(node, "give the indicator a name")
-        return ()
 
     def scale(self, node: yaml.Node | None, kind: str) -> tuple[float, float]:
         """A share is a percentage (0–100, the default); a mean needs its own scale."""
