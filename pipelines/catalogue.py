@@ -7,11 +7,18 @@ generated from its ``population``, ``items`` and ``rule_sql`` columns, and the
 aggregation into domain scores reads its weights, so an indicator is defined here
 and nowhere else. ``rule_sql`` is project-owned code reviewed like any other SQL;
 nothing a user supplies ever lands in it.
+
+A data root may add its questionnaires' own outcome measures, declared in its mapping
+files (``pipelines/mapping/measures.py``): ``declare`` appends them to the catalogue
+as programme rows of source ``declared``, so every stage that reads the catalogue
+treats them as its own. Their rules are the organisation's text, bound and checked
+when the mapping loaded, and run only over the declared items (``survey_items``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -28,7 +35,9 @@ NATIONAL_INDICATORS_CSV = REFERENCE_DIR / "national_indicators.csv"
 KINDS = {"domain", "share", "mean", "count", "sum", "national"}
 # The range a cell's value can take, in its published unit: intervals stay inside it.
 SCALE_COLUMNS = ("scale_min", "scale_max")
-SOURCES = {"survey", "attendance", "groups", "national"}
+SOURCES = {"survey", "attendance", "groups", "national", "declared"}
+# What a data root's declared measure adds to its catalogue row: names per report language.
+DECLARED_COLUMNS = ("mapping", "item_columns", "reverse", "item_min", "item_max", "names")
 NATIONAL_SEXES = {"all", "female", "male"}
 _POPULATION = re.compile(r"^(?:all|(\d+)\+|(\d+)-(\d+))$")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -46,10 +55,48 @@ def age_range(population: str) -> tuple[int | None, int | None]:
     return int(match.group(2)), int(match.group(3))
 
 
-@cache
+_dependents: list = []
+_declared = pd.DataFrame()
+
+
+def per_catalogue(function: Callable) -> Callable:
+    """``functools.cache`` for a function of the catalogue: emptied when ``declare``
+    changes the catalogue, so nothing keeps the indicators of another data root."""
+    cached = cache(function)
+    _dependents.append(cached)
+    return cached
+
+
+def declare(rows: pd.DataFrame) -> None:
+    """Make the data root's declared measures (``mapping.measures.catalogue_rows``) part
+    of the catalogue, replacing those of any earlier data root."""
+    global _declared
+    _declared = rows
+    for function in _dependents:
+        function.cache_clear()
+
+
+@per_catalogue
 def indicators() -> pd.DataFrame:
-    """The catalogue, validated; ``weight`` a float (NaN for programme rows), ``proxy`` a bool,
-    ``scale_min``/``scale_max`` floats (NaN where the scale has no such bound)."""
+    """The catalogue with the declared measures of the data root in use, validated;
+    ``weight`` a float (NaN for programme rows), ``proxy`` a bool, ``scale_min``/
+    ``scale_max`` floats (NaN where the scale has no such bound)."""
+    if _declared.empty:
+        return project_indicators()
+    df = pd.concat([project_indicators(), _declared], ignore_index=True)
+    _validate(df)
+    return df
+
+
+def declared() -> pd.DataFrame:
+    """The catalogue rows of the declared measures, with ``DECLARED_COLUMNS``."""
+    df = indicators()
+    return df[df["source"] == "declared"].reset_index(drop=True)
+
+
+@cache
+def project_indicators() -> pd.DataFrame:
+    """The project's own catalogue (``reference/indicators.csv``), without declared measures."""
     df = pd.read_csv(INDICATORS_CSV, dtype=str, keep_default_na=False)
     df["weight"] = pd.to_numeric(df["weight"].replace("", None))
     for column in SCALE_COLUMNS:
@@ -63,7 +110,8 @@ def indicators() -> pd.DataFrame:
 
 
 def survey_indicators() -> pd.DataFrame:
-    """Catalogue rows computed person by person from ``survey``."""
+    """Catalogue rows computed person by person from ``survey`` (declared measures are
+    computed from their items: ``declared``)."""
     df = indicators()
     return df[df["source"] == "survey"].reset_index(drop=True)
 

@@ -20,7 +20,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines import catalogue
 from pipelines.mapping import Mapping, load_mappings
+from pipelines.mapping.measures import catalogue_rows
 from pipelines.periods import GRANULARITIES
 from pipelines.settings import (
     DEFAULT_MIN_CELL,
@@ -78,6 +80,9 @@ class AaiSettings(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self.checked()
+        # every stage of the run reads one catalogue: the project's and this data root's
+        # declared measures (docs/questionnaire.md, indicators)
+        catalogue.declare(catalogue_rows(self.mappings()))
 
     @property
     def paths(self) -> DataRoot:

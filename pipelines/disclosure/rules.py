@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import math
-from functools import cache
 from itertools import product
 
 import duckdb
@@ -47,7 +46,7 @@ REGISTER_SCALES = {
 }
 
 
-@cache
+@catalogue.per_catalogue
 def model_indicators() -> pd.DataFrame:
     """``code, kind, counts, population, source, items, person, distinct, block, family``
     for every indicator computed from the warehouse (not domains, not national)."""
@@ -55,9 +54,14 @@ def model_indicators() -> pd.DataFrame:
     df = df[df["kind"].isin(["share", "mean", "count", "sum"])].copy()
     df["person"] = df["counts"].isin(PEOPLE)
     df["distinct"] = df["counts"].eq(DISTINCT)
-    survey = df["source"].eq("survey")
+    survey = df["source"].isin(["survey", "declared"])
     df["block"] = None
     df.loc[survey, "block"] = "survey:" + df.loc[survey, "items"]
+    # a declared measure's items are its mapping's columns: the same names in two
+    # mappings are different answers
+    declared = df["source"].eq("declared")
+    if declared.any():
+        df.loc[declared, "block"] = "declared:" + df.loc[declared, "mapping"] + ":" + df.loc[declared, "items"]
     df.loc[~survey & df["person"], "block"] = REGISTER_BLOCK
     df["family"] = df["code"]
     df.loc[survey, "family"] = "population:" + df.loc[survey, "population"]
@@ -91,7 +95,7 @@ def _literal(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-@cache
+@catalogue.per_catalogue
 def mean_bounds() -> pd.DataFrame:
     """``block, code, condition, low, high``: a person's range on each mean indicator,
     given their outcome on the block's shares (``condition``, e.g. ``P.lonely=1``;
@@ -112,6 +116,10 @@ def mean_bounds() -> pd.DataFrame:
             rows += [{"block": block, "code": m, "condition": "", "low": -math.inf, "high": math.inf} for m in means]
             continue
         rows += _enumerate(block, items, answers, shares, means, cat)
+    # a declared measure's answers are not the contract's: its declared scale bounds it
+    rows += [{"block": r.block, "code": r.code, "condition": "", "low": cat.loc[r.code, "scale_min"],
+              "high": cat.loc[r.code, "scale_max"]}
+             for r in df[df["source"].eq("declared") & df["kind"].eq("mean")].itertuples()]
     return pd.DataFrame(rows, columns=["block", "code", "condition", "low", "high"])
 
 

@@ -35,24 +35,61 @@ def _quote(identifier: str) -> str:
 
 def indicator_column(row: pd.Series) -> str:
     """``CASE WHEN <population> AND <answered> THEN CAST((<rule>) AS DOUBLE) END AS "<code>"``."""
-    low, high = catalogue.age_range(row["population"])
-    conditions = [f"{item} IS NOT NULL" for item in row["items"].split("|")]
-    if low is not None:
-        conditions.insert(0, f"age >= {low:d}")
-    if high is not None:
-        conditions.insert(1, f"age <= {high:d}")
+    conditions = _age_conditions(row["population"], "age")
+    conditions += [f"{item} IS NOT NULL" for item in row["items"].split("|")]
     return (
         f"CASE WHEN {' AND '.join(conditions)} "
         f"THEN CAST(({row['rule_sql']}) AS DOUBLE) END AS {_quote(row['code'])}"
     )
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _age_conditions(population: str, column: str) -> list[str]:
+    low, high = catalogue.age_range(population)
+    return ([f"{column} >= {low:d}"] if low is not None else []) + ([f"{column} <= {high:d}"] if high is not None else [])
+
+
+def declared_observations(row: pd.Series) -> str:
+    """``UNION ALL SELECT …`` the observations of one declared measure.
+
+    Its items are pivoted from ``survey_items`` (the rows its mapping read), a reversed
+    item ``v`` becomes ``lo + hi − v``, an answer that is not a number counts as not
+    answered, and the rule — bound against these item columns when the mapping loaded —
+    runs over them alone before the row is joined to its respondent."""
+    reversed_items = set(filter(None, row["reverse"].split("|")))
+    items = []
+    for name, column in zip(row["items"].split("|"), row["item_columns"].split("|"), strict=True):
+        value = f"max(CASE WHEN item = {_literal(column)} THEN TRY_CAST(value AS DOUBLE) END)"
+        if name in reversed_items:
+            value = f"{float(row['item_min'])!r} + {float(row['item_max'])!r} - {value}"
+        items.append(f"{value} AS {_quote(name)}")
+    answered = " AND ".join(f"{_quote(name)} IS NOT NULL" for name in row["items"].split("|"))
+    population = " AND ".join(["true", *_age_conditions(row["population"], "r.age")])
+    return (
+        f"UNION ALL\nSELECT r.participant_id, r.programme_id, r.country, r.region, r.group_id, r.arm, r.wave, "
+        f"r.sex, r.age_band, r.disability_code AS disability, {_literal(row['code'])} AS indicator, d.value\n"
+        f"FROM respondents AS r JOIN (\n"
+        f"    SELECT source_file, source_row, CAST(({row['rule_sql']}) AS DOUBLE) AS value FROM (\n"
+        f"        SELECT source_file, source_row, {', '.join(items)}\n"
+        f"        FROM survey_items WHERE mapping = {_literal(row['mapping'])} GROUP BY source_file, source_row)\n"
+        f"    WHERE {answered}\n"
+        f") AS d ON d.source_file = r.source_file AND d.source_row = r.source_row\n"
+        f"WHERE {population}"
+    )
+
+
 def observations_sql() -> str:
-    """observations.sql with one column per survey indicator of the catalogue."""
+    """observations.sql with one column per survey indicator of the catalogue, and one
+    SELECT per declared measure of the data root."""
     survey = catalogue.survey_indicators()
     columns = ",\n        ".join(indicator_column(row) for _, row in survey.iterrows())
     names = ", ".join(_quote(code) for code in survey["code"])
-    return sql("observations").replace("/*indicator_columns*/", columns).replace("/*indicator_names*/", names)
+    declared = "\n".join(declared_observations(row) for _, row in catalogue.declared().iterrows())
+    return (sql("observations").replace("/*indicator_columns*/", columns).replace("/*indicator_names*/", names)
+            .replace("/*declared_observations*/", declared))
 
 
 def _table_from_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:

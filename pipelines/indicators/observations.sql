@@ -4,6 +4,9 @@
 --   CASE WHEN <in population> AND <items not null> THEN CAST((<rule_sql>) AS DOUBLE) END
 -- so a share's rule yields 1/0 and a mean's rule yields the score. UNPIVOT drops the
 -- NULLs, i.e. people outside the population or who did not answer.
+-- A questionnaire's declared measures (catalogue source 'declared') are added after
+-- the unpivot, one SELECT each: their rule runs over their items alone, read from
+-- survey_items and joined to the respondent's row by its provenance.
 --
 -- No part of a total may go missing, or it could be recovered by subtraction: every
 -- breakdown column of a participant is therefore a value, 'unknown' when not known
@@ -43,4 +46,5 @@ wide AS (
 SELECT participant_id, programme_id, country, region, group_id, arm, wave, sex, age_band,
        disability, indicator, value
 FROM (UNPIVOT wide ON /*indicator_names*/ INTO NAME indicator VALUE value)
+/*declared_observations*/
 ORDER BY indicator, programme_id, arm, wave, participant_id;

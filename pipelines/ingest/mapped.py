@@ -90,13 +90,34 @@ def mapped_plan(header: list[str], file_name: str, mapping: Mapping) -> FilePlan
             plan_sources[name] = Source(auto[name], header[auto[name]].strip())
         else:
             plan_sources[name] = Source()
-    read = taken | set(auto.values())
+    items, items_missing = _items(mapping, keys, header) if kind == "survey" else ({}, ())
+    read = taken | set(auto.values()) | set(items.values())
     ignored = tuple(cell.strip() for i, cell in enumerate(header) if i not in read)
     problems = tuple(p for p in missing if p.column in plan_sources)
     present = set(sources) | set(auto) | {p.column for p in problems}
     problems += header_problems(kind, header, present, read | ignored_by_mapping)
     return FilePlan(kind, plan_sources, "long", {}, submission_columns(kind, header), ignored, problems,
-                    mapping.path)
+                    mapping.path, items, items_missing)
+
+
+def _items(mapping: Mapping, keys: list[str], header: list[str]) -> tuple[dict[str, int], tuple[str, ...]]:
+    """The columns the mapping's declared indicators read (kept in ``survey_items``), and
+    a sentence for each one the file lacks: those indicators get no value from it."""
+    items, missing = {}, []
+    for declared in mapping.indicators:
+        for _, column in declared.items:
+            position = _find(column, keys)
+            if position is not None:
+                items[column] = position
+            elif column not in items:
+                close = difflib.get_close_matches(header_key(column), [header_key(c) for c in header], n=1,
+                                                  cutoff=CLOSE_MATCH)
+                hint = f" — did you mean {next(c.strip() for c in header if header_key(c) == close[0])}?" \
+                    if close else ""
+                missing.append(f"column {column} is missing ({mapping.where(declared.line)} reads it for "
+                               f"{declared.code}){hint}; {declared.code} has no value from this file")
+                items[column] = None
+    return {c: p for c, p in items.items() if p is not None}, tuple(missing)
 
 
 def _grid(header: list[str], mapping: Mapping, sources: dict[str, Source], missing: list[HeaderProblem],

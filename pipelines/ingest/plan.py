@@ -90,6 +90,10 @@ class FilePlan:
     ignored: tuple[str, ...] = ()  # header cells that feed nothing
     problems: tuple[HeaderProblem, ...] = ()
     mapping: str | None = None  # the mapping file applied, as shown (mappings/brc.yaml)
+    # a survey column a declared indicator of the mapping reads (its name in the mapping)
+    # → file position; kept in survey_items, not dropped as outside the contract
+    items: dict[str, int] = field(default_factory=dict)
+    items_missing: tuple[str, ...] = ()  # sentences: an item column the file lacks
 
     @property
     def cells_per_record(self) -> int:
@@ -101,7 +105,7 @@ class FilePlan:
         """File positions that are read; every other column is parsed and dropped."""
         used = {s.position for s in self.sources.values() if s.position is not None}
         used |= {p for s in self.sources.values() for p in s.parts}
-        return sorted(used | set(self.dates) | set(self.submission.values()))
+        return sorted(used | set(self.dates) | set(self.submission.values()) | set(self.items.values()))
 
     @property
     def missing_required(self) -> list[HeaderProblem]:
@@ -115,6 +119,7 @@ class FilePlan:
                 "cell is one row, and rows_read counts cells"
             )
         notes += [p.message for p in self.problems]
+        notes += list(self.items_missing)
         ignored = [name for name in self.ignored if name not in self.dates.values()]
         if ignored:
             notes.append(f"columns outside the contract were dropped: {', '.join(ignored)}")

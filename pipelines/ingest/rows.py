@@ -53,6 +53,8 @@ def convert_file(con: duckdb.DuckDBPyConnection, plan: FilePlan, source_file: st
         selects.append(_record_problems(cells))
         con.execute("INSERT INTO staging_problems " + " UNION ALL ".join(selects),
                     {**params, "record_columns": [p + 1 for p in plan.dates] if plan.layout == "grid" else [0]})
+        if plan.items:
+            _stage_items(con, plan, cells, source_file)
     finally:
         con.execute("DROP VIEW IF EXISTS _rows")
         con.execute("DROP TABLE IF EXISTS _value_map")
@@ -133,6 +135,15 @@ def _stage(con, plan: FilePlan, columns: list[Column], dictionaries: dict[str, s
         f"FROM ({_typed_rows(plan, columns, dictionaries)})",
         {"file": params["file"]},
     )
+
+
+def _stage_items(con, plan: FilePlan, cells: Cells, source_file: str) -> None:
+    """The declared indicators' answers of every row, as written (empty cells left out)."""
+    selects = [f"SELECT record, line, {literal(item)} AS item, aai_clean(c{position}) AS value FROM {cells.table}"
+               for item, position in plan.items.items()]
+    con.execute(f"INSERT INTO staging_items SELECT $file, record, line, 0, $mapping, item, value "
+                f"FROM ({' UNION ALL '.join(selects)}) WHERE value IS NOT NULL",
+                {"file": source_file, "mapping": plan.mapping})
 
 
 def _raw_column(column: str) -> str:

@@ -64,9 +64,16 @@ class FileResult:
     mapping: str | None = None  # the mapping file applied (mappings/brc.yaml)
 
 
+# The answers a mapping's declared indicators read, one row per survey row and item,
+# as written (item: the column as the mapping names it); validate keeps those of the
+# rows that loaded (survey_items).
+ITEMS_DDL = f"CREATE OR REPLACE TABLE staging_items ({PROVENANCE_DDL}, mapping VARCHAR, item VARCHAR, value VARCHAR)"
+
+
 def create_staging(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_FILES_DDL)
     con.execute(PROBLEMS_DDL)
+    con.execute(ITEMS_DDL)
     for kind in CONTRACTS:
         con.execute(staging_ddl(kind))
 

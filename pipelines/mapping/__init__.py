@@ -7,5 +7,6 @@ applies them inside its DuckDB reading.
 """
 
 from pipelines.mapping.load import Derived, Mapping, MappingError, MappedColumn, load_mapping, load_mappings
+from pipelines.mapping.measures import DeclaredIndicator
 
-__all__ = ["Derived", "MappedColumn", "Mapping", "MappingError", "load_mapping", "load_mappings"]
+__all__ = ["DeclaredIndicator", "Derived", "MappedColumn", "Mapping", "MappingError", "load_mapping", "load_mappings"]

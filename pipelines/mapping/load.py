@@ -23,10 +23,11 @@ import pandas as pd
 import yaml
 
 from pipelines import vocabulary
+from pipelines.mapping.measures import DeclaredIndicator, read_indicators
 from schemas import CONTRACTS
 
 SUFFIXES = (".yaml", ".yml")
-TOP_KEYS = ("kind", "files", "constants", "columns", "derived", "ignore")
+TOP_KEYS = ("kind", "files", "constants", "columns", "derived", "ignore", "indicators")
 DERIVATIONS = {
     "sum": "the sum of two or more numbered answers",
     "age": "the birth year from the age at interview and the interview date",
@@ -73,6 +74,7 @@ class Mapping:
     columns: tuple[MappedColumn, ...] = ()
     derived: tuple[Derived, ...] = ()
     ignore: tuple[str, ...] = ()
+    indicators: tuple[DeclaredIndicator, ...] = ()  # the questionnaire's own outcome measures
 
     def where(self, line: int) -> str:
         return f"{self.path} line {line}"
@@ -80,8 +82,9 @@ class Mapping:
     @property
     def signature(self) -> tuple[str, ...]:
         """The headers a file must carry to be recognised by this mapping without a
-        ``files`` rule: every column it maps or derives from."""
+        ``files`` rule: every column it maps, derives from or keeps for an indicator."""
         names = [c.source for c in self.columns] + [s for d in self.derived for s in d.sources]
+        names += [column for i in self.indicators for _, column in i.items]
         return tuple(dict.fromkeys(names))
 
     @property
@@ -100,9 +103,25 @@ def load_mappings(folder: Path, shown_from: Path | None = None) -> tuple[Mapping
             found.append(load_mapping(path, shown_from))
         except MappingError as exc:
             errors.append(str(exc))
+    errors += _codes_declared_twice(found)
     if errors:
         raise MappingError("\n".join(errors))
     return tuple(found)
+
+
+def _codes_declared_twice(mappings: list[Mapping]) -> list[str]:
+    """An indicator code is one indicator of the whole data root, whichever file declares it."""
+    first: dict[str, str] = {}
+    errors = []
+    for mapping in mappings:
+        for declared in mapping.indicators:
+            where = mapping.where(declared.line)
+            if declared.code in first:
+                errors.append(f"{where}: {declared.code} is declared by {first[declared.code]} already; an "
+                              "indicator code is declared once in a data root")
+            else:
+                first[declared.code] = where
+    return errors
 
 
 def load_mapping(path: Path, shown_from: Path | None = None) -> Mapping:
@@ -125,8 +144,11 @@ class _Reader:
         self.errors: list[str] = []
         self.given: dict[str, int] = {}  # target → the line that gives it
 
+    def where(self, line: int) -> str:
+        return f"{self.shown} line {line}"
+
     def error(self, node: yaml.Node, text: str) -> None:
-        self.errors.append(f"{self.shown} line {_line(node)}: {text}")
+        self.errors.append(f"{self.where(_line(node))}: {text}")
 
     def read(self, root: yaml.Node | None) -> Mapping:
         top = self.mapping_items(root, "the file") if root is not None else []
@@ -142,12 +164,18 @@ class _Reader:
         columns = self.columns(sections.get("columns"), kind)
         derived = self.derived(sections.get("derived"), kind)
         constants = self.constants(sections.get("constants"), kind)
+        ignore = self.texts(sections.get("ignore"), "ignore")
+        indicators = read_indicators(self, sections.get("indicators"), kind)
+        for declared in indicators:
+            if kept := sorted({_header(c) for _, c in declared.items} & {_header(c) for c in ignore}):
+                self.errors.append(f"{self.where(declared.line)}: {declared.code} reads {', '.join(kept)}, which "
+                                   "the mapping ignores; take it out of ignore")
         mapping = Mapping(self.shown, kind, self.texts(sections.get("files"), "files"), constants, columns,
-                          derived, self.texts(sections.get("ignore"), "ignore"))
+                          derived, ignore, indicators)
         if kind is None and mapping.targets and not _kinds_with(mapping.targets):
             self.errors.append(f"{self.shown}: no kind of file has all of {', '.join(sorted(mapping.targets))}; "
                                "give the kind (kind: survey, groups or attendance)")
-        if root is not None and not (mapping.targets or mapping.ignore):
+        if root is not None and not (mapping.targets or mapping.ignore or mapping.indicators):
             self.errors.append(f"{self.shown}: the mapping gives no column (columns, derived or constants)")
         if self.errors:
             raise MappingError("\n".join(self.errors))

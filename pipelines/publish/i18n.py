@@ -94,7 +94,7 @@ def is_aai_indicator(code: str) -> bool:
     return str(code) in _aai_codes()
 
 
-@cache
+@catalogue.per_catalogue
 def _digits() -> dict[str, int]:
     df = catalogue.indicators()
     found = {r.code: KIND_DIGITS[r.kind] for r in df.itertuples()}
@@ -122,10 +122,24 @@ def code_key(code: str) -> tuple:
     return (0, int(major), int(minor), "") if major.isdigit() and minor.isdigit() else (1, 0, 0, str(code))
 
 
-@cache
+@catalogue.per_catalogue
 def _names() -> dict[str, str]:
     df = catalogue.indicators()
     return dict(zip(df["code"], df["name"], strict=True))
+
+
+@catalogue.per_catalogue
+def _declared_names() -> dict[str, dict[str, str]]:
+    """A declared measure's names by report language, as its mapping file gives them:
+    they are the organisation's words, so they are not in the message catalogue."""
+    df = catalogue.declared()
+    return dict(zip(df["code"], df["names"], strict=True)) if len(df) else {}
+
+
+def declared_name_missing(code: str, lang: str) -> bool:
+    """Whether a declared measure has no name of its own in ``lang`` (its English one is shown)."""
+    names = _declared_names().get(str(code))
+    return names is not None and lang not in names
 
 
 @cache
@@ -164,6 +178,9 @@ class Translator:
     # -- labels ---------------------------------------------------------------------
     def indicator(self, code: str) -> str:
         """``4.5 Social connectedness`` for AAI codes, the bare name for programme ones."""
+        declared = _declared_names().get(str(code))
+        if declared is not None:
+            return declared.get(self.lang) or declared["en"]
         name = _names().get(str(code))
         if name is None:
             return str(code).replace("_", " ")

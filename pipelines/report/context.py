@@ -21,7 +21,7 @@ from pipelines.publish.readers import TOP_RULES, latest_wave
 from pipelines.impact.claims import findings
 from pipelines.report.context_impact import attrition_differences, attrition_rows, dose_rows, impact_tables
 from pipelines.report.figures import summable
-from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
+from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, declared_name_missing, digits, is_aai_indicator
 from pipelines.publish.queries import PeriodData
 
 
@@ -33,7 +33,7 @@ def _outputs() -> tuple[str, ...]:
     return tuple(df.loc[df["source"].isin(["attendance", "groups"]), "code"])
 
 
-@cache
+@catalogue.per_catalogue
 def _units() -> dict[str, str]:
     df = catalogue.indicators()
     return dict(zip(df["code"], df["unit"], strict=True))
@@ -71,7 +71,27 @@ def gather(data: PeriodData, tr: Translator, *, programmes: list[str], min_cell:
                   for r in rules.head(TOP_RULES).itertuples()],
         "quality_totals": _quality_totals(tr, files, rules),
         "quality_review": review_note(tr, data.review_exclusions),
+        "declared": declared_lines(tr, survey),
     }
+
+
+def declared_lines(tr: Translator, survey: pd.DataFrame) -> list[str]:
+    """Methodology: each measure the questionnaire's mapping file declares and the report
+    shows, with its rule and citation as the organisation gave them, and a note where the
+    mapping gives no name in the report's language."""
+    lines = []
+    for row in catalogue.declared().itertuples():
+        if row.code not in set(survey["indicator"]):
+            continue
+        line = tr("%(name)s: the questionnaire's own measure, declared in %(mapping)s as %(rule)s over its items "
+                  "%(items)s, for respondents aged %(population)s. Source: %(citation)s.",
+                  name=tr.indicator(row.code), mapping=row.mapping, rule=row.rule_sql,
+                  items=", ".join(row.item_columns.split("|")), population=tr("any age") if row.population == "all" else row.population,
+                  citation=row.citation)
+        if declared_name_missing(row.code, tr.lang):
+            line += " " + tr("The mapping file gives no name in this language, so the English one is shown.")
+        lines.append(line)
+    return lines
 
 
 # -- national figures ---------------------------------------------------------------------

@@ -192,6 +192,17 @@ def _duplicates(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     )
 
 
+# The answers declared indicators read (docs/warehouse.md), for the survey rows that
+# loaded: a quarantined row's answers count for nothing, as its contract items do not.
+SURVEY_ITEMS = """
+CREATE OR REPLACE TABLE survey_items AS
+SELECT i.source_file, i.source_row, i.mapping, i.item, i.value
+FROM staging_items AS i
+SEMI JOIN survey AS s ON s.source_file = i.source_file AND s.source_row = i.source_row
+ORDER BY ALL
+"""
+
+
 def build_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Apply the cross-file rules in dependency order and write the final tables."""
     bound_memory(con)
@@ -204,5 +215,6 @@ def build_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_final("attendance"))
     _duplicates(con, "survey")
     con.execute(_final("survey", extra=", year(interview_date) - birth_year AS age"))
+    con.execute(SURVEY_ITEMS)
     con.execute(QUARANTINE.format(records=_records()))
     con.execute(INGEST_LOG)
