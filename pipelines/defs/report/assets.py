@@ -23,7 +23,7 @@ from pipelines.disclosure.result import AuditResult
 from pipelines.publish.i18n import LANGUAGES
 from pipelines.periods import Period
 from pipelines.publish.queries import PeriodData
-from pipelines.publish.scope import Scope, check_period, programme_spans, report_folder, report_scopes, scope_data
+from pipelines.publish.scope import CHARTS_FOLDER, Scope, check_period, programme_spans, report_folder, report_scopes, scope_data
 from pipelines.report.build import build_report
 
 CHECK_REPORTS_DISCLOSURE_AUDIT = "reports_disclosure_audit"
@@ -87,6 +87,15 @@ def _read(context: dg.AssetExecutionContext, settings: AaiSettings) -> _Read:
         return _Read(scope, data, programme_spans(con), period, full)
 
 
+def _per_language(context: dg.AssetExecutionContext, settings: AaiSettings, key_of, what: str, build):
+    """One materialization per selected language: ``build(read, lang)``'s metadata, or,
+    when the partition has no data, ``what``: why there was nothing to do."""
+    read = _read(context, settings)
+    for lang in _languages(context):
+        metadata = build(read, lang) if read.scope is not None else {what: read.nothing}
+        yield dg.MaterializeResult(asset_key=key_of(lang), metadata={"language": lang, **metadata})
+
+
 def _languages(context: dg.AssetExecutionContext) -> list[str]:
     return [key.path[-1] for key in sorted(context.selected_asset_keys, key=lambda k: LANGUAGES.index(k.path[-1]))]
 
@@ -103,25 +112,21 @@ def _languages(context: dg.AssetExecutionContext) -> list[str]:
 def report_charts(context: dg.AssetExecutionContext, settings: AaiSettings):
     """Each selected language's charts of the partition's report, drawn into
     `processed/reports/<programme>/<period>/<lang>/charts/`."""
-    read = _read(context, settings)
-    for lang in _languages(context):
-        if read.scope is None:
-            yield dg.MaterializeResult(asset_key=chart_key(lang), metadata={"language": lang,
-                                                                              "charts": read.nothing})
-            continue
+    def draw(read: _Read, lang: str) -> dict:
         charts = draw_report_charts(read.data, settings.paths.reports, read.scope, period=read.period, lang=lang,
                                     min_cell=settings.min_cell)
         missing = [c for c in charts if not c.available]
         for chart in missing:
             context.log.info("Chart %s not drawn: %s", chart.key, chart.message)
-        yield dg.MaterializeResult(asset_key=chart_key(lang), metadata={
-            "language": lang,
+        return {
             "charts_dir": dg.MetadataValue.path(str(report_folder(settings.paths.reports, read.scope.key,
-                                                                  read.period.label, lang) / "charts")),
+                                                                  read.period.label, lang) / CHARTS_FOLDER)),
             "charts_drawn": len(charts) - len(missing),
             "charts_missing": dg.MetadataValue.md("\n".join(f"- **{c.key}**: {c.message}" for c in missing)
                                                   or "none"),
-        })
+        }
+
+    yield from _per_language(context, settings, chart_key, "charts", draw)
 
 
 @dg.multi_asset(
@@ -147,22 +152,18 @@ def report(context: dg.AssetExecutionContext, settings: AaiSettings):
     quality; methodology; how to cite. Figures under `$AAI_MIN_CELL` people (default 5)
     are suppressed everywhere.
     """
-    read = _read(context, settings)
-    for lang in _languages(context):
-        if read.scope is None:
-            yield dg.MaterializeResult(asset_key=report_key(lang), metadata={"language": lang,
-                                                                               "report": read.nothing})
-            continue
+    def write(read: _Read, lang: str) -> dict:
         paths = build_report(read.data, read.spans, settings.paths.reports, read.scope, period=read.period,
                              full=read.full, lang=lang, min_cell=settings.min_cell)
         context.log.info("Report written to %s", paths.folder)
-        yield dg.MaterializeResult(asset_key=report_key(lang), metadata={
-            "language": lang,
+        return {
             "programmes": ", ".join(read.scope.programmes) or "none",
             "period": read.period.label,
             "folder": dg.MetadataValue.path(str(paths.folder)),
             "content_hash": paths.content_hash,
-        })
+        }
+
+    yield from _per_language(context, settings, report_key, "report", write)
 
 
 def _reports_audit(lang: str) -> dg.AssetChecksDefinition:
