@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from crashing import COL_PROGRAMMES, LONG_CELL, TWENTY_DIGITS, hostile_root, run, snapshot
 
@@ -87,8 +88,9 @@ def test_every_stage_completes_on_hostile_files(scenario):
         assert log["linked_survey.csv"][0] == "refused"
         assert con.execute("SELECT count(*) FROM survey WHERE programme_id = 'OUTSIDE'").fetchall() == [(0,)]
         # the two bad cells cost only themselves: every record of both files is loaded
-        assert log["col/survey_col.csv"][1:4] == (86, 86, 0)
-        assert log["col/attendance_col.csv"][1:4] == (1954, 1954, 0)
+        for name in ("col/survey_col.csv", "col/attendance_col.csv"):
+            records = len(pd.read_csv(root / "raw" / name, dtype=str, keep_default_na=False))
+            assert log[name][1:4] == (records, records, 0), name
         planted = con.execute(
             "SELECT source_file, source_row, column_name, rule, effect FROM quarantine "
             "WHERE (rule = 'too_long' OR value LIKE ?) ORDER BY ALL", [TWENTY_DIGITS + "%"]).fetchall()
