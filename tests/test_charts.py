@@ -284,7 +284,7 @@ def test_latest_wave_ranks_follow_ups_by_number() -> None:
 
 def test_programme_ids_never_share_a_folder():
     """`COL/1` and `COL 1` once both became the folder `COL-1`: one report replaced the other."""
-    from pipelines.charts.info import slug
+    from pipelines.files import slug
 
     ids = ["COL/1", "COL 1", "COL-1", "COL_1", "../COL-1", "Без ізоляції", "BRC-WWC"]
     folders = [slug(i) for i in ids]

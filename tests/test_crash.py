@@ -20,7 +20,7 @@ import duckdb
 import pytest
 from crashing import COL_PROGRAMMES, LONG_CELL, TWENTY_DIGITS, hostile_root, run, snapshot
 
-from pipelines.charts.info import slug
+from pipelines.files import slug
 from pipelines.files import TEMPORARY_MARK
 
 ROOT = Path(__file__).parents[1]

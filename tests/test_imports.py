@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).parents[1] / "pipelines"
 # disclosure are the libraries indicators and impact use
 STAGES = {"mapping": 0, "ingest": 0, "validate": 1, "inference": 2, "disclosure": 2, "indicators": 3, "impact": 4,
           "publish": 5, "charts": 6, "report": 7}
-SHARED = {"catalogue", "settings", "vocabulary", "warehouse", "files", "periods", "reference"}
+SHARED = {"catalogue", "settings", "vocabulary", "warehouse", "files", "periods", "reference", "yamlfile"}
 WIRING = {"defs", "cli", "definitions", "sample", "instance"}
 
 

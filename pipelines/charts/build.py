@@ -20,7 +20,8 @@ import pandas as pd
 
 from pipelines import catalogue
 from pipelines.charts import plots, programme
-from pipelines.charts.info import ChartInfo, save_chart as _save, slug
+from pipelines.charts.info import ChartInfo, save_chart as _save
+from pipelines.files import slug
 from pipelines.files import sweep, write_text
 from pipelines.impact.claims import findings
 from pipelines.publish import benchmarks as published, queries, readers, scope

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.charts import plots_programme
-from pipelines.charts.info import ChartInfo, save_chart, slug
+from pipelines.charts.info import ChartInfo, save_chart
+from pipelines.files import slug
 from pipelines.publish.readers import latest_wave
 from pipelines.publish.i18n import Translator, digits
 

@@ -20,10 +20,11 @@ import pandas as pd
 
 from pipelines import files
 from pipelines.charts.build import draw_charts
-from pipelines.charts.info import ChartInfo, slug
+from pipelines.charts.info import ChartInfo
+from pipelines.files import slug
 from pipelines.disclosure.periods import guard as guard_periods
 from pipelines.impact.claims import claims
-from pipelines.report import figures
+from pipelines.publish import figures
 from pipelines.report.context import benchmark_sources, gather
 from pipelines.publish.i18n import Translator
 from pipelines.publish.queries import PeriodData, read_period

@@ -20,7 +20,7 @@ from pipelines.charts.build import benchmarks, change_frame
 from pipelines.publish.readers import TOP_RULES, latest_wave
 from pipelines.impact.claims import findings
 from pipelines.report.context_impact import attrition_differences, attrition_rows, dose_rows, impact_tables
-from pipelines.report.figures import summable
+from pipelines.publish.figures import summable
 from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
 from pipelines.publish.queries import PeriodData
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines import catalogue, files
-from pipelines.charts.info import slug
+from pipelines.files import slug
 from pipelines.publish.i18n import digits
 from pipelines.publish.queries import PeriodData
 from pipelines.publish.scope import ALL_PROGRAMMES
