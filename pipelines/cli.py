@@ -377,10 +377,11 @@ def sample(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the files to.")] = Path("data/raw"),
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 20241,
 ) -> None:
-    """Write the demo data set: three programmes' groups, surveys and registers, messy as real files are."""
-    from pipelines.sample import generate
+    """Write the demo data set: three programmes' groups, surveys and registers, messy as real files are,
+    and beside the folder (in ``frameworks/``) two programmes' results frameworks."""
+    from pipelines.sample import generate, write_frameworks
 
-    for path in generate(out_dir, seed=seed):
+    for path in generate(out_dir, seed=seed) + write_frameworks(out_dir.parent / "frameworks"):
         out.print(str(path), highlight=False)
 
 

@@ -41,6 +41,11 @@ class DataRoot:
         return self.root / "mappings"
 
     @property
+    def frameworks(self) -> Path:
+        """Results frameworks: a programme's logframe targets (docs/results.md)."""
+        return self.root / "frameworks"
+
+    @property
     def national_indicators(self) -> Path:
         """A country's published 3.4, 4.1, 4.2 values, if the user supplies them."""
         return self.root / "national_indicators.csv"

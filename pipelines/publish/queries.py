@@ -11,7 +11,7 @@ its table does not exist yet (impact not run).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 
@@ -37,6 +37,9 @@ _LOADERS = {
                                         "trend_ci_low", "trend_ci_high", "trend_p"]),
     "inputs": ("ingest_log", ["source_file", "sha256"]),
     "groups_timeline": ("groups", ["programme_id", "year", "started", "meeting"]),
+    "results": ("results", ["programme_id", "indicator", "name", "reference", "result", "unit", "ascending",
+                            "baseline", "baseline_source", "baseline_id", "actual", "ci_low", "ci_high", "n",
+                            "actual_wave", "actual_id", "target", "target_date", "progress", "reason"]),
 }
 
 
@@ -77,6 +80,9 @@ class PeriodData:
     rules_by_file: pd.DataFrame  # quarantine counts per file and rule
     inputs: pd.DataFrame
     file_programmes: pd.DataFrame  # the programmes each file holds rows of
+    # progress against results frameworks: in the data period's warehouse only, so a
+    # period's slice has none (publish/results.py)
+    results: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_LOADERS["results"][1]))
 
     @property
     def rules(self) -> pd.DataFrame:
@@ -117,4 +123,5 @@ def read_period(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> PeriodData:
         rules_by_file=readers.quarantine_rules(con),
         inputs=load(con, "inputs"),
         file_programmes=readers.file_programmes(con),
+        results=load(con, "results"),
     )

@@ -23,6 +23,7 @@ from pipelines.report.context_impact import attrition_differences, attrition_row
 from pipelines.publish.figures import summable
 from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
 from pipelines.publish.queries import PeriodData
+from pipelines.publish.results import PROGRESS
 
 
 @cache
@@ -70,6 +71,8 @@ def gather(data: PeriodData, tr: Translator, *, programmes: list[str], min_cell:
                    "problems": tr.number(r.problems), "rows": tr.number(r.rows)}
                   for r in rules.head(TOP_RULES).itertuples()],
         "quality_totals": _quality_totals(tr, files, rules),
+        # a programme's own claim family decided "on track": the all-programmes report corrects a larger one
+        "results": _result_rows(tr, data.results) if len(programmes) == 1 else [],
     }
 
 
@@ -318,6 +321,34 @@ def _change_rows(tr, survey) -> list[dict]:
                              value=tr.number(abs(diff), digits(code))) if diff is not None else "–",
             })
         rows.append({"programme": programme, "wave": tr.wave(latest), "missing": "", "items": items})
+    return rows
+
+
+# -- results framework -------------------------------------------------------------------------
+def _result_rows(tr, results: pd.DataFrame) -> list[dict]:
+    """The programme's results framework: the grant's own indicator names, the figures
+    the ``results`` table cites (hidden ones as "suppressed") and the progress label."""
+    rows = []
+    for r in results.itertuples():
+        d, share = digits(r.indicator), r.unit == "percent"
+
+        def text(value, d=d, share=share) -> str:
+            if value is None or pd.isna(value):
+                return tr("suppressed")
+            return tr.percent(value, d) if share else tr.number(value, d)
+
+        ci = f"{tr.number(r.ci_low, d)}–{tr.number(r.ci_high, d)}" if pd.notna(r.ci_low) and pd.notna(r.ci_high) \
+            else ""
+        measured = pd.notna(r.actual_id)
+        rows.append({
+            "name": r.name, "reference": r.reference or "", "indicator": tr.indicator(r.indicator),
+            "baseline": text(r.baseline) if r.baseline_source == "framework" or pd.notna(r.baseline_id)
+            else "–",
+            "actual": text(r.actual) if measured else "–", "ci": ci,
+            "wave": tr.wave(r.actual_wave) if measured and r.actual_wave != "all" else "",
+            "target": text(r.target), "date": tr.date(r.target_date),
+            "progress": tr(PROGRESS[r.progress]), "code": r.progress,
+        })
     return rows
 
 

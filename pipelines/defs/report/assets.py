@@ -9,7 +9,7 @@ from pipelines.report.build import build_reports
 
 
 # impact_estimates is read when present; depending on it keeps the report after the impact stage.
-@dg.asset(deps=["charts", "impact_estimates", *CHART_INPUTS], kinds={"html", "pdf"}, group_name="report")
+@dg.asset(deps=["charts", "impact_estimates", "results", *CHART_INPUTS], kinds={"html", "pdf"}, group_name="report")
 def report(context: dg.AssetExecutionContext, settings: AaiSettings) -> dg.MaterializeResult:
     """Evaluation reports for funders and evaluators: one per programme and one for all
     programmes, for the data period, in the first of the report languages (`AAI_REPORT_LANG`:
