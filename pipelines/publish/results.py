@@ -65,8 +65,9 @@ class _Figure:
 def results(framework: Framework, rows: list[dict], *, data_end: date | None) -> pd.DataFrame:
     """One row per target of ``framework``, from the programme report's citable
     figures ``rows``; ``data_end`` is the last day of data the report used."""
-    out = [_result(framework, target, rows, data_end) for target in framework.indicators]
-    return pd.DataFrame(out, columns=COLUMNS)
+    out = pd.DataFrame([_result(framework, target, rows, data_end) for target in framework.indicators],
+                       columns=COLUMNS)
+    return out.astype({"n": "Int64"})
 
 
 def _result(framework: Framework, target: Target, rows: list[dict], data_end: date | None) -> dict:
