@@ -83,7 +83,12 @@ class Target(_Strict):
     @field_validator("baseline", mode="before")
     @classmethod
     def _baseline_text(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) and not _is_number(value) else value
+        """One clear error for a baseline that is neither (not one per member of the union)."""
+        if isinstance(value, str) and not _is_number(value):
+            if value.strip().lower() != FROM_DATA:
+                raise ValueError(f"the baseline is a number or 'from data', not {value!r}")
+            return FROM_DATA
+        return value
 
     @model_validator(mode="after")
     def _on_scale(self) -> Target:
@@ -105,10 +110,14 @@ class Framework(_Strict):
     programme: str = Field(min_length=1)
     start: date  # the grant's start: register counts are expected to grow from here
     iati: Iati | None = None
-    indicators: tuple[Target, ...] = Field(min_length=1)
+    indicators: tuple[Target, ...]
 
     @model_validator(mode="after")
-    def _dates(self) -> Framework:
+    def _rows(self) -> Framework:
+        # here, not as the field's min_length: pydantic would add a length error to a list
+        # whose only row is wrong
+        if not self.indicators:
+            raise _FieldError("indicators", "list at least one indicator with its target")
         for i, row in enumerate(self.indicators):
             if row.target_date <= self.start:
                 raise _FieldError(("indicators", i, "target_date"),
