@@ -49,7 +49,6 @@ def plain(node: yaml.Node | None) -> tuple[object, dict[Location, int], list[tup
                 elif key.value in out:
                     problems.append((line(key), f"{key.value!r} is given twice (also line {lines[(*here, key.value)]})"))
                 else:
-                    lines[(*here, key.value)] = line(key)
                     out[key.value] = walk(value, (*here, key.value))
                     lines[(*here, key.value)] = line(key)  # the key's line, where an editor points
             return out
