@@ -504,10 +504,11 @@ def sample(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the files to.")] = Path("data/raw"),
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 20241,
 ) -> None:
-    """Write the demo data set: three programmes' groups, surveys and registers, messy as real files are."""
-    from pipelines.sample import generate
+    """Write the demo data set: three programmes' groups, surveys and registers, messy as real files are,
+    and beside the folder (in ``frameworks/``) two programmes' results frameworks."""
+    from pipelines.sample import generate, write_frameworks
 
-    for path in generate(out_dir, seed=seed):
+    for path in generate(out_dir, seed=seed) + write_frameworks(out_dir.parent / "frameworks"):
         out.print(str(path), highlight=False)
 
 
@@ -588,3 +589,85 @@ def _report_keys(programme: str | None, known: dict[str, str], current_keys: lis
     if programme in known.values():
         return [scope_key(programme)]
     raise ValueError(f"no programme {programme!r} in the warehouse; known: {', '.join(sorted(known.values())) or 'none'}")
+
+
+export_app = typer.Typer(help="Export a programme's figures for funders: IATI results, CSV and XLSX tables.",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
+ProgrammeOption = Annotated[str, typer.Option("--programme", help="The programme to export (its id).")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Where to write (default: processed/exports/<programme>/).",
+                                                show_default=False)]
+
+
+@export_app.command("iati")
+def export_iati(programme: ProgrammeOption, data_dir: DataDirOption = None, out_file: OutOption = None) -> None:
+    """The programme's results framework as an IATI 2.03 iati-activity with its results, checked against the
+    official schema (docs/results.md)."""
+    from pipelines import files
+    from pipelines.files import slug
+    from pipelines.publish.iati import export
+
+    settings = _settings(data_dir)
+    framework, shown = _framework_or_exit(settings, programme)
+    path = out_file or settings.paths.processed / "exports" / slug(programme) / "iati-activity.xml"
+    try:
+        with settings.connect(read_only=True) as con:
+            document = export(con, framework, shown, reports_dir=settings.paths.reports, min_cell=settings.min_cell,
+                              claims_config=settings.claims())
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    path.parent.mkdir(parents=True, exist_ok=True)
+    files.write_bytes(path, document)
+    out.print(str(path), highlight=False)
+
+
+@export_app.command("tables")
+def export_tables(programme: ProgrammeOption, data_dir: DataDirOption = None, out_dir: OutOption = None) -> None:
+    """The programme's headline figures and results table as CSV and XLSX that open cleanly in Excel."""
+    from pipelines.files import slug
+    from pipelines.publish.figures import programme_figures
+    from pipelines.publish.results import build_results
+    from pipelines.publish.scope import programmes
+    from pipelines.publish.tables import write_tables
+
+    settings = _settings(data_dir)
+    root = settings.paths
+    folder = out_dir or root.processed / "exports" / slug(programme)
+    frameworks = tuple(f for f in _frameworks_or_exit(settings) if f[0].programme == programme)
+    with settings.connect(read_only=True) as con:
+        if programme not in programmes(con):
+            console.print(f"[red]No programme {programme!r} in the warehouse.[/red]")
+            raise typer.Exit(2)
+        rows, _ = programme_figures(con, programme, reports_dir=root.reports, min_cell=settings.min_cell,
+                                    claims_config=settings.claims())
+        table = build_results(con, frameworks, reports_dir=root.reports, min_cell=settings.min_cell,
+                              claims_config=settings.claims())
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in write_tables(rows, table, folder, programme):
+        out.print(str(path), highlight=False)
+
+
+def _frameworks_or_exit(settings: AaiSettings) -> tuple:
+    """Every results framework of the data root, checked whole; exit 2 naming each bad line."""
+    from pipelines.mapping.load import MappingError
+    from pipelines.publish.framework import FrameworkError, load_frameworks
+
+    if not settings.paths.warehouse.exists():
+        console.print(f"[red]No warehouse at {settings.paths.warehouse}.[/red] Run `aai run` first.")
+        raise typer.Exit(2)
+    try:
+        settings.declare_measures()  # a target may name a measure the data root's mapping files declare
+        return load_frameworks(settings.paths.frameworks, shown_from=settings.paths.root)
+    except (FrameworkError, MappingError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _framework_or_exit(settings: AaiSettings, programme: str) -> tuple:
+    found = [f for f in _frameworks_or_exit(settings) if f[0].programme == programme]
+    if not found:
+        console.print(f"[red]No results framework for {programme!r} in {settings.paths.frameworks}.[/red] "
+                      "See docs/results.md.")
+        raise typer.Exit(2)
+    return found[0]

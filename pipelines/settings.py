@@ -46,6 +46,11 @@ class DataRoot:
         return self.root / "review" / "decisions.csv"
 
     @property
+    def frameworks(self) -> Path:
+        """Results frameworks: a programme's logframe targets (docs/results.md)."""
+        return self.root / "frameworks"
+
+    @property
     def national_indicators(self) -> Path:
         """A country's published 3.4, 4.1, 4.2 values, if the user supplies them."""
         return self.root / "national_indicators.csv"

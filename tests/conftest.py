@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.ingest.stage import stage_all
 from pipelines.mapping import load_mappings
-from pipelines.sample import generate
+from pipelines.sample import generate, write_frameworks
 from pipelines.validate.warehouse_tables import build_tables
 
 AAI = str(Path(sys.executable).parent / "aai")
@@ -61,6 +61,7 @@ def aai(*args: str, root: Path | None = None) -> subprocess.CompletedProcess:
 def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("another-root")
     generate(root / "raw")
+    write_frameworks(root / "frameworks")
     # A user's national figures beside raw/ complete D4 (see docs/indicators.md).
     (root / "national_indicators.csv").write_text(
         "country,sex,indicator,value,year,source\nBY,all,4.1,52.1,2019,test figure\nBY,all,4.2,58.0,2019,test figure\n"

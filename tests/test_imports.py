@@ -24,7 +24,7 @@ PACKAGE = Path(__file__).parents[1] / "pipelines"
 STAGES = {"mapping": 0, "ingest": 0, "validate": 1, "review": 2, "inference": 2, "disclosure": 2, "indicators": 3,
           "impact": 4,
           "publish": 5, "charts": 6, "report": 7}
-SHARED = {"catalogue", "settings", "vocabulary", "warehouse", "files", "periods", "reference"}
+SHARED = {"catalogue", "settings", "vocabulary", "warehouse", "files", "periods", "reference", "yamlfile"}
 WIRING = {"defs", "cli", "definitions", "sample", "instance"}
 
 

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from pipelines import catalogue
 from pipelines.catalogue import national_indicators_for
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, frame, write_table
-from pipelines.report import figures
+from pipelines.publish import figures
 from pipelines.report.build import _period_text
 from reporting import build_reports
 from pipelines.periods import parse_period

@@ -80,8 +80,12 @@ class AaiSettings(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self.checked()
-        # every stage of the run reads one catalogue: the project's and this data root's
-        # declared measures (docs/questionnaire.md, indicators)
+        self.declare_measures()
+
+    def declare_measures(self) -> None:
+        """Every stage of a run, and every command reading its figures, uses one
+        catalogue: the project's and this data root's declared measures
+        (docs/questionnaire.md, indicators)."""
         catalogue.declare(catalogue_rows(self.mappings()))
 
     @property

@@ -6,9 +6,8 @@ checked against the contract here — the target columns exist, no target is giv
 twice, every answer code is one the target accepts, no answer is listed twice — and
 each error names the file and the line, as an M&E officer's editor shows it.
 
-PyYAML's composer is used rather than ``safe_load``: its nodes keep line numbers, a
-key given twice is still visible (a plain load keeps the last silently), and scalars
-stay the text that was typed (YAML 1.1 would read ``yes`` as true and ``01`` as 1).
+The file is read through ``pipelines.yamlfile``, whose nodes keep their line numbers
+and scalars the text that was typed.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from pipelines import vocabulary
+from pipelines import vocabulary, yamlfile
 from pipelines.mapping.measures import DeclaredIndicator, read_indicators
 from schemas import CONTRACTS
 
@@ -126,14 +125,7 @@ def _codes_declared_twice(mappings: list[Mapping]) -> list[str]:
 
 def load_mapping(path: Path, shown_from: Path | None = None) -> Mapping:
     shown = path.relative_to(shown_from).as_posix() if shown_from else str(path)
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except UnicodeDecodeError as exc:
-        raise MappingError(f"{shown}: not a UTF-8 text file ({exc.reason}); save it as UTF-8") from exc
-    except yaml.MarkedYAMLError as exc:
-        line = (exc.problem_mark or exc.context_mark).line + 1
-        raise MappingError(f"{shown} line {line}: not valid YAML: {exc.problem}") from exc
-    return _Reader(shown).read(root)
+    return _Reader(shown).read(yamlfile.compose(path, shown, MappingError))
 
 
 class _Reader:
@@ -148,7 +140,7 @@ class _Reader:
         return f"{self.shown} line {line}"
 
     def error(self, node: yaml.Node, text: str) -> None:
-        self.errors.append(f"{self.where(_line(node))}: {text}")
+        self.errors.append(f"{self.where(yamlfile.line(node))}: {text}")
 
     def read(self, root: yaml.Node | None) -> Mapping:
         top = self.mapping_items(root, "the file") if root is not None else []
@@ -196,7 +188,7 @@ class _Reader:
             if folded in seen:
                 self.error(key, f"{key.value!r} is given twice in {what} (also line {seen[folded]})")
                 continue
-            seen[folded] = _line(key)
+            seen[folded] = yamlfile.line(key)
             items.append((key, value))
         return items
 
@@ -237,7 +229,7 @@ class _Reader:
             self.error(node, f"{name} is already given by line {self.given[name]}; a contract column takes "
                              "one source")
             return None
-        self.given[name] = _line(node)
+        self.given[name] = yamlfile.line(node)
         return name
 
     def columns(self, node: yaml.Node | None, kind: str | None) -> tuple[MappedColumn, ...]:
@@ -262,7 +254,7 @@ class _Reader:
                 continue
             values = self.values(options.get("values"), target, kind)
             reverse = self.reverse(options.get("reverse"), target, kind)
-            out.append(MappedColumn(source.value.strip(), target, _line(source), values, reverse))
+            out.append(MappedColumn(source.value.strip(), target, yamlfile.line(source), values, reverse))
         return tuple(out)
 
     def values(self, node: yaml.Node | None, target: str, kind: str | None) -> tuple[tuple[str, str], ...]:
@@ -289,7 +281,7 @@ class _Reader:
                                        f"{earlier[0]}); case, spaces and a final full stop are ignored")
                     continue
                 in_group.add(folded)
-                seen[folded] = (_line(answer), text)
+                seen[folded] = (yamlfile.line(answer), text)
                 if self.code(code, target, kind):
                     out.append((answer.value, text))
         return tuple(out)
@@ -355,7 +347,7 @@ class _Reader:
             separator = options.get("separator")
             if target is not None:
                 option = options.get("option")
-                out.append(Derived(target, how, parts, _line(key),
+                out.append(Derived(target, how, parts, yamlfile.line(key),
                                    separator.value if isinstance(separator, yaml.ScalarNode) else "-",
                                    option.value.strip() if isinstance(option, yaml.ScalarNode) else ""))
         return tuple(out)
@@ -367,12 +359,8 @@ class _Reader:
         for key, value in self.mapping_items(node, "constants"):
             target = self.target(key, kind)
             if target is not None and self.code(value, target, kind):
-                out.append((target, value.value.strip(), _line(key)))
+                out.append((target, value.value.strip(), yamlfile.line(key)))
         return tuple(out)
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
 
 
 def _header(text: str) -> str:

@@ -25,6 +25,19 @@ where country = 'all' and region = 'all' and group_id = 'all'
   and sex = 'all' and age_band = 'all' and disability = 'all'
 """
 
+# One breakdown at a time, by sex or by age band (never crossed), as the impact stage
+# breaks down: the dimensions of an IATI actual. Unknown sex or age is left out.
+INDICATOR_BREAKDOWNS_SQL = """
+select indicator, programme_id, arm, wave, case when sex <> 'all' then 'sex' else 'age_band' end as dimension,
+       case when sex <> 'all' then sex else age_band end as category, denominator as n, value, ci_low, ci_high,
+       coalesce(suppressed, value is null) as suppressed
+from indicators_public
+where country = 'all' and region = 'all' and group_id = 'all' and disability = 'all'
+  and ((sex in ('female', 'male') and age_band = 'all') or (sex = 'all' and age_band not in ('all', 'unknown')))
+"""
+BREAKDOWN_COLUMNS = ["indicator", "programme_id", "arm", "wave", "dimension", "category", "n", "value", "ci_low",
+                     "ci_high", "suppressed"]
+
 DOMAIN_TOTALS_SQL = """
 select programme_id, arm, wave, item, value, indicators_used, indicators_total,
        coalesce(partial, false) as partial, note, indicator_set, comparable_value, comparable_set
@@ -136,6 +149,16 @@ def domain_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     df = _frame(con, DOMAIN_TOTALS_SQL, DOMAIN_COLUMNS)
     for column in ("value", "comparable_value"):
         df[column] = pd.to_numeric(df[column], errors="coerce").astype("float64")
+    return df
+
+
+def indicator_breakdowns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Indicator cells by sex and by age band per programme, arm and wave, from
+    ``indicators_public``: a hidden cell arrives with ``suppressed`` and no value."""
+    if not table_exists(con, "indicators_public"):
+        return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
+    df = _frame(con, INDICATOR_BREAKDOWNS_SQL, BREAKDOWN_COLUMNS)
+    df["suppressed"] = df["suppressed"].astype(bool) | df["value"].isna()
     return df
 
 

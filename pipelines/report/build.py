@@ -19,7 +19,7 @@ from pathlib import Path
 from pipelines import files
 from pipelines.charts.build import load_charts
 from pipelines.charts.info import ChartInfo
-from pipelines.report import figures
+from pipelines.publish import figures
 from pipelines.report.context import benchmark_sources, gather
 from pipelines.publish.i18n import Translator
 from pipelines.publish.queries import PeriodData

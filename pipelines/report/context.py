@@ -20,9 +20,10 @@ from pipelines.charts.build import benchmarks, change_frame
 from pipelines.publish.readers import TOP_RULES, latest_wave
 from pipelines.impact.claims import findings
 from pipelines.report.context_impact import attrition_differences, attrition_rows, dose_rows, impact_tables
-from pipelines.report.figures import summable
+from pipelines.publish.figures import summable
 from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, declared_name_missing, digits, is_aai_indicator
 from pipelines.publish.queries import PeriodData
+from pipelines.publish.results import PROGRESS
 
 
 @cache
@@ -72,6 +73,8 @@ def gather(data: PeriodData, tr: Translator, *, programmes: list[str], min_cell:
         "quality_totals": _quality_totals(tr, files, rules),
         "quality_review": review_note(tr, data.review_exclusions),
         "declared": declared_lines(tr, survey),
+        # a programme's own claim family decided "on track": the all-programmes report corrects a larger one
+        "results": _result_rows(tr, data.results) if len(programmes) == 1 else [],
     }
 
 
@@ -339,6 +342,34 @@ def _change_rows(tr, survey) -> list[dict]:
                              value=tr.number(abs(diff), digits(code))) if diff is not None else "–",
             })
         rows.append({"programme": programme, "wave": tr.wave(latest), "missing": "", "items": items})
+    return rows
+
+
+# -- results framework -------------------------------------------------------------------------
+def _result_rows(tr, results: pd.DataFrame) -> list[dict]:
+    """The programme's results framework: the grant's own indicator names, the figures
+    the ``results`` table cites (hidden ones as "suppressed") and the progress label."""
+    rows = []
+    for r in results.itertuples():
+        d, share = digits(r.indicator), r.unit == "percent"
+
+        def text(value, d=d, share=share) -> str:
+            if value is None or pd.isna(value):
+                return tr("suppressed")
+            return tr.percent(value, d) if share else tr.number(value, d)
+
+        ci = f"{tr.number(r.ci_low, d)}–{tr.number(r.ci_high, d)}" if pd.notna(r.ci_low) and pd.notna(r.ci_high) \
+            else ""
+        measured = pd.notna(r.actual_id)
+        rows.append({
+            "name": r.name, "reference": r.reference or "", "indicator": tr.indicator(r.indicator),
+            "baseline": text(r.baseline) if r.baseline_source == "framework" or pd.notna(r.baseline_id)
+            else "–",
+            "actual": text(r.actual) if measured else "–", "ci": ci,
+            "wave": tr.wave(r.actual_wave) if measured and r.actual_wave != "all" else "",
+            "target": text(r.target), "date": tr.date(r.target_date),
+            "progress": tr(PROGRESS[r.progress]), "code": r.progress,
+        })
     return rows
 
 

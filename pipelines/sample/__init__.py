@@ -1,6 +1,7 @@
 """Sample data: the bundled demo data set and large files for benchmarks.
 
-``generate`` writes the demo files that ``make sample`` puts in ``data/raw/``: three
+``generate`` writes the demo files that ``make sample`` puts in ``data/raw/`` (and
+``write_frameworks`` the results frameworks beside it, in ``data/frameworks/``): three
 programmes' groups, surveys and attendance registers, messy the way real files are,
 with the mistakes listed in ``PLANTED_PROBLEMS`` and a programme effect whose size is
 in ``EFFECTS``, and the implausible values of ``PLANTED_OUTLIERS``. ``write_groups`` and ``write_attendance`` write large canonical files
@@ -8,6 +9,7 @@ for the ingestion benchmark.
 """
 
 from pipelines.sample.bulk import write_attendance, write_groups
+from pipelines.sample.frameworks import write_frameworks
 from pipelines.sample.generator import generate
 from pipelines.sample.outliers import PLANTED_OUTLIERS, PlantedOutlier
 from pipelines.sample.people import EFFECTS, PlantedEffect
@@ -24,5 +26,6 @@ __all__ = [
     "PlantedProblem",
     "generate",
     "write_attendance",
+    "write_frameworks",
     "write_groups",
 ]

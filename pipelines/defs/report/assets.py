@@ -101,7 +101,7 @@ def _languages(context: dg.AssetExecutionContext) -> list[str]:
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(chart_key(lang), deps=["period_tables", "report_partitions"], kinds={"matplotlib"},
+    specs=[dg.AssetSpec(chart_key(lang), deps=["period_tables", "results", "report_partitions"], kinds={"matplotlib"},
                         description=f"The charts of one report in {lang}: PNG and SVG with a manifest of titles, "
                                     "captions and alt text, in the report's `charts/` folder.")
            for lang in LANGUAGES],
@@ -130,7 +130,7 @@ def report_charts(context: dg.AssetExecutionContext, settings: AaiSettings):
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(report_key(lang), deps=[chart_key(lang), "period_tables"], kinds={"html", "pdf"},
+    specs=[dg.AssetSpec(report_key(lang), deps=[chart_key(lang), "period_tables", "results"], kinds={"html", "pdf"},
                         description=f"One evaluation report in {lang} for a programme (or all) and a period.")
            for lang in LANGUAGES],
     partitions_def=REPORTS,

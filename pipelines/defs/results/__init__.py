@@ -1,0 +1,1 @@
+"""Dagster definitions of the results stage: progress against results frameworks."""

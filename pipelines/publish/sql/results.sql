@@ -1,0 +1,1 @@
+select * from results order by programme_id, indicator
