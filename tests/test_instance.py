@@ -33,7 +33,7 @@ from pipelines.warehouse import WAREHOUSE_POOL
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-WAREHOUSE_GROUPS = {"ingest", "validate", "review", "indicators", "impact"}
+WAREHOUSE_GROUPS = {"ingest", "validate", "review", "indicators", "impact", "results"}
 INGEST_AND_VALIDATE = ("raw_files", "groups", "survey", "attendance", "quarantine", "ingest_log")
 
 

@@ -19,6 +19,7 @@ import pytest
 from lxml import etree
 from openpyxl import load_workbook
 
+from pipelines.charts.results import way_to_target
 from pipelines.publish import tables
 from pipelines.publish.framework import FrameworkError, load_framework, load_frameworks
 from pipelines.publish.results import results
@@ -201,6 +202,38 @@ def test_demo_frameworks_give_the_labels_the_figures_support(demo_root: Path) ->
         assert cited["suppressed"] == pd.isna(row["actual"])
         assert (cited["value"], cited["ci_low"], cited["ci_high"]) == \
             tuple(None if pd.isna(v) else v for v in (row["actual"], row["ci_low"], row["ci_high"]))
+
+
+@pytest.mark.parametrize(("value", "baseline", "target", "way"), [
+    (25.0, 20.0, 30.0, 50.0),  # half way up
+    (5.22, 6.0, 5.0, 78.0),  # a fall towards a lower target: (5.22 − 6) / (5 − 6) = 0.78
+    (35.0, 20.0, 30.0, 150.0),  # beyond the target
+    (15.0, 20.0, 30.0, -50.0),  # away from it
+    (None, 20.0, 30.0, None),  # hidden: never placed
+    (25.0, None, 30.0, None),  # a hidden baseline
+    (25.0, 30.0, 30.0, None),  # no way to go
+])
+def test_the_results_chart_places_a_figure_on_its_way_to_the_target(value, baseline, target, way) -> None:
+    placed = way_to_target(value, baseline, target)
+    assert placed == way if way is None else placed == pytest.approx(way)
+
+
+def test_the_programmes_report_draws_its_results_and_the_all_programmes_report_does_not(demo_root: Path) -> None:
+    manifests = {path.parents[3].name: json.loads(path.read_text(encoding="utf-8"))
+                 for path in (demo_root / "processed" / "reports").glob("*/*/en/charts/manifest.json")}
+    with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
+        table = con.execute("select name, progress from results where programme_id = 'BRC-WWC'").fetchall()
+        framed = {p for (p,) in con.execute("select distinct programme_id from results").fetchall()}
+    (chart,) = [c for c in manifests["BRC-WWC"] if c["key"] == "results"]
+    met = sum(progress == "target_met" for _, progress in table)
+    on_track = sum(progress == "on_track" for _, progress in table)
+    assert chart["title"] == f"{met} of {len(table)} targets met, {on_track} more on track"
+    assert all(name in chart["alt"] for name, _ in table)
+    assert "not yet measurable" in chart["alt"]  # the hidden 3-month retention is written, never drawn
+    unframed = set(manifests) - framed - {"all"}
+    assert unframed  # a demo programme without a framework
+    for key in unframed | {"all"}:
+        assert not [c for c in manifests[key] if c["key"] == "results"], key
 
 
 def test_iati_export_is_valid_2_03_and_states_the_reports_figures(demo_root: Path, tmp_path: Path) -> None:

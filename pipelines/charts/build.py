@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipelines import catalogue
 from pipelines.charts import plots, programme
+from pipelines.charts.results import results_chart
 from pipelines.charts.info import ChartInfo, save_chart as _save
 from pipelines.files import slug, sweep, writable_folder, write_text
 from pipelines.impact.claims import findings
@@ -67,6 +68,7 @@ def draw_charts(data: queries.PeriodData, out_dir: Path, *, programmes: list[str
         _domain_chart(data.domains, indicators, out_dir, tr, min_cell),
         *_change_charts(indicators, data.impact, out_dir, tr, min_cell),
         *programme.dose_charts(data.dose, out_dir, tr),
+        *results_chart(data.results, programmes, out_dir, tr),
         _quality_chart(data.files, data.rules, out_dir, tr),
     ]
     _remove_stale(out_dir, charts)

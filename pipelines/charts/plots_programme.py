@@ -104,3 +104,43 @@ def dose_response(df: pd.DataFrame, *, title: str, xlabel: str, third_labels: Ma
                   loc="lower right", fontsize=8)
         fig.suptitle(wrap(title), x=0.01, ha="left", fontsize=11, fontweight="bold")
     return fig
+
+
+# the results table's progress labels (publish/results.py), in the order of the legend
+PROGRESS_COLOURS = {"target_met": OKABE_ITO["bluish_green"], "on_track": OKABE_ITO["blue"],
+                    "no_clear_progress": MUTED, "not_on_track": OKABE_ITO["vermillion"]}
+
+
+def progress_rows(df: pd.DataFrame, *, title: str, xlabel: str, labels: Mapping[str, str], unplaced: str) -> Figure:
+    """One row per target: the latest figure placed on the way from baseline (0) to
+    target (100), with its interval, coloured by its progress label.
+
+    ``df``: label, progress, way, low, high (NULL where it cannot be placed), text (the
+    figure and the target, written under the row's label)."""
+    placed = df["way"].dropna()
+    ends = pd.concat([placed, df["low"].dropna(), df["high"].dropna(), pd.Series([0.0, 100.0])])
+    left, right = min(-10.0, float(ends.min()) - 10), max(125.0, float(ends.max()) + 10)
+    with chart_style():
+        fig, ax = new_figure(rows_height(len(df), per_row=0.5))
+        ax.axvline(0, color=MUTED, linewidth=1, linestyle=":")
+        ax.axvline(100, color="black", linewidth=1.2)
+        for i, r in enumerate(df.itertuples()):
+            if pd.isna(r.way):
+                ax.text(left + 2, i, unplaced, va="center", fontsize=7.5, color=MUTED, style="italic")
+                continue
+            colour = PROGRESS_COLOURS.get(r.progress, MUTED)
+            if pd.notna(r.low) and pd.notna(r.high):
+                ax.hlines(i, r.low, r.high, color=colour, linewidth=2, alpha=0.6)
+            ax.plot([r.way], [i], marker="o", markersize=6, color=colour, linestyle="none")
+        ax.set_yticks(range(len(df)), [f"{wrap(str(r.label), 30)}\n{r.text}" for r in df.itertuples()], fontsize=7.5)
+        ax.set_ylim(len(df) - 0.5, -0.5)
+        ax.set_xlim(left, right)
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="y", visible=False)
+        shown = [code for code in PROGRESS_COLOURS if code in set(df.loc[df["way"].notna(), "progress"])]
+        if shown:
+            ax.legend(handles=[Line2D([], [], color=PROGRESS_COLOURS[c], marker="o", linestyle="none", label=labels[c])
+                               for c in shown], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(shown),
+                      fontsize=7.5, frameon=False)
+        fig.suptitle(wrap(title), x=0.01, ha="left", fontsize=11, fontweight="bold")
+    return fig

@@ -12,7 +12,7 @@ from pipelines.warehouse import WAREHOUSE_POOL, markdown_table
 INPUTS = ["indicators", "domain_scores", "impact_estimates", "ingest_log"]
 
 
-@dg.asset(deps=INPUTS, kinds={"duckdb"}, group_name="publish", pool=WAREHOUSE_POOL)
+@dg.asset(deps=INPUTS, kinds={"duckdb"}, group_name="results", pool=WAREHOUSE_POOL)
 def results(context: dg.AssetExecutionContext, settings: AaiSettings) -> dg.MaterializeResult:
     """Progress against each programme's results framework (`frameworks/<programme>.yaml`
     in the data root; docs/results.md): per target, the baseline, the latest published
