@@ -19,7 +19,6 @@ import pytest
 from lxml import etree
 from openpyxl import load_workbook
 
-from pipelines.charts.results import way_to_target
 from pipelines.publish import tables
 from pipelines.publish.framework import FrameworkError, load_framework, load_frameworks
 from pipelines.publish.results import results
@@ -204,20 +203,6 @@ def test_demo_frameworks_give_the_labels_the_figures_support(demo_root: Path) ->
             tuple(None if pd.isna(v) else v for v in (row["actual"], row["ci_low"], row["ci_high"]))
 
 
-@pytest.mark.parametrize(("value", "baseline", "target", "way"), [
-    (25.0, 20.0, 30.0, 50.0),  # half way up
-    (5.22, 6.0, 5.0, 78.0),  # a fall towards a lower target: (5.22 − 6) / (5 − 6) = 0.78
-    (35.0, 20.0, 30.0, 150.0),  # beyond the target
-    (15.0, 20.0, 30.0, -50.0),  # away from it
-    (None, 20.0, 30.0, None),  # hidden: never placed
-    (25.0, None, 30.0, None),  # a hidden baseline
-    (25.0, 30.0, 30.0, None),  # no way to go
-])
-def test_the_results_chart_places_a_figure_on_its_way_to_the_target(value, baseline, target, way) -> None:
-    placed = way_to_target(value, baseline, target)
-    assert placed == way if way is None else placed == pytest.approx(way)
-
-
 def test_the_programmes_report_draws_its_results_and_the_all_programmes_report_does_not(demo_root: Path) -> None:
     manifests = {path.parents[3].name: json.loads(path.read_text(encoding="utf-8"))
                  for path in (demo_root / "processed" / "reports").glob("*/*/en/charts/manifest.json")}
@@ -234,6 +219,28 @@ def test_the_programmes_report_draws_its_results_and_the_all_programmes_report_d
     assert unframed  # a demo programme without a framework
     for key in unframed | {"all"}:
         assert not [c for c in manifests[key] if c["key"] == "results"], key
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "uk", "pl"])
+def test_no_text_of_the_results_chart_overlaps_another(demo_root: Path, tmp_path: Path, monkeypatch, lang: str) -> None:
+    from pipelines.charts import info as chart_info
+    from pipelines.charts.results import results_chart
+    from pipelines.publish.i18n import Translator
+    from test_charts import _overlapping_texts
+
+    drawn, save = {}, chart_info.save_figure
+
+    def checked(fig, stem, **kwargs):
+        drawn[stem.parent.name] = _overlapping_texts(fig)
+        return save(fig, stem, **kwargs)
+
+    monkeypatch.setattr(chart_info, "save_figure", checked)
+    with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
+        table = con.execute("select * from results").df()
+    for programme, rows in table.groupby("programme_id"):
+        (tmp_path / programme).mkdir()
+        results_chart(rows.reset_index(drop=True), [programme], tmp_path / programme, Translator(lang))
+    assert drawn == {"BRC-WWC": [], "ZTRASS-WI": []}
 
 
 def test_iati_export_is_valid_2_03_and_states_the_reports_figures(demo_root: Path, tmp_path: Path) -> None:

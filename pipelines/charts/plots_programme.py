@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from pipelines.charts.plots import wrap
 from pipelines.charts.style import MUTED, OKABE_ITO, PALETTE, chart_style, new_figure, rows_height
@@ -111,36 +112,43 @@ PROGRESS_COLOURS = {"target_met": OKABE_ITO["bluish_green"], "on_track": OKABE_I
                     "no_clear_progress": MUTED, "not_on_track": OKABE_ITO["vermillion"]}
 
 
-def progress_rows(df: pd.DataFrame, *, title: str, xlabel: str, labels: Mapping[str, str], unplaced: str) -> Figure:
-    """One row per target: the latest figure placed on the way from baseline (0) to
-    target (100), with its interval, coloured by its progress label.
+def progress_rows(df: pd.DataFrame, *, title: str, labels: Mapping[str, str], baseline_label: str,
+                  target_label: str) -> Figure:
+    """One panel per target, each in its own unit: the baseline (hollow circle), the
+    target (black line) and the latest figure with its interval, coloured by its
+    progress label; a figure not published is not drawn (``text`` says so).
 
-    ``df``: label, progress, way, low, high (NULL where it cannot be placed), text (the
-    figure and the target, written under the row's label)."""
-    placed = df["way"].dropna()
-    ends = pd.concat([placed, df["low"].dropna(), df["high"].dropna(), pd.Series([0.0, 100.0])])
-    left, right = min(-10.0, float(ends.min()) - 10), max(125.0, float(ends.max()) + 10)
+    ``df``: label, text (written under the label), progress, value, low, high,
+    baseline, target (NULL where not published), tick (formats the panel's numbers)."""
     with chart_style():
-        fig, ax = new_figure(rows_height(len(df), per_row=0.5))
-        ax.axvline(0, color=MUTED, linewidth=1, linestyle=":")
-        ax.axvline(100, color="black", linewidth=1.2)
-        for i, r in enumerate(df.itertuples()):
-            if pd.isna(r.way):
-                ax.text(left + 2, i, unplaced, va="center", fontsize=7.5, color=MUTED, style="italic")
-                continue
-            colour = PROGRESS_COLOURS.get(r.progress, MUTED)
-            if pd.notna(r.low) and pd.notna(r.high):
-                ax.hlines(i, r.low, r.high, color=colour, linewidth=2, alpha=0.6)
-            ax.plot([r.way], [i], marker="o", markersize=6, color=colour, linestyle="none")
-        ax.set_yticks(range(len(df)), [f"{wrap(str(r.label), 30)}\n{r.text}" for r in df.itertuples()], fontsize=7.5)
-        ax.set_ylim(len(df) - 0.5, -0.5)
-        ax.set_xlim(left, right)
-        ax.set_xlabel(xlabel)
-        ax.grid(axis="y", visible=False)
-        shown = [code for code in PROGRESS_COLOURS if code in set(df.loc[df["way"].notna(), "progress"])]
-        if shown:
-            ax.legend(handles=[Line2D([], [], color=PROGRESS_COLOURS[c], marker="o", linestyle="none", label=labels[c])
-                               for c in shown], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(shown),
-                      fontsize=7.5, frameon=False)
+        fig, axes = new_figure(max(2.0, 0.62 * len(df) + 1.0), nrows=len(df))
+        axes = np.atleast_1d(axes)
+        for ax, r in zip(axes, df.itertuples(), strict=True):
+            known = [v for v in (r.baseline, r.target, r.value, r.low, r.high) if v is not None and pd.notna(v)]
+            span = (max(known) - min(known)) or max(abs(r.target) * 0.5, 1.0)
+            ax.set_xlim(min(known) - 0.15 * span, max(known) + 0.15 * span)
+            ax.set_ylim(-1, 1)
+            ax.axvline(r.target, color="black", linewidth=1.4)
+            if pd.notna(r.baseline):
+                ax.plot([r.baseline], [0], marker="o", markersize=6, markerfacecolor="white", color=MUTED,
+                        linestyle="none")
+            if pd.notna(r.value):
+                colour = PROGRESS_COLOURS.get(r.progress, MUTED)
+                if pd.notna(r.low) and pd.notna(r.high):
+                    ax.hlines(0, r.low, r.high, color=colour, linewidth=2, alpha=0.6)
+                ax.plot([r.value], [0], marker="o", markersize=6, color=colour, linestyle="none")
+            ax.set_yticks([0], [f"{wrap(str(r.label), 34)}\n{r.text}"], fontsize=7.5)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _, tick=r.tick: tick(x)))
+            ax.tick_params(axis="x", labelsize=7)
+            ax.grid(axis="y", visible=False)
+        shown = [code for code in PROGRESS_COLOURS if code in set(df.loc[df["value"].notna(), "progress"])]
+        handles = [Line2D([], [], marker="o", markerfacecolor="white", color=MUTED, linestyle="none",
+                          label=baseline_label),
+                   Line2D([], [], color="black", linewidth=1.4, label=target_label),
+                   *(Line2D([], [], color=PROGRESS_COLOURS[c], marker="o", linestyle="none", label=labels[c])
+                     for c in shown)]
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), fontsize=7.5,
+                   frameon=False)
         fig.suptitle(wrap(title), x=0.01, ha="left", fontsize=11, fontweight="bold")
     return fig
