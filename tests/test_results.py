@@ -204,8 +204,9 @@ def test_demo_frameworks_give_the_labels_the_figures_support(demo_root: Path) ->
 
 
 def test_the_programmes_report_draws_its_results_and_the_all_programmes_report_does_not(demo_root: Path) -> None:
+    period = next(iter(_report_figures(demo_root, "BRC-WWC").values()))["period"]
     manifests = {path.parents[3].name: json.loads(path.read_text(encoding="utf-8"))
-                 for path in (demo_root / "processed" / "reports").glob("*/*/en/charts/manifest.json")}
+                 for path in (demo_root / "processed" / "reports").glob(f"*/{period}/en/charts/manifest.json")}
     with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
         table = con.execute("select name, progress from results where programme_id = 'BRC-WWC'").fetchall()
         framed = {p for (p,) in con.execute("select distinct programme_id from results").fetchall()}
@@ -241,6 +242,27 @@ def test_no_text_of_the_results_chart_overlaps_another(demo_root: Path, tmp_path
         (tmp_path / programme).mkdir()
         results_chart(rows.reset_index(drop=True), [programme], tmp_path / programme, Translator(lang))
     assert drawn == {"BRC-WWC": [], "ZTRASS-WI": []}
+
+
+def test_a_period_report_states_progress_as_of_its_period(demo_root: Path) -> None:
+    done = aai("report", "--programme", "BRC-WWC", "--period", "2024", root=demo_root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    folder = demo_root / "processed" / "reports" / "BRC-WWC" / "2024" / "en"
+    figures = {f["id"]: f for f in json.loads((folder / "headline_figures.json").read_text(encoding="utf-8"))["figures"]}
+    with duckdb.connect(str(demo_root / "processed" / "periods" / "2024.duckdb"), read_only=True) as con:
+        table = con.execute("select indicator, actual, actual_id, progress from results "
+                            "where programme_id = 'BRC-WWC'").df().set_index("indicator")
+    # the follow-up wave ends in 2025, so in 2024 the survey targets have no actual yet; the
+    # register count stands at the period's own figure
+    assert table["progress"].to_dict() == {"3.1": "not_measurable", "4.3": "not_measurable",
+                                           "P.who5_mean": "not_measurable", "P.retention_3m": "not_measurable",
+                                           "P.reached": "on_track"}
+    reached = table.loc["P.reached"]
+    assert reached["actual_id"] == "BRC-WWC/2024/P.reached/participant/all"
+    assert figures[reached["actual_id"]]["value"] == reached["actual"]
+    manifest = json.loads((folder / "charts" / "manifest.json").read_text(encoding="utf-8"))
+    assert [c["key"] for c in manifest if c["key"] == "results"] == ["results"]
+    assert 'id="results"' in (folder / "report.html").read_text(encoding="utf-8")
 
 
 def test_iati_export_is_valid_2_03_and_states_the_reports_figures(demo_root: Path, tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from pipelines import catalogue, files
 from pipelines.files import slug
-from pipelines.periods import NO_DATA
+from pipelines.periods import NO_DATA, Period
 from pipelines.publish.i18n import digits
 from pipelines.publish.queries import PeriodData
 from pipelines.publish.scope import ALL_PROGRAMMES, Scope, data_period, programme_spans, scope_data, scope_key
@@ -194,16 +194,19 @@ def figure_rows(data: PeriodData, *, total: bool, prov: Provenance) -> list[dict
 
 
 def programme_figures(con: duckdb.DuckDBPyConnection, programme: str, *, reports_dir: Path, min_cell: int,
-                      claims_config: ClaimsConfig) -> tuple[list[dict], Provenance]:
-    """The citable figures of ``programme``'s report of the data period, as the report
-    writes them: the same ``scope_data`` call (the guard against published nested
-    periods, the programme's own claim family) and the same provenance. Results and
-    exports use these rows, so they never state a figure the report does not."""
-    full = data_period(con) or NO_DATA
-    data = scope_data(con, Scope(scope_key(programme), [programme], False), full, Path(reports_dir),
+                      claims_config: ClaimsConfig, period: Period | None = None,
+                      full: Period | None = None) -> tuple[list[dict], Provenance]:
+    """The citable figures of ``programme``'s report of ``period`` (by default the data
+    period; ``full`` the whole warehouse's), read from the period's warehouse ``con`` as
+    the report reads them: the same ``scope_data`` call (the guard against published
+    nested periods, the programme's own claim family) and the same provenance. Results
+    and exports use these rows, so they never state a figure the report does not."""
+    full = full or data_period(con) or NO_DATA
+    period = period or full
+    data = scope_data(con, Scope(scope_key(programme), [programme], False), period, Path(reports_dir),
                       min_cell=min_cell, claims_config=claims_config)
     spans = programme_spans(con)
-    prov = used(provenance(data.inputs, data_period=full.label, period=full.label, min_cell=min_cell),
+    prov = used(provenance(data.inputs, data_period=full.label, period=period.label, min_cell=min_cell),
                 [spans[programme]] if programme in spans else [])
     return figure_rows(data, total=False, prov=prov), prov
 

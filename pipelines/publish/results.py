@@ -33,6 +33,8 @@ import duckdb
 import pandas as pd
 
 from pipelines import catalogue
+from pipelines.periods import Period
+from pipelines.publish import queries
 from pipelines.publish.figures import programme_figures
 from pipelines.publish.framework import FROM_DATA, Framework, Target
 from pipelines.publish.i18n import N_, wave_order
@@ -154,17 +156,30 @@ def _elapsed(start: date, end: date, now: date | None) -> float:
 
 
 def build_results(con: duckdb.DuckDBPyConnection, frameworks: tuple[tuple[Framework, str], ...], *,
-                  reports_dir: Path, min_cell: int, claims_config: ClaimsConfig) -> pd.DataFrame:
+                  reports_dir: Path, min_cell: int, claims_config: ClaimsConfig, period: Period | None = None,
+                  full: Period | None = None) -> pd.DataFrame:
     """The ``results`` table: every target of every framework, against its programme's
-    citable figures of the data period. A framework naming a programme the warehouse
-    does not hold is an error naming its file."""
+    citable figures of ``period`` (by default the data period) in the period's warehouse
+    ``con``. A framework naming a programme the warehouse does not hold is an error
+    naming its file; in a period's slice, a programme without data there is left out."""
     known = programmes(con)
     frames = []
     for framework, shown in frameworks:
         if framework.programme not in known:
+            if period is not None:
+                continue
             raise ValueError(f"{shown}: no programme {framework.programme!r} in the warehouse; "
                              f"known: {', '.join(known) or 'none'}")
         rows, prov = programme_figures(con, framework.programme, reports_dir=reports_dir, min_cell=min_cell,
-                                       claims_config=claims_config)
+                                       claims_config=claims_config, period=period, full=full)
         frames.append(results(framework, rows, data_end=prov.used_to))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+def write_results(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> None:
+    """Replace the ``results`` table of ``con`` (the warehouse, or a period's slice)."""
+    con.execute(queries.sql("results_table"))
+    if not table.empty:
+        con.register("results_frame", table)
+        con.execute("insert into results by name select * from results_frame")
+        con.unregister("results_frame")

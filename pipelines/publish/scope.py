@@ -26,7 +26,7 @@ charts and its text both read.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -142,15 +142,19 @@ def period_warehouse(
 def write_period_warehouse(
     warehouse: Path, period: Period, out: Path, min_cell: int,
     national: pd.DataFrame | None = None, claims_config: ClaimsConfig | None = None,
+    finish: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> None:
     """``period``'s slice, its indicators and impact tables written to the DuckDB file
     ``out`` (the ``period_tables`` asset), whole or not at all: built under a temporary
-    name and renamed, so a killed run leaves the previous file."""
+    name and renamed, so a killed run leaves the previous file. ``finish`` adds the
+    tables of later stages (the results table) inside the same all-or-nothing write."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with files.replacing(out) as part:
         target = duckdb.connect(str(part))
         try:
             _fill_slice(target, str(warehouse), period, min_cell, national, claims_config)
+            if finish is not None:
+                finish(target)
             target.execute("checkpoint")
         finally:
             target.close()

@@ -16,6 +16,8 @@ from pipelines.defs.disclosure.checks import CHECK_DISCLOSURE_AUDIT, CHECK_IMPAC
 from pipelines.defs.indicators.assets import TABLE_CHECKS
 from pipelines.defs.partitions import PERIODS, period_connection, period_file, period_of
 from pipelines.defs.resources import AaiSettings
+from pipelines.publish.framework import load_frameworks
+from pipelines.publish.results import build_results, write_results
 from pipelines.publish.scope import check_period, data_period, is_whole, write_period_warehouse
 from pipelines.periods import NO_DATA
 
@@ -27,8 +29,8 @@ from pipelines.periods import NO_DATA
     group_name="periods",
 )
 def period_tables(context: dg.AssetExecutionContext, settings: AaiSettings) -> dg.MaterializeResult:
-    """The warehouse's indicators, domain scores, impact estimates, attrition and
-    dose-response as they are for one reporting period, in
+    """The warehouse's indicators, domain scores, impact estimates, attrition,
+    dose-response and results-framework progress as they are for one reporting period, in
     `processed/periods/<period>.duckdb`, built by the same code and guarded by the same
     checks as the warehouse's own. For the whole data period the warehouse itself is
     the period's table set and nothing is written."""
@@ -44,8 +46,15 @@ def period_tables(context: dg.AssetExecutionContext, settings: AaiSettings) -> d
         context.log.info("Nothing to do: %s", exc)
         return dg.MaterializeResult(metadata={"tables": f"nothing to do: {exc}"})
     out = period_file(settings, period)
-    write_period_warehouse(settings.paths.warehouse, period, out, settings.min_cell,
-                           catalogue.national_indicators_for(settings.paths), settings.claims())
+    root = settings.paths
+    frameworks = load_frameworks(root.frameworks, shown_from=root.root)
+
+    def progress(con) -> None:  # the period's own results table: progress as the period's report states it
+        write_results(con, build_results(con, frameworks, reports_dir=root.reports, min_cell=settings.min_cell,
+                                         claims_config=settings.claims(), period=period, full=full))
+
+    write_period_warehouse(root.warehouse, period, out, settings.min_cell,
+                           catalogue.national_indicators_for(root), settings.claims(), finish=progress)
     return dg.MaterializeResult(metadata={"tables": dg.MetadataValue.path(str(out)), "data_period": full.label})
 
 

@@ -3,9 +3,8 @@
 import dagster as dg
 
 from pipelines.defs.resources import AaiSettings
-from pipelines.publish import queries
 from pipelines.publish.framework import load_frameworks
-from pipelines.publish.results import build_results
+from pipelines.publish.results import build_results, write_results
 from pipelines.warehouse import WAREHOUSE_POOL, markdown_table
 
 # The citable figures it reads come from these (publish.figures.programme_figures).
@@ -29,11 +28,7 @@ def results(context: dg.AssetExecutionContext, settings: AaiSettings) -> dg.Mate
     with settings.connect() as con:
         table = build_results(con, frameworks, reports_dir=root.reports, min_cell=settings.min_cell,
                               claims_config=settings.claims())
-        con.execute(queries.sql("results_table"))
-        if not table.empty:
-            con.register("results_frame", table)
-            con.execute("insert into results by name select * from results_frame")
-            con.unregister("results_frame")
+        write_results(con, table)
     for row in table.itertuples():
         context.log.info("%s %s: %s (%s)", row.programme_id, row.indicator, row.progress, row.reason)
     return dg.MaterializeResult(metadata={
