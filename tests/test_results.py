@@ -90,6 +90,28 @@ def test_a_key_given_twice_is_named_with_both_lines(tmp_path: Path) -> None:
         load_frameworks(tmp_path / "frameworks", tmp_path)
 
 
+def test_a_target_may_name_a_measure_the_questionnaires_mapping_declares(tmp_path: Path) -> None:
+    from pipelines import catalogue
+    from pipelines.mapping.load import load_mappings
+    from pipelines.mapping.measures import catalogue_rows
+    from test_measures import _declaring
+
+    write(tmp_path / "mappings" / "k6.yaml", _declaring())  # P.k6_mean, a mean on 0–8
+    framework = VALID.replace('"4.3"', "P.k6_mean").replace("target: 50", "target: 3")
+    with pytest.raises(FrameworkError, match="unknown indicator 'P.k6_mean'"):
+        load_framework(write(tmp_path / "frameworks" / "P1.yaml", framework), tmp_path)
+    catalogue.declare(catalogue_rows(load_mappings(tmp_path / "mappings", shown_from=tmp_path)))
+    try:
+        (row,) = load_framework(tmp_path / "frameworks" / "P1.yaml", tmp_path)[0].indicators
+        assert (row.code, row.baseline, row.target) == ("P.k6_mean", "from data", 3.0)
+        write(tmp_path / "frameworks" / "P1.yaml", framework.replace("target: 3", "target: 9"))
+        with pytest.raises(FrameworkError, match=r"frameworks/P1.yaml line 7.*9 is outside the scale of P.k6_mean "
+                                                 r"\(0–8"):
+            load_framework(tmp_path / "frameworks" / "P1.yaml", tmp_path)
+    finally:
+        catalogue.declare(catalogue_rows(()))
+
+
 # -- progress labels on hand-made figures --------------------------------------------------------
 def _row(code: str, wave: str, value: float | None, low: float | None = None, high: float | None = None, *,
          method: str = "", role: str | None = None, survives: bool | None = None) -> dict:
