@@ -106,6 +106,64 @@ def test_declared_measures_are_computed_from_their_items(data_root, declared):
              "what happened to each of its groups.",)]
 
 
+def test_an_unreadable_item_is_a_quarantined_cell_and_the_row_loads(data_root, declared):
+    """P10's Q20a is x (not a number) and, here, P11's Q20b is 7 (K6 items run 1–5): each
+    cell is NULL in survey_items with a quarantine record, and both respondents load."""
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/helpage/survey.csv", HELPAGE.replace("P11;BY-VIT-002;15.03.2024;61;F;4;4;4",
+                                                                "P11;BY-VIT-002;15.03.2024;61;F;4;7;4"))
+    write(data_root / "mappings/helpage.yaml", K6)
+    declared(data_root)
+    con = ingest(data_root / "raw", mappings=True)
+    assert rows(con, "SELECT rows_read, rows_loaded, rows_quarantined, cells_quarantined, status FROM ingest_log "
+                     "WHERE source_file = 'helpage/survey.csv'") == [(12, 12, 0, 2, "loaded_with_quarantine")]
+    where = "mappings/helpage.yaml line 13"
+    assert rows(con, "SELECT source_file, source_row, source_line, source_column, table_name, column_name, rule, "
+                     "value, reason, effect FROM quarantine ORDER BY source_row") == [
+        ("helpage/survey.csv", 11, 11, 0, "survey_items", "Q20a", "not_a_number", "x",
+         "Q20a: 'x' is not a number; a declared measure reads its items as numbers", "cell"),
+        ("helpage/survey.csv", 12, 12, 0, "survey_items", "Q20b", "out_of_range", "7",
+         f"Q20b is 7; expected 1–5 (the item_scale of P.k6_mean, {where})", "cell"),
+    ]
+    # the record shows the row as written, as for a contract item's cell
+    assert rows(con, "SELECT DISTINCT record->>'participant_id' FROM quarantine ORDER BY 1") == [("P10",), ("P11",)]
+    # the respondents load with their other answers; the cells are NULL for their item
+    assert rows(con, "SELECT participant_id FROM survey WHERE participant_id IN ('P10', 'P11') ORDER BY 1") == [
+        ("P10",), ("P11",)]
+    assert rows(con, "SELECT s.participant_id, i.item, i.value FROM survey_items i JOIN survey s USING "
+                     "(source_file, source_row) WHERE s.participant_id IN ('P10', 'P11') AND i.item LIKE 'Q20%' "
+                     "ORDER BY 1, 2") == [
+        ("P10", "Q20a", None), ("P10", "Q20b", 2.0), ("P10", "Q20c", 2.0),
+        ("P11", "Q20a", 4.0), ("P11", "Q20b", None), ("P11", "Q20c", 4.0)]
+    build_indicators(con, min_cell=5)
+    # K6 without P11 (3): n = 8, 52 in all; BY-VIT-002: P07, P08, P09, P12, 9 + 3 + 9 + 9 = 30.
+    # ADL is not touched: P11 still counts there (0 and 0: not independent), 6 of 11.
+    assert rows(con, "SELECT indicator, group_id, numerator, denominator FROM indicators WHERE arm = 'participant' "
+                     "AND wave = 'baseline' AND sex = 'all' AND age_band = 'all' AND disability = 'all' "
+                     "AND programme_id = 'BRC-WWC' AND (group_id <> 'all' OR country = 'all') "
+                     "ORDER BY 1, 2") == [
+        ("P.adl_independent", "BY-GRO-001", 4.0, 6), ("P.adl_independent", "BY-VIT-002", 2.0, 5),
+        ("P.adl_independent", "all", 6.0, 11),
+        ("P.k6_mean", "BY-GRO-001", 22.0, 4), ("P.k6_mean", "BY-VIT-002", 30.0, 4), ("P.k6_mean", "all", 52.0, 8),
+    ]
+
+
+def test_items_read_by_two_measures_must_fit_both_scales(tmp_path):
+    """An answer feeds every declaration that reads its column, so it must fit each one's item_scale."""
+    from pipelines.ingest.mapped import mapped_plan
+
+    text = K6.replace("    items: [adl_bathing, adl_dressing]\n",
+                      "    items: [adl_bathing, adl_dressing]\n    item_scale: [0, 1]\n")
+    text += ("  P.bathing_k6:\n    name: Bathing and K6\n    kind: mean\n    scale: [0, 9]\n    population: all\n"
+             "    items: {k: Q20a, b: adl_bathing}\n    item_scale: [0, 4]\n    rule: k + b\n    citation: test\n")
+    mapping = load_mapping(write(tmp_path / "mappings/helpage.yaml", text), shown_from=tmp_path)
+    plan = mapped_plan(HELPAGE.splitlines()[0].split(";"), "helpage/survey.csv", mapping)
+    assert plan.item_scales["Q20a"] == (1.0, 4.0, "the item_scale of P.k6_mean, mappings/helpage.yaml line 13; "
+                                                  "the item_scale of P.bathing_k6, mappings/helpage.yaml line 33")
+    assert plan.item_scales["adl_bathing"][:2] == (0.0, 1.0)
+    assert "adl_dressing" in plan.item_scales and "Q20c" in plan.item_scales
+
+
 def test_a_file_without_an_item_column_says_which_measure_it_cannot_feed(data_root, declared):
     write(data_root / "raw/groups.csv", GROUPS)
     header, *lines = HELPAGE.splitlines()
