@@ -3,6 +3,7 @@ or refused with the file and the line before any data is read."""
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import GROUPS, aai, ingest, rows, write
 
@@ -323,3 +324,71 @@ def test_aai_run_carries_declared_measures_into_impact_and_the_report(data_root)
     assert "K6 psychological distress (mean score): the questionnaire&#39;s own measure, declared in " \
            "mappings/helpage.yaml as k6_1 + k6_2 + k6_3 - 3 over its items Q20a, Q20b, Q20c, for respondents " \
            "aged 60+. Source: Kessler et al. 2002." in report
+
+
+def _primary(root, declared, config):
+    from pipelines.impact.claims import check_config
+
+    declared(root)
+    check_config(config)
+
+
+def test_a_declared_measure_can_be_a_programmes_primary_outcome(data_root, declared):
+    from pipelines.impact.claims import claims
+    from pipelines.settings import ClaimsConfig
+
+    write(data_root / "mappings/helpage.yaml", K6)
+    config = ClaimsConfig(primary_outcomes=("P.adl_independent",), by_programme={"BRC-WWC": ("P.k6_mean", "4.5")})
+    _primary(data_root, declared, config)  # accepted: no error
+    # the programme's family: its two primary outcomes at the total, by paired change (no comparison arm)
+    total = {"group_id": "all", "sex": "all", "age_band": "all", "wave": "followup1", "programme_id": "BRC-WWC"}
+    estimates = pd.DataFrame([
+        total | {"indicator": "P.k6_mean", "method": "paired_change", "p_value": 0.01},
+        total | {"indicator": "4.5", "method": "paired_change", "p_value": 0.04},
+        total | {"indicator": "P.adl_independent", "method": "paired_change", "p_value": 0.001},
+        total | {"indicator": "P.k6_mean", "method": "change", "p_value": 0.01},
+    ])
+    claimed = claims(estimates, config)
+    assert list(claimed["role"]) == ["primary", "primary", "exploratory", "exploratory"]
+    # Benjamini–Hochberg over 2 tests at 5 %: 0.01 ≤ 0.05·1/2 and 0.04 ≤ 0.05·2/2, both survive
+    assert list(claimed["family_size"]) == [2] * 4
+    assert list(claimed["survives"]) == [True, True, pd.NA, pd.NA]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "config", "error"),
+    [
+        (None, {"primary_outcomes": ("P.k6_mean",)},
+         "aai.toml: [claims] primary_outcomes: P.k6_mean is not a survey indicator of the catalogue, and no "
+         "mapping file of the data root declares it."),
+        (K6, {"by_programme": {"BRC-WWC": ("P.k6_means",)}},
+         "aai.toml: [programmes.BRC-WWC] primary_outcomes: P.k6_means is not a survey indicator of the catalogue, "
+         "and no mapping file of the data root declares it."),
+        (K6, {"by_programme": {"HAI-MD": ("P.k6_mean",)}},
+         "aai.toml: [programmes.HAI-MD] primary_outcomes: P.k6_mean is declared in mappings/helpage.yaml, which "
+         "reads programme BRC-WWC's files only, so HAI-MD has no P.k6_mean."),
+    ],
+)
+def test_a_primary_outcome_no_mapping_declares_is_refused(data_root, declared, mapping, config, error):
+    from pipelines.settings import ClaimsConfig
+
+    if mapping is not None:
+        write(data_root / "mappings/helpage.yaml", mapping)
+    with pytest.raises(ValueError) as caught:
+        _primary(data_root, declared, ClaimsConfig(**config))
+    assert str(caught.value).startswith(error)
+    if mapping is not None:  # the choices name the declared measures too
+        assert "P.adl_independent, P.k6_mean, or declare the measure under indicators:" in str(caught.value)
+
+
+def test_aai_run_refuses_an_undeclared_primary_outcome_before_reading_any_file(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/helpage/survey.csv", HELPAGE)
+    write(data_root / "mappings/helpage.yaml", K6)
+    write(data_root / "aai.toml", '[programmes.BRC-WWC]\nprimary_outcomes = ["P.k6_mean", "P.k10_mean"]\n')
+    done = aai("run", root=data_root)
+    assert done.returncode == 2
+    assert ("aai.toml: [programmes.BRC-WWC] primary_outcomes: P.k10_mean is not a survey indicator of the "
+            "catalogue, and no mapping file of the data root declares it.") in " ".join(done.stderr.split() +
+                                                                                       done.stdout.split())
+    assert not (data_root / "processed/warehouse.duckdb").exists()
