@@ -309,8 +309,11 @@ def test_aai_run_carries_declared_measures_into_impact_and_the_report(data_root)
     write(data_root / "raw/helpage/baseline.csv", HELPAGE)
     write(data_root / "raw/helpage/followup.csv", _followup())
     write(data_root / "mappings/helpage.yaml", K6)
+    write(data_root / "aai.toml", '[programmes.BRC-WWC]\nprimary_outcomes = ["P.k6_mean"]\n')
     done = aai("run", root=data_root)
     assert done.returncode == 0, done.stderr[-3000:]
+    import json
+
     import duckdb
 
     con = duckdb.connect(str(data_root / "processed/warehouse.duckdb"), read_only=True)
@@ -320,6 +323,21 @@ def test_aai_run_carries_declared_measures_into_impact_and_the_report(data_root)
         ("P.adl_independent", "change", round(100 - 100 * 6 / 11, 6), 22),
         ("P.k6_mean", "change", round(3 - 55 / 9, 6), 18),
     ]
+    # the programme's declared primary outcome is its one primary test (two groups: described, not tested)
+    assert rows(con, "SELECT indicator, role, family_size FROM impact_estimates WHERE group_id = 'all' "
+                     "AND sex = 'all' AND age_band = 'all' AND method = 'paired_change' ORDER BY 1") == [
+        ("P.adl_independent", "exploratory", 0), ("P.k6_mean", "primary", 0)]
+    # P10's x in both waves: a quarantined cell each, the rows load
+    assert rows(con, "SELECT source_file, rows_read, rows_loaded, cells_quarantined FROM ingest_log "
+                     "WHERE kind = 'survey' ORDER BY 1") == [("helpage/baseline.csv", 12, 12, 1),
+                                                             ("helpage/followup.csv", 12, 12, 1)]
+    charts = (data_root / "processed/reports/BRC-WWC/2024-03..2024-09/en/charts/manifest.json")
+    [change] = [c for c in json.loads(charts.read_text(encoding="utf-8")) if c["key"] == "indicator_change_BRC-WWC"]
+    # the change chart draws both declared measures under their names: 6 of 11 → 11 of 11, 55/9 → 3
+    assert change["alt"] == ("Dot chart of outcomes for BRC-WWC. Independent in all Katz ADL activities, "
+                             "participants: 54.5% → 100.0%. K6 psychological distress (mean score), participants: "
+                             "6.1 → 3.0.")
+    assert change["title"] == "BRC-WWC: outcomes at baseline and follow-up 1, described, not tested"
     report = (data_root / "processed/reports/BRC-WWC/2024-03..2024-09/en/report.html").read_text(encoding="utf-8")
     assert "K6 psychological distress (mean score): the questionnaire&#39;s own measure, declared in " \
            "mappings/helpage.yaml as k6_1 + k6_2 + k6_3 - 3 over its items Q20a, Q20b, Q20c, for respondents " \
