@@ -57,8 +57,9 @@ def declared_observations(row: pd.Series) -> str:
 
     Its items are pivoted from ``survey_items`` (the rows its mapping read), a reversed
     item ``v`` becomes ``lo + hi − v``, an answer ingestion could not read (NULL, its
-    cell quarantined) counts as not answered, and the rule — bound against these item columns when the mapping loaded —
-    runs over them alone before the row is joined to its respondent."""
+    cell quarantined) counts as not answered, and the rule — bound against these item
+    columns when the mapping loaded — runs over them alone before the row is joined to
+    its respondent."""
     reversed_items = set(filter(None, row["reverse"].split("|")))
     items = []
     for name, column in zip(row["items"].split("|"), row["item_columns"].split("|"), strict=True):
