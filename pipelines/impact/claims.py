@@ -12,10 +12,9 @@ its **family**.
   (``[claims] primary_outcomes`` or per programme, ``[programmes.<id>]``), before the
   data come in: survey indicators of the catalogue, or a questionnaire's own measures
   its mapping file declares (docs/questionnaire.md); without a declaration every
-  survey indicator of the catalogue is primary. The primary
-  method is set by the design, never by the results: the difference in differences
-  when the programme has a comparison arm at baseline and that wave, else the
-  paired change.
+  survey indicator of the catalogue is primary. The primary method is set by the
+  design, never by the results: the difference in differences when the programme has
+  a comparison arm at baseline and that wave, else the paired change.
 - **Exploratory.** Every other estimate (other methods, groups, sexes, age bands) is
   shown with its interval and never stated as a finding.
 - **Correction.** Benjamini & Hochberg (1995) at the configured false-discovery rate
