@@ -185,7 +185,7 @@ def change_frame(rows: pd.DataFrame, tr: Translator) -> tuple[pd.DataFrame, str 
     return keep, latest
 
 
-def change_outcomes() -> pd.DataFrame:
+def _change_outcomes() -> pd.DataFrame:
     """The outcomes a change chart draws: every indicator measured at survey waves — the
     AAI's, the programme's own of the catalogue (WHO-5, UCLA-3 loneliness) and the data
     root's declared measures — with the panel each is drawn on (``panel``): shares
@@ -211,7 +211,7 @@ def _panels(frame: pd.DataFrame, outcomes: pd.DataFrame, tr: Translator) -> list
 
 def _change_charts(indicators: pd.DataFrame, impact: pd.DataFrame, out_dir: Path, tr: Translator,
                    min_cell: int) -> list[ChartInfo]:
-    outcomes = change_outcomes()
+    outcomes = _change_outcomes()
     drawn = indicators[indicators["indicator"].isin(set(outcomes["code"]))] if not indicators.empty else indicators
     if drawn.empty:
         return [ChartInfo(
