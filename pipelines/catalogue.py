@@ -36,8 +36,9 @@ KINDS = {"domain", "share", "mean", "count", "sum", "national"}
 # The range a cell's value can take, in its published unit: intervals stay inside it.
 SCALE_COLUMNS = ("scale_min", "scale_max")
 SOURCES = {"survey", "attendance", "groups", "national", "declared"}
-# What a data root's declared measure adds to its catalogue row: names per report language.
-DECLARED_COLUMNS = ("mapping", "item_columns", "reverse", "item_min", "item_max", "names")
+# What a data root's declared measure adds to its catalogue row: names per report
+# language, and the programme whose files its mapping reads (empty: any).
+DECLARED_COLUMNS = ("mapping", "item_columns", "reverse", "item_min", "item_max", "names", "programme")
 NATIONAL_SEXES = {"all", "female", "male"}
 _POPULATION = re.compile(r"^(?:all|(\d+)\+|(\d+)-(\d+))$")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -110,6 +110,7 @@ def run(data_dir: DataDirOption = None) -> None:
         console.print(f"[red]No raw/ folder under {root.root}.[/red] Put the files to analyse in {root.raw}.")
         raise typer.Exit(2)
     mappings = _mappings_or_exit(settings.mappings)
+    _claims_or_exit(settings)
     _decisions_or_exit(root)
     from pipelines.definitions import defs
 
@@ -161,6 +162,21 @@ def _mappings_or_exit(load):
         console.print("[red]A mapping file cannot be used, so nothing was read:[/red]")
         console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         console.print("The format is in docs/questionnaire.md.")
+        raise typer.Exit(2) from exc
+
+
+def _claims_or_exit(settings: AaiSettings) -> None:
+    """aai.toml's primary outcomes checked before any data is read, against the catalogue
+    and the measures the (already loaded) mapping files declare; exit 2 naming each code."""
+    from pipelines.impact.claims import check_config
+
+    try:
+        settings.declare_measures()
+        check_config(settings.claims())
+    except ValueError as exc:
+        console.print("[red]aai.toml cannot be used, so nothing was read:[/red]")
+        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        console.print("Primary outcomes are explained in docs/impact.md (Claims).")
         raise typer.Exit(2) from exc
 
 

@@ -204,7 +204,7 @@ def test_titles_state_the_finding(warehouse: Path, charts_dir: Path) -> None:
     # 4.5 rose 40.0% → 75.0% between the published cells, but no impact test stands behind
     # it here: the title never announces a raw rise
     assert charts["indicator_change_BRC-WWC"].title == (
-        "BRC-WWC: AAI indicators at baseline and follow-up 1, described, not tested"
+        "BRC-WWC: outcomes at baseline and follow-up 1, described, not tested"
     )
     assert charts["indicator_change_ZTRASS"].title == "ZTRASS: baseline only — no follow-up wave yet"
     assert charts["domain_profile"].title == (
@@ -260,6 +260,84 @@ def test_same_data_gives_identical_files(warehouse: Path, tmp_path: Path) -> Non
             continue
         assert a.png.read_bytes() == b.png.read_bytes()
         assert a.svg.read_bytes() == b.svg.read_bytes()
+
+
+K6_MAPPING = """\
+kind: survey
+constants: {programme_id: BRC-WWC}
+columns: {ID: participant_id}
+indicators:
+  P.k6_mean:
+    name: {en: K6 psychological distress (mean score), ru: Психологический дистресс K6}
+    kind: mean
+    scale: [0, 12]
+    population: 60+
+    items: {k6_1: Q20a, k6_2: Q20b, k6_3: Q20c}
+    rule: k6_1 + k6_2 + k6_3
+    citation: Kessler et al. 2002
+"""
+SUPPRESSED_K6 = 9.87  # the comparison group's K6 at follow-up: 4 people, hidden
+
+
+@pytest.fixture
+def with_k6(tmp_path: Path):
+    """The catalogue with P.k6_mean declared, and the project's alone afterwards."""
+    from pipelines import catalogue
+    from pipelines.mapping import load_mappings
+    from pipelines.mapping.measures import catalogue_rows
+
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings/k6.yaml").write_text(K6_MAPPING, encoding="utf-8")
+    catalogue.declare(catalogue_rows(load_mappings(tmp_path / "mappings", shown_from=tmp_path)))
+    yield
+    catalogue.declare(catalogue_rows(()))
+
+
+def test_the_change_chart_draws_programme_outcomes_and_declared_measures(warehouse, charts_dir, with_k6,
+                                                                         monkeypatch) -> None:
+    """WHO-5 (a catalogue mean on 0–100) and a declared K6 mean (0–12) are drawn like the
+    AAI shares, each mean in a panel of its own scale, labelled by its declaration; a
+    hidden K6 cell is not drawn; ``ucla_mean`` (no catalogue code) and the register's
+    outputs (P.reached) are not outcomes."""
+    from pipelines.charts import plots
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.executemany("insert into indicators values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", [
+            (code, "BRC-WWC", *_ALL[:3], arm, wave, *_ALL[3:], num, den, value, lo, hi, den < 5)
+            for code, arm, wave, num, den, value, lo, hi in [
+                ("P.k6_mean", "participant", "baseline", 244, 40, 6.1, 5.2, 7.0),
+                ("P.k6_mean", "participant", "followup1", 120, 40, 3.0, 2.2, 3.8),
+                ("P.k6_mean", "comparison", "baseline", 120, 20, 6.0, 4.9, 7.1),
+                ("P.k6_mean", "comparison", "followup1", 39.48, 4, SUPPRESSED_K6, 8.0, 11.0),
+                ("P.who5_mean", "participant", "baseline", 2080, 40, 52.0, 46.0, 58.0),
+                ("P.who5_mean", "participant", "followup1", 2400, 40, 60.0, 54.0, 66.0),
+            ]])
+    drawn = {}
+
+    def spy(frame, **words):
+        drawn.setdefault(words["title"].split(":")[0], (frame, words["panels"]))
+        return plots_indicator_change(frame, **words)
+
+    plots_indicator_change = plots.indicator_change
+    monkeypatch.setattr(plots, "indicator_change", spy)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        build_charts(con, charts_dir, min_cell=5)
+    # shares first, then the means by code: P.k6_mean (0–12) before P.who5_mean (0–100)
+    frame, panels = drawn["BRC-WWC"]
+    assert panels == [("percent", "Share of respondents (%)", 0.0, 100.0), ("0-12", "Mean score (0–12)", 0.0, 12.0),
+                      ("0-100", "Mean score (0–100)", 0.0, 100.0)]
+    assert list(dict.fromkeys(zip(frame["panel"], frame["label"], strict=True))) == [
+        ("percent", "2.1 Voluntary activities"), ("percent", "4.3 Mental well-being"),
+        ("percent", "4.5 Social connectedness"), ("0-12", "K6 psychological distress (mean score)"),
+        ("0-100", "WHO-5 well-being (mean percentage score)")]
+    manifest = json.loads((charts_dir / "manifest.json").read_text(encoding="utf-8"))
+    [change] = [c for c in manifest if c["key"] == "indicator_change_BRC-WWC"]
+    assert ("K6 psychological distress (mean score), participants: 6.1 → 3.0. "
+            "K6 psychological distress (mean score), comparison: 6.0 → suppressed. "
+            "WHO-5 well-being (mean percentage score), participants: 52.0 → 60.0.") in change["alt"]
+    assert "Mean scores are drawn in panels of their own, each on its own scale." in change["caption"]
+    assert "9.9" not in change["alt"] + change["caption"] and "ucla" not in change["alt"].lower()
+    assert "comparison: 6.0 → suppressed." in (charts_dir / change["svg"]).read_text(encoding="utf-8")
 
 
 def test_empty_warehouse_draws_nothing_and_says_why(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ or refused with the file and the line before any data is read."""
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import GROUPS, aai, ingest, rows, write
 
@@ -104,6 +105,64 @@ def test_declared_measures_are_computed_from_their_items(data_root, declared):
     assert rows(con, f"SELECT DISTINCT interval_note {cells} AND programme_id = 'BRC-WWC' AND group_id = 'all'") \
         == [("No interval: fewer than 4 groups. With so few groups no interval can separate the programme from "
              "what happened to each of its groups.",)]
+
+
+def test_an_unreadable_item_is_a_quarantined_cell_and_the_row_loads(data_root, declared):
+    """P10's Q20a is x (not a number) and, here, P11's Q20b is 7 (K6 items run 1–5): each
+    cell is NULL in survey_items with a quarantine record, and both respondents load."""
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/helpage/survey.csv", HELPAGE.replace("P11;BY-VIT-002;15.03.2024;61;F;4;4;4",
+                                                                "P11;BY-VIT-002;15.03.2024;61;F;4;7;4"))
+    write(data_root / "mappings/helpage.yaml", K6)
+    declared(data_root)
+    con = ingest(data_root / "raw", mappings=True)
+    assert rows(con, "SELECT rows_read, rows_loaded, rows_quarantined, cells_quarantined, status FROM ingest_log "
+                     "WHERE source_file = 'helpage/survey.csv'") == [(12, 12, 0, 2, "loaded_with_quarantine")]
+    where = "mappings/helpage.yaml line 13"
+    assert rows(con, "SELECT source_file, source_row, source_line, source_column, table_name, column_name, rule, "
+                     "value, reason, effect FROM quarantine ORDER BY source_row") == [
+        ("helpage/survey.csv", 11, 11, 0, "survey_items", "Q20a", "not_a_number", "x",
+         "Q20a: 'x' is not a number; a declared measure reads its items as numbers", "cell"),
+        ("helpage/survey.csv", 12, 12, 0, "survey_items", "Q20b", "out_of_range", "7",
+         f"Q20b is 7; expected 1–5 (the item_scale of P.k6_mean, {where})", "cell"),
+    ]
+    # the record shows the row as written, as for a contract item's cell
+    assert rows(con, "SELECT DISTINCT record->>'participant_id' FROM quarantine ORDER BY 1") == [("P10",), ("P11",)]
+    # the respondents load with their other answers; the cells are NULL for their item
+    assert rows(con, "SELECT participant_id FROM survey WHERE participant_id IN ('P10', 'P11') ORDER BY 1") == [
+        ("P10",), ("P11",)]
+    assert rows(con, "SELECT s.participant_id, i.item, i.value FROM survey_items i JOIN survey s USING "
+                     "(source_file, source_row) WHERE s.participant_id IN ('P10', 'P11') AND i.item LIKE 'Q20%' "
+                     "ORDER BY 1, 2") == [
+        ("P10", "Q20a", None), ("P10", "Q20b", 2.0), ("P10", "Q20c", 2.0),
+        ("P11", "Q20a", 4.0), ("P11", "Q20b", None), ("P11", "Q20c", 4.0)]
+    build_indicators(con, min_cell=5)
+    # K6 without P11 (3): n = 8, 52 in all; BY-VIT-002: P07, P08, P09, P12, 9 + 3 + 9 + 9 = 30.
+    # ADL is not touched: P11 still counts there (0 and 0: not independent), 6 of 11.
+    assert rows(con, "SELECT indicator, group_id, numerator, denominator FROM indicators WHERE arm = 'participant' "
+                     "AND wave = 'baseline' AND sex = 'all' AND age_band = 'all' AND disability = 'all' "
+                     "AND programme_id = 'BRC-WWC' AND (group_id <> 'all' OR country = 'all') "
+                     "ORDER BY 1, 2") == [
+        ("P.adl_independent", "BY-GRO-001", 4.0, 6), ("P.adl_independent", "BY-VIT-002", 2.0, 5),
+        ("P.adl_independent", "all", 6.0, 11),
+        ("P.k6_mean", "BY-GRO-001", 22.0, 4), ("P.k6_mean", "BY-VIT-002", 30.0, 4), ("P.k6_mean", "all", 52.0, 8),
+    ]
+
+
+def test_items_read_by_two_measures_must_fit_both_scales(tmp_path):
+    """An answer feeds every declaration that reads its column, so it must fit each one's item_scale."""
+    from pipelines.ingest.mapped import mapped_plan
+
+    text = K6.replace("    items: [adl_bathing, adl_dressing]\n",
+                      "    items: [adl_bathing, adl_dressing]\n    item_scale: [0, 1]\n")
+    text += ("  P.bathing_k6:\n    name: Bathing and K6\n    kind: mean\n    scale: [0, 9]\n    population: all\n"
+             "    items: {k: Q20a, b: adl_bathing}\n    item_scale: [0, 4]\n    rule: k + b\n    citation: test\n")
+    mapping = load_mapping(write(tmp_path / "mappings/helpage.yaml", text), shown_from=tmp_path)
+    plan = mapped_plan(HELPAGE.splitlines()[0].split(";"), "helpage/survey.csv", mapping)
+    assert plan.item_scales["Q20a"] == (1.0, 4.0, "the item_scale of P.k6_mean, mappings/helpage.yaml line 13; "
+                                                  "the item_scale of P.bathing_k6, mappings/helpage.yaml line 33")
+    assert plan.item_scales["adl_bathing"][:2] == (0.0, 1.0)
+    assert "adl_dressing" in plan.item_scales and "Q20c" in plan.item_scales
 
 
 def test_a_file_without_an_item_column_says_which_measure_it_cannot_feed(data_root, declared):
@@ -250,8 +309,11 @@ def test_aai_run_carries_declared_measures_into_impact_and_the_report(data_root)
     write(data_root / "raw/helpage/baseline.csv", HELPAGE)
     write(data_root / "raw/helpage/followup.csv", _followup())
     write(data_root / "mappings/helpage.yaml", K6)
+    write(data_root / "aai.toml", '[programmes.BRC-WWC]\nprimary_outcomes = ["P.k6_mean"]\n')
     done = aai("run", root=data_root)
     assert done.returncode == 0, done.stderr[-3000:]
+    import json
+
     import duckdb
 
     con = duckdb.connect(str(data_root / "processed/warehouse.duckdb"), read_only=True)
@@ -261,7 +323,90 @@ def test_aai_run_carries_declared_measures_into_impact_and_the_report(data_root)
         ("P.adl_independent", "change", round(100 - 100 * 6 / 11, 6), 22),
         ("P.k6_mean", "change", round(3 - 55 / 9, 6), 18),
     ]
+    # the programme's declared primary outcome is its one primary test (two groups: described, not tested)
+    assert rows(con, "SELECT indicator, role, family_size FROM impact_estimates WHERE group_id = 'all' "
+                     "AND sex = 'all' AND age_band = 'all' AND method = 'paired_change' ORDER BY 1") == [
+        ("P.adl_independent", "exploratory", 0), ("P.k6_mean", "primary", 0)]
+    # P10's x in both waves: a quarantined cell each, the rows load
+    assert rows(con, "SELECT source_file, rows_read, rows_loaded, cells_quarantined FROM ingest_log "
+                     "WHERE kind = 'survey' ORDER BY 1") == [("helpage/baseline.csv", 12, 12, 1),
+                                                             ("helpage/followup.csv", 12, 12, 1)]
+    charts = (data_root / "processed/reports/BRC-WWC/2024-03..2024-09/en/charts/manifest.json")
+    [change] = [c for c in json.loads(charts.read_text(encoding="utf-8")) if c["key"] == "indicator_change_BRC-WWC"]
+    # the change chart draws both declared measures under their names: 6 of 11 → 11 of 11, 55/9 → 3
+    assert change["alt"] == ("Dot chart of outcomes for BRC-WWC. Independent in all Katz ADL activities, "
+                             "participants: 54.5% → 100.0%. K6 psychological distress (mean score), participants: "
+                             "6.1 → 3.0.")
+    assert change["title"] == "BRC-WWC: outcomes at baseline and follow-up 1, described, not tested"
     report = (data_root / "processed/reports/BRC-WWC/2024-03..2024-09/en/report.html").read_text(encoding="utf-8")
     assert "K6 psychological distress (mean score): the questionnaire&#39;s own measure, declared in " \
            "mappings/helpage.yaml as k6_1 + k6_2 + k6_3 - 3 over its items Q20a, Q20b, Q20c, for respondents " \
            "aged 60+. Source: Kessler et al. 2002." in report
+
+
+def _primary(root, declared, config):
+    from pipelines.impact.claims import check_config
+
+    declared(root)
+    check_config(config)
+
+
+def test_a_declared_measure_can_be_a_programmes_primary_outcome(data_root, declared):
+    from pipelines.impact.claims import claims
+    from pipelines.settings import ClaimsConfig
+
+    write(data_root / "mappings/helpage.yaml", K6)
+    config = ClaimsConfig(primary_outcomes=("P.adl_independent",), by_programme={"BRC-WWC": ("P.k6_mean", "4.5")})
+    _primary(data_root, declared, config)  # accepted: no error
+    # the programme's family: its two primary outcomes at the total, by paired change (no comparison arm)
+    total = {"group_id": "all", "sex": "all", "age_band": "all", "wave": "followup1", "programme_id": "BRC-WWC"}
+    estimates = pd.DataFrame([
+        total | {"indicator": "P.k6_mean", "method": "paired_change", "p_value": 0.01},
+        total | {"indicator": "4.5", "method": "paired_change", "p_value": 0.04},
+        total | {"indicator": "P.adl_independent", "method": "paired_change", "p_value": 0.001},
+        total | {"indicator": "P.k6_mean", "method": "change", "p_value": 0.01},
+    ])
+    claimed = claims(estimates, config)
+    assert list(claimed["role"]) == ["primary", "primary", "exploratory", "exploratory"]
+    # Benjamini–Hochberg over 2 tests at 5 %: 0.01 ≤ 0.05·1/2 and 0.04 ≤ 0.05·2/2, both survive
+    assert list(claimed["family_size"]) == [2] * 4
+    assert list(claimed["survives"]) == [True, True, pd.NA, pd.NA]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "config", "error"),
+    [
+        (None, {"primary_outcomes": ("P.k6_mean",)},
+         "aai.toml: [claims] primary_outcomes: P.k6_mean is not a survey indicator of the catalogue, and no "
+         "mapping file of the data root declares it."),
+        (K6, {"by_programme": {"BRC-WWC": ("P.k6_means",)}},
+         "aai.toml: [programmes.BRC-WWC] primary_outcomes: P.k6_means is not a survey indicator of the catalogue, "
+         "and no mapping file of the data root declares it."),
+        (K6, {"by_programme": {"HAI-MD": ("P.k6_mean",)}},
+         "aai.toml: [programmes.HAI-MD] primary_outcomes: P.k6_mean is declared in mappings/helpage.yaml, which "
+         "reads programme BRC-WWC's files only, so HAI-MD has no P.k6_mean."),
+    ],
+)
+def test_a_primary_outcome_no_mapping_declares_is_refused(data_root, declared, mapping, config, error):
+    from pipelines.settings import ClaimsConfig
+
+    if mapping is not None:
+        write(data_root / "mappings/helpage.yaml", mapping)
+    with pytest.raises(ValueError) as caught:
+        _primary(data_root, declared, ClaimsConfig(**config))
+    assert str(caught.value).startswith(error)
+    if mapping is not None:  # the choices name the declared measures too
+        assert "P.adl_independent, P.k6_mean, or declare the measure under indicators:" in str(caught.value)
+
+
+def test_aai_run_refuses_an_undeclared_primary_outcome_before_reading_any_file(data_root):
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/helpage/survey.csv", HELPAGE)
+    write(data_root / "mappings/helpage.yaml", K6)
+    write(data_root / "aai.toml", '[programmes.BRC-WWC]\nprimary_outcomes = ["P.k6_mean", "P.k10_mean"]\n')
+    done = aai("run", root=data_root)
+    assert done.returncode == 2
+    assert ("aai.toml: [programmes.BRC-WWC] primary_outcomes: P.k10_mean is not a survey indicator of the "
+            "catalogue, and no mapping file of the data root declares it.") in " ".join(done.stderr.split() +
+                                                                                       done.stdout.split())
+    assert not (data_root / "processed/warehouse.duckdb").exists()

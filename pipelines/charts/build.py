@@ -26,7 +26,8 @@ from pipelines.charts.info import ChartInfo, save_chart as _save
 from pipelines.files import slug, sweep, writable_folder, write_text
 from pipelines.impact.claims import findings
 from pipelines.publish import benchmarks as published, queries, readers, scope
-from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits, is_aai_indicator
+from pipelines.publish.framework import SURVEY_SOURCES
+from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits
 
 MANIFEST = "manifest.json"
 
@@ -173,7 +174,7 @@ def _n_sentence(tr: Translator, n: dict[str, int], min_cell: int) -> str:
 
 # -- 2. Indicator change, one chart per programme ---------------------------------------
 def change_frame(rows: pd.DataFrame, tr: Translator) -> tuple[pd.DataFrame, str | None]:
-    """Baseline and the latest follow-up of each AAI indicator, in code order."""
+    """Baseline and the latest follow-up of each indicator of ``rows``, in code order."""
     followups = rows[rows["wave_rank"] > 0]
     latest = readers.latest_wave(followups)
     keep = rows[(rows["wave"] == "baseline") | (rows["wave"] == latest)].copy()
@@ -184,26 +185,52 @@ def change_frame(rows: pd.DataFrame, tr: Translator) -> tuple[pd.DataFrame, str 
     return keep, latest
 
 
+def _change_outcomes() -> pd.DataFrame:
+    """The outcomes a change chart draws: every indicator measured at survey waves — the
+    AAI's, the programme's own of the catalogue (WHO-5, UCLA-3 loneliness) and the data
+    root's declared measures — with the panel each is drawn on (``panel``): shares
+    together on 0–100, means by their scale, so no mean is read against percentages.
+    A register's outputs (reach, retention) have no baseline and are charted apart."""
+    df = catalogue.indicators()
+    df = df[df["source"].isin(SURVEY_SOURCES)].copy()
+    df["panel"] = ["percent" if r.kind == "share" else f"{r.scale_min:g}-{r.scale_max:g}" for r in df.itertuples()]
+    return df[["code", "scale_min", "scale_max", "panel"]].reset_index(drop=True)
+
+
+def _panels(frame: pd.DataFrame, outcomes: pd.DataFrame, tr: Translator) -> list[tuple[str, str, float, float]]:
+    """The change chart's panels (key, x label, lowest, highest) for ``frame``'s
+    indicators: the shares first, then one per scale of the means, in code order."""
+    panels = []
+    for key in sorted(dict.fromkeys(frame["panel"]), key=lambda k: k != "percent"):  # stable: means in code order
+        first = outcomes[outcomes["panel"] == key].iloc[0]
+        label = tr("Share of respondents (%%)") if key == "percent" else tr(
+            "Mean score (%(low)s–%(high)s)", low=tr.number(first["scale_min"]), high=tr.number(first["scale_max"]))
+        panels.append((key, label, float(first["scale_min"]), float(first["scale_max"])))
+    return panels
+
+
 def _change_charts(indicators: pd.DataFrame, impact: pd.DataFrame, out_dir: Path, tr: Translator,
                    min_cell: int) -> list[ChartInfo]:
-    aai = indicators[indicators["is_aai"].astype(bool)] if not indicators.empty else indicators
-    if aai.empty:
+    outcomes = _change_outcomes()
+    drawn = indicators[indicators["indicator"].isin(set(outcomes["code"]))] if not indicators.empty else indicators
+    if drawn.empty:
         return [ChartInfo(
             key="indicator_change", section="change", title=tr("Indicator change"),
             message=tr("No AAI indicators yet: the indicators_public table is empty or missing."),
         )]
     found = findings(impact) if not impact.empty and "survives" in impact else impact
-    return [_change_chart(programme, rows, found, impact, out_dir, tr, min_cell)
-            for programme, rows in aai.groupby("programme_id")]
+    return [_change_chart(programme, rows, outcomes, found, impact, out_dir, tr, min_cell)
+            for programme, rows in drawn.groupby("programme_id")]
 
 
 def change_title(tr: Translator, programme: str, latest: str | None, found: pd.DataFrame,
-                 impact: pd.DataFrame) -> str:
+                 impact: pd.DataFrame, codes: set[str]) -> str:
     """A change chart's title states what the report claims, never a raw rise: the
-    strongest finding on the chart's indicators, or that none could be told from chance."""
+    strongest finding on the chart's indicators (``codes``), or that none could be told
+    from chance."""
     if latest is None:
         return tr("%(programme)s: baseline only — no follow-up wave yet", programme=programme)
-    mine = found[(found["programme_id"] == programme) & found["indicator"].map(is_aai_indicator)] \
+    mine = found[(found["programme_id"] == programme) & found["indicator"].isin(codes)] \
         if not found.empty else found
     if not mine.empty:
         r = mine.iloc[0]
@@ -215,22 +242,25 @@ def change_title(tr: Translator, programme: str, latest: str | None, found: pd.D
     primary = impact[(impact["programme_id"] == programme) & (impact["role"] == "primary")
                      & impact["p_value"].notna()] if "role" in impact else impact.iloc[0:0]
     if primary.empty:
-        return tr("%(programme)s: AAI indicators at baseline and %(wave)s, described, not tested",
+        return tr("%(programme)s: outcomes at baseline and %(wave)s, described, not tested",
                   programme=programme, wave=tr.wave(latest))
-    return tr("%(programme)s: no AAI indicator changed detectably from baseline to %(wave)s (%(k)s primary tests, "
+    return tr("%(programme)s: no outcome changed detectably from baseline to %(wave)s (%(k)s primary tests, "
               "corrected together)", programme=programme, wave=tr.wave(latest), k=tr.number(len(primary)))
 
 
-def _change_chart(programme: str, rows: pd.DataFrame, found: pd.DataFrame, impact: pd.DataFrame, out_dir: Path,
-                  tr: Translator, min_cell: int) -> ChartInfo:
+def _change_chart(programme: str, rows: pd.DataFrame, outcomes: pd.DataFrame, found: pd.DataFrame,
+                  impact: pd.DataFrame, out_dir: Path, tr: Translator, min_cell: int) -> ChartInfo:
     frame, latest = change_frame(rows, tr)
+    frame["panel"] = frame["indicator"].map(dict(zip(outcomes["code"], outcomes["panel"], strict=True)))
+    panels = _panels(frame, outcomes, tr)
+    order = [key for key, *_ in panels]
+    frame = frame.sort_values("panel", key=lambda s: s.map(order.index), kind="stable")
     info = ChartInfo(key=f"indicator_change_{slug(programme)}", section="change", programme_id=str(programme),
-                     title=tr("%(programme)s: AAI indicators at baseline", programme=programme))
+                     title=change_title(tr, programme, latest, found, impact, set(frame["indicator"])))
     suppressed_label = tr("suppressed")
-    info.title = change_title(tr, programme, latest, found, impact)
     n = {arm: int(v) for arm, v in frame[~frame["suppressed"]].groupby("arm")["n"].max().items()}
     info.n = sum(n.values()) or None
-    info.caption = " ".join([
+    info.caption = " ".join(filter(None, [
         tr("Share of respondents (%%) at baseline (open circle) and %(wave)s (filled), with 95%% intervals that "
            "count groups, not only people (none for fewer than four groups); participants and comparison group.",
            wave=tr.wave(latest) if latest else tr("follow-up")),
@@ -238,12 +268,14 @@ def _change_chart(programme: str, rows: pd.DataFrame, found: pd.DataFrame, impac
            list="; ".join(f"{tr.arm(a)} {tr.number(v)}" for a, v in sorted(n.items())) or "–"),
         tr("Cells too small to publish (fewer than %(min)s people; a share needs twice that), or hidden to protect "
            "such a cell, are not drawn.", min=min_cell),
+        tr("Mean scores are drawn in panels of their own, each on its own scale.")
+        if any(key != "percent" for key in order) else "",
         tr("A raw change, not an impact estimate."),
         tr("Source: programme surveys; warehouse view indicators_public."),
-    ])
-    info.alt = tr("Dot chart of AAI indicators for %(programme)s.", programme=programme) + " " + _change_alt(frame, tr, suppressed_label)
+    ]))
+    info.alt = tr("Dot chart of outcomes for %(programme)s.", programme=programme) + " " + _change_alt(frame, tr, suppressed_label)
     fig = plots.indicator_change(
-        frame, title=info.title, xlabel=tr("Share of respondents (%%)"),
+        frame, title=info.title, panels=panels,
         arm_labels={a: tr.arm(a) for a in ("participant", "comparison")},
         baseline_label=tr("baseline"), followup_label=tr.wave(latest) if latest else tr("follow-up"),
         suppressed_label=suppressed_label, suppressed_note=tr("not drawn"), n_header=tr("n (baseline → follow-up)"),
@@ -255,7 +287,8 @@ def _change_alt(frame: pd.DataFrame, tr: Translator, suppressed_label: str) -> s
     parts = []
     for (label, arm), rows in frame.groupby(["label", "arm"], sort=False):  # participants first
         values = [
-            suppressed_label if r.suppressed else tr.percent(r.value)
+            suppressed_label if r.suppressed else
+            tr.percent(r.value) if r.panel == "percent" else tr.number(r.value, digits(r.indicator))
             for r in rows.sort_values("stage").itertuples()
         ]
         parts.append(f"{label}, {tr.arm(arm)}: {' → '.join(values)}.")

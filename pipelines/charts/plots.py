@@ -106,7 +106,7 @@ def indicator_change(
     df: pd.DataFrame,
     *,
     title: str,
-    xlabel: str,
+    panels: Sequence[tuple[str, str, float, float]],
     arm_labels: Mapping[str, str],
     baseline_label: str,
     followup_label: str,
@@ -116,52 +116,29 @@ def indicator_change(
 ) -> Figure:
     """Dumbbell chart: baseline (open) → follow-up (filled) with 95% intervals.
 
-    ``df``: label (indicator, in display order), arm, stage (``baseline`` or
+    ``df``: label (indicator, in display order), panel, arm, stage (``baseline`` or
     ``followup``), value, ci_low, ci_high, n, suppressed. One line per indicator and
-    arm, participants above comparison. The right-hand column gives n at baseline →
-    follow-up, or ``suppressed_label`` for a suppressed cell (its n is not shown).
+    arm, participants above comparison. ``panels`` (key, x label, lowest, highest), in
+    the order drawn: the rows whose ``panel`` is the key share one axis over that
+    range, so a mean on its own scale (K6 0–24, UCLA-3 3–9) is never read against the
+    percentages. The right-hand column gives n at baseline → follow-up, or
+    ``suppressed_label`` for a suppressed cell (its n is not shown).
     """
-    labels = list(dict.fromkeys(df["label"]))
     arms = [arm for arm in ("participant", "comparison") if arm in set(df["arm"])]
     offsets = {"participant": -0.17, "comparison": 0.17} if len(arms) > 1 else {arms[0]: 0.0} if arms else {}
+    labels = {key: list(dict.fromkeys(df.loc[df["panel"] == key, "label"])) for key, *_ in panels}
+    lines = [max(1, len(labels[key])) * max(1, len(arms)) for key, *_ in panels]
     with chart_style():
-        fig, (ax, note_ax) = new_figure(
-            rows_height(len(labels) * max(1, len(arms)), per_row=0.24),
-            ncols=2, sharey=True, gridspec_kw={"width_ratios": [4.2, 1.0]},
+        fig, axes = new_figure(
+            rows_height(sum(lines), per_row=0.24) + 0.5 * (len(panels) - 1),
+            nrows=len(panels), ncols=2, sharey="row", gridspec_kw={"width_ratios": [4.2, 1.0], "height_ratios": lines},
         )
-        for i, label in enumerate(labels):
-            for arm in arms:
-                y = i + offsets[arm]
-                colour = ARM_COLOURS.get(arm, OKABE_ITO["black"])
-                rows = df[(df["label"] == label) & (df["arm"] == arm)].set_index("stage")
-                points = {}
-                for stage in ("baseline", "followup"):
-                    if stage not in rows.index:
-                        continue
-                    row = rows.loc[stage]
-                    if bool(row["suppressed"]) or pd.isna(row["value"]):
-                        continue
-                    points[stage] = row["value"]
-                    if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]):
-                        ax.hlines(y, row["ci_low"], row["ci_high"], color=colour, linewidth=1.1, alpha=0.6)
-                    ax.plot(
-                        row["value"], y, marker="o", markersize=5.5, linestyle="none",
-                        markerfacecolor="white" if stage == "baseline" else colour,
-                        markeredgecolor=colour, markeredgewidth=1.3, zorder=3,
-                    )
-                if len(points) == 2:
-                    ax.annotate(
-                        "", xy=(points["followup"], y), xytext=(points["baseline"], y),
-                        arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 1.6, "alpha": 0.8},
-                    )
-                note_ax.text(0.0, y, _n_note(rows, suppressed_label), va="center", fontsize=7.5, color=colour)
-        ax.set_yticks(range(len(labels)), labels)
-        ax.set_ylim(len(labels) - 0.5, -0.5)
-        ax.set_xlim(0, 100)
-        ax.set_xlabel(xlabel)
-        ax.grid(axis="y", visible=False)
-        note_ax.set_axis_off()
-        note_ax.set_title(n_header, fontsize=8, loc="left", fontweight="normal")
+        axes = np.atleast_2d(axes)
+        for (key, xlabel, low, high), (ax, note_ax) in zip(panels, axes, strict=True):
+            _change_panel(ax, note_ax, df[df["panel"] == key], labels[key], arms, offsets, suppressed_label)
+            ax.set_xlim(low, high)
+            ax.set_xlabel(xlabel)
+        axes[0][1].set_title(n_header, fontsize=8, loc="left", fontweight="normal")
         handles = [Line2D([], [], color=ARM_COLOURS.get(a, "black"), marker="o", label=arm_labels.get(a, a)) for a in arms]
         handles += [
             Line2D([], [], color=MUTED, marker="o", markerfacecolor="white", linestyle="none", label=baseline_label),
@@ -171,6 +148,41 @@ def indicator_change(
         fig.legend(handles=handles, loc="outside lower center", ncols=min(5, len(handles)), fontsize=8)
         fig.suptitle(wrap(title), x=0.01, ha="left", fontsize=11, fontweight="bold")
     return fig
+
+
+def _change_panel(ax, note_ax, df: pd.DataFrame, labels: list[str], arms: list[str], offsets: Mapping[str, float],
+                  suppressed_label: str) -> None:
+    """One axis of ``indicator_change``: its indicators' dumbbells, and their n beside."""
+    for i, label in enumerate(labels):
+        for arm in arms:
+            y = i + offsets[arm]
+            colour = ARM_COLOURS.get(arm, OKABE_ITO["black"])
+            rows = df[(df["label"] == label) & (df["arm"] == arm)].set_index("stage")
+            points = {}
+            for stage in ("baseline", "followup"):
+                if stage not in rows.index:
+                    continue
+                row = rows.loc[stage]
+                if bool(row["suppressed"]) or pd.isna(row["value"]):
+                    continue
+                points[stage] = row["value"]
+                if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]):
+                    ax.hlines(y, row["ci_low"], row["ci_high"], color=colour, linewidth=1.1, alpha=0.6)
+                ax.plot(
+                    row["value"], y, marker="o", markersize=5.5, linestyle="none",
+                    markerfacecolor="white" if stage == "baseline" else colour,
+                    markeredgecolor=colour, markeredgewidth=1.3, zorder=3,
+                )
+            if len(points) == 2:
+                ax.annotate(
+                    "", xy=(points["followup"], y), xytext=(points["baseline"], y),
+                    arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 1.6, "alpha": 0.8},
+                )
+            note_ax.text(0.0, y, _n_note(rows, suppressed_label), va="center", fontsize=7.5, color=colour)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    note_ax.set_axis_off()
 
 
 def _n_note(rows: pd.DataFrame, suppressed_label: str) -> str:

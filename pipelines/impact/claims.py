@@ -10,10 +10,11 @@ its **family**.
   the programme total, by the programme's *primary method*, at each follow-up wave
   of the report. Primary outcomes are declared in the data root's ``aai.toml``
   (``[claims] primary_outcomes`` or per programme, ``[programmes.<id>]``), before the
-  data come in; without a declaration every survey indicator is primary. The primary
-  method is set by the design, never by the results: the difference in differences
-  when the programme has a comparison arm at baseline and that wave, else the
-  paired change.
+  data come in: survey indicators of the catalogue, or a questionnaire's own measures
+  its mapping file declares (docs/questionnaire.md); without a declaration every
+  survey indicator of the catalogue is primary. The primary method is set by the
+  design, never by the results: the difference in differences when the programme has
+  a comparison arm at baseline and that wave, else the paired change.
 - **Exploratory.** Every other estimate (other methods, groups, sexes, age bands) is
   shown with its interval and never stated as a finding.
 - **Correction.** Benjamini & Hochberg (1995) at the configured false-discovery rate
@@ -49,15 +50,34 @@ def survey_outcomes() -> tuple[str, ...]:
 
 
 def check_config(config: ClaimsConfig) -> None:
-    """Declared primary outcomes must be survey indicators of the catalogue."""
+    """Primary outcomes must be survey indicators of the catalogue or measures a mapping
+    file of the data root declares (``catalogue.declare`` has run); a programme's own
+    list may not name a measure whose mapping reads another programme's files only, as
+    that programme can never have it. A mistake raises ``ValueError`` naming aai.toml,
+    the section and each code. ``aai run`` calls it once the mappings have loaded,
+    before any file is read; the impact stage again, for runs started elsewhere."""
     known = set(survey_outcomes())
-    declared = {*(config.primary_outcomes or ())}
-    for codes in (config.by_programme or {}).values():
-        declared |= set(codes)
-    unknown = sorted(declared - known)
-    if unknown:
-        raise ValueError(f"aai.toml: primary outcomes {unknown} are not survey indicators; "
-                         f"choose among {', '.join(sorted(known))}")
+    declared = catalogue.declared()
+    mappings = dict(zip(declared["code"], declared["mapping"])) if len(declared) else {}
+    owners = dict(zip(declared["code"], declared["programme"])) if len(declared) else {}
+    lists = [("[claims]", None, config.primary_outcomes or ())]
+    lists += [(f"[programmes.{programme}]", programme, codes)
+              for programme, codes in (config.by_programme or {}).items()]
+    problems = []
+    for section, programme, codes in lists:
+        for code in codes:
+            if code in known:
+                continue
+            if code not in mappings:
+                problems.append(f"{section} primary_outcomes: {code} is not a survey indicator of the catalogue, "
+                                "and no mapping file of the data root declares it")
+            elif programme is not None and owners[code] not in ("", programme):
+                problems.append(f"{section} primary_outcomes: {code} is declared in {mappings[code]}, which reads "
+                                f"programme {owners[code]}'s files only, so {programme} has no {code}")
+    if problems:
+        choices = ", ".join(sorted(known) + sorted(mappings))
+        raise ValueError(f"aai.toml: {'; '.join(problems)}. Choose among {choices}, or declare the measure under "
+                         "indicators: in its questionnaire's mapping file (docs/questionnaire.md)")
 
 
 def primary_methods(estimates: pd.DataFrame) -> dict[tuple[str, str], str]:

@@ -56,13 +56,14 @@ def declared_observations(row: pd.Series) -> str:
     """``UNION ALL SELECT …`` the observations of one declared measure.
 
     Its items are pivoted from ``survey_items`` (the rows its mapping read), a reversed
-    item ``v`` becomes ``lo + hi − v``, an answer that is not a number counts as not
-    answered, and the rule — bound against these item columns when the mapping loaded —
-    runs over them alone before the row is joined to its respondent."""
+    item ``v`` becomes ``lo + hi − v``, an answer ingestion could not read (NULL, its
+    cell quarantined) counts as not answered, and the rule — bound against these item
+    columns when the mapping loaded — runs over them alone before the row is joined to
+    its respondent."""
     reversed_items = set(filter(None, row["reverse"].split("|")))
     items = []
     for name, column in zip(row["items"].split("|"), row["item_columns"].split("|"), strict=True):
-        value = f"max(CASE WHEN item = {_literal(column)} THEN TRY_CAST(value AS DOUBLE) END)"
+        value = f"max(CASE WHEN item = {_literal(column)} THEN value END)"
         if name in reversed_items:
             value = f"{float(row['item_min'])!r} + {float(row['item_max'])!r} - {value}"
         items.append(f"{value} AS {_quote(name)}")

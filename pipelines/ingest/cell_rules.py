@@ -92,6 +92,22 @@ def column_rules(column: Column) -> list[CellRule]:
     return rules + _contract_checks(column, typed, shown)
 
 
+def item_rules(item: str, scale: tuple[float, float, str] | None) -> list[tuple[str, str, str]]:
+    """(rule, fails, reason) of an answer to a declared measure's item, in the order they
+    are tried, over ``clean`` (as written) and ``num`` (its number, ``aai_number``). A
+    declared rule runs over numbers, so an answer must be one, and inside the
+    ``item_scale`` its declarations give (``scale``: low, high, who says so)."""
+    name, shown = literal(item), f"aai_short(clean, {VALUE_DISPLAY_CHARS})"
+    rules = [("not_a_number", "num IS NULL",
+              f"{name} || ': ''' || {shown} || ''' is not a number; a declared measure reads its items as numbers'")]
+    if scale is not None:
+        low, high, said = scale
+        expected = literal(f"; expected {low:g}–{high:g} ({said})")
+        rules.append(("out_of_range", f"num NOT BETWEEN {low!r} AND {high!r}",
+                      f"{name} || ' is ' || {shown} || {expected}"))
+    return rules
+
+
 def _mark_reason(shown: str) -> str:
     letter = ("CASE WHEN source_column <= 26 THEN chr(64 + source_column) "
               "ELSE chr(64 + (source_column - 1) // 26) || chr(65 + (source_column - 1) % 26) END")

@@ -91,13 +91,14 @@ def mapped_plan(header: list[str], file_name: str, mapping: Mapping) -> FilePlan
         else:
             plan_sources[name] = Source()
     items, items_missing = _items(mapping, keys, header) if kind == "survey" else ({}, ())
+    scales = _item_scales(mapping, items)
     read = taken | set(auto.values()) | set(items.values())
     ignored = tuple(cell.strip() for i, cell in enumerate(header) if i not in read)
     problems = tuple(p for p in missing if p.column in plan_sources)
     present = set(sources) | set(auto) | {p.column for p in problems}
     problems += header_problems(kind, header, present, read | ignored_by_mapping)
     return FilePlan(kind, plan_sources, "long", {}, submission_columns(kind, header), ignored, problems,
-                    mapping.path, items, items_missing)
+                    mapping.path, items, items_missing, scales)
 
 
 def _items(mapping: Mapping, keys: list[str], header: list[str]) -> tuple[dict[str, int], tuple[str, ...]]:
@@ -118,6 +119,27 @@ def _items(mapping: Mapping, keys: list[str], header: list[str]) -> tuple[dict[s
                                f"{declared.code}){hint}; {declared.code} has no value from this file")
                 items[column] = None
     return {c: p for c, p in items.items() if p is not None}, tuple(missing)
+
+
+def _item_scales(mapping: Mapping, items: dict[str, int]) -> dict[str, tuple[float, float, str]]:
+    """Each item column's answers allowed by the ``item_scale`` of every declaration that
+    reads it (low, high, and which declarations say so, for the quarantine reason): one
+    answer feeds each of them, so it must fit them all."""
+    scales: dict[str, tuple[float, float, str]] = {}
+    for declared in mapping.indicators:
+        if declared.item_scale is None:
+            continue
+        low, high = declared.item_scale
+        said = f"the item_scale of {declared.code}, {mapping.where(declared.line)}"
+        for _, column in declared.items:
+            if column not in items:
+                continue
+            if column in scales:
+                before_low, before_high, before = scales[column]
+                scales[column] = (max(low, before_low), min(high, before_high), f"{before}; {said}")
+            else:
+                scales[column] = (low, high, said)
+    return scales
 
 
 def _grid(header: list[str], mapping: Mapping, sources: dict[str, Source], missing: list[HeaderProblem],

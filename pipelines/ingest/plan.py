@@ -94,6 +94,9 @@ class FilePlan:
     # → file position; kept in survey_items, not dropped as outside the contract
     items: dict[str, int] = field(default_factory=dict)
     items_missing: tuple[str, ...] = ()  # sentences: an item column the file lacks
+    # an item column → the answers its declarations allow (low, high, who says so); an
+    # answer outside, or not a number, is quarantined as a cell (rows.py)
+    item_scales: dict[str, tuple[float, float, str]] = field(default_factory=dict)
 
     @property
     def cells_per_record(self) -> int:

@@ -11,6 +11,11 @@ over the rows as possible:
    (usually none), from the row rules over the staged rows that kept a record, from a
    register's session columns where nobody is marked, and from the records that gave
    no row at all (``cells.py``).
+
+A mapping's declared indicators read items outside the contract (``plan.items``):
+their answers go to ``staging_items`` as numbers, and one that is not a number, or
+lies outside its ``item_scale``, is NULL there and a problem of its cell, exactly as
+an optional contract item's.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipelines.ingest.cell_rules import MAX_FIELD_CHARS, Column, column_rules, kept_value, row_rules
+from pipelines.ingest.cell_rules import MAX_FIELD_CHARS, Column, column_rules, item_rules, kept_value, row_rules
 from pipelines.ingest.cells import RULE_REASONS, Cells
 from pipelines.ingest.convert import SQL_TYPES, columns_of, dictionary_sql, present, rows_view, value_map
 from pipelines.ingest.plan import FilePlan
@@ -35,6 +40,8 @@ def convert_file(con: duckdb.DuckDBPyConnection, plan: FilePlan, source_file: st
     dictionaries: dict[str, str] = {}
     try:
         _value_map(con, plan)
+        if plan.items:
+            _item_cells(con, plan, cells)
         for index, column in enumerate(columns):
             if present(plan, column.name):
                 dictionaries[column.name] = f"_dictionary{index}"
@@ -48,15 +55,18 @@ def convert_file(con: duckdb.DuckDBPyConnection, plan: FilePlan, source_file: st
             # A guard, not a rule: every row is staged exactly once, or the file is not loaded.
             raise RuntimeError("staged rows do not match the rows read")
         selects = _cell_problems(con, plan, columns, dictionaries) + _row_rule_problems(plan)
+        if plan.items:
+            selects.append(ITEM_PROBLEMS)
         if plan.layout == "grid":
             selects.append(SESSION_NOT_MARKED)
         selects.append(_record_problems(cells))
         con.execute("INSERT INTO staging_problems " + " UNION ALL ".join(selects),
                     {**params, "record_columns": [p + 1 for p in plan.dates] if plan.layout == "grid" else [0]})
         if plan.items:
-            _stage_items(con, plan, cells, source_file)
+            con.execute(STAGE_ITEMS, {"file": source_file, "mapping": plan.mapping})
     finally:
         con.execute("DROP VIEW IF EXISTS _rows")
+        con.execute("DROP TABLE IF EXISTS _items")
         con.execute("DROP TABLE IF EXISTS _value_map")
         for dictionary in dictionaries.values():
             con.execute(f"DROP TABLE IF EXISTS {dictionary}")
@@ -123,6 +133,8 @@ def _stage(con, plan: FilePlan, columns: list[Column], dictionaries: dict[str, s
         values.append(typed if column.design else f"CASE WHEN {rule} IS NULL THEN {typed} END AS {typed}")
     failed = [f"{quote('rule_' + c.name)} IS NOT NULL" for c in columns]
     failed += [f"coalesce({fails}, false)" for _, _, fails, _ in row_rules(plan.kind, _raw_column)]
+    if plan.items:  # an unreadable item keeps the row's record for quarantine, as a contract item's does
+        failed.append("record IN (SELECT record FROM _items WHERE rule IS NOT NULL)")
     # a cell too long for any answer is cut in the record too: quarantine keeps what a
     # person needs to fix the row, not a pasted document
     record = ", ".join(f"{quote(c.name)} := aai_short(coalesce({quote('raw_' + c.name)}, ''), {MAX_FIELD_CHARS})"
@@ -137,13 +149,35 @@ def _stage(con, plan: FilePlan, columns: list[Column], dictionaries: dict[str, s
     )
 
 
-def _stage_items(con, plan: FilePlan, cells: Cells, source_file: str) -> None:
-    """The declared indicators' answers of every row, as written (empty cells left out)."""
-    selects = [f"SELECT record, line, {literal(item)} AS item, aai_clean(c{position}) AS value FROM {cells.table}"
-               for item, position in plan.items.items()]
-    con.execute(f"INSERT INTO staging_items SELECT $file, record, line, 0, $mapping, item, value "
-                f"FROM ({' UNION ALL '.join(selects)}) WHERE value IS NOT NULL",
-                {"file": source_file, "mapping": plan.mapping})
+def _item_cells(con, plan: FilePlan, cells: Cells) -> None:
+    """``_items``: every answer to a declared indicator's item (empty ones left out), as
+    written (``clean``), its number (``num``), and the rule it fails with the reason
+    (``cell_rules.item_rules``; NULL when it reads)."""
+    selects = []
+    for item, position in plan.items.items():
+        rules = item_rules(item, plan.item_scales.get(item))
+        rule = "CASE " + " ".join(f"WHEN {fails} THEN {literal(name)}" for name, fails, _ in rules) + " END"
+        reason = "CASE " + " ".join(f"WHEN {fails} THEN {text}" for _, fails, text in rules) + " END"
+        selects.append(
+            f"SELECT record, line, {literal(item)} AS item, clean, num, {rule} AS rule, {reason} AS reason "
+            f"FROM (SELECT record, line, clean, aai_number(clean) AS num "
+            f"      FROM (SELECT record, line, aai_clean(c{position}) AS clean FROM {cells.table})) "
+            f"WHERE clean IS NOT NULL"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _items AS {' UNION ALL '.join(selects)}")
+
+
+# The items' answers of every row: an answer that cannot be read is NULL, like a
+# contract item's, and its cell is quarantined (ITEM_PROBLEMS) while the row loads.
+STAGE_ITEMS = """
+INSERT INTO staging_items
+SELECT $file, record, line, 0, $mapping, item, CASE WHEN rule IS NULL THEN num END FROM _items
+"""
+
+ITEM_PROBLEMS = f"""
+SELECT $file, record, line, 0, 'survey_items', item, rule, {kept_value('clean')}, reason, 'cell'
+FROM _items WHERE rule IS NOT NULL
+"""
 
 
 def _raw_column(column: str) -> str:

@@ -64,10 +64,11 @@ class FileResult:
     mapping: str | None = None  # the mapping file applied (mappings/brc.yaml)
 
 
-# The answers a mapping's declared indicators read, one row per survey row and item,
-# as written (item: the column as the mapping names it); validate keeps those of the
-# rows that loaded (survey_items).
-ITEMS_DDL = f"CREATE OR REPLACE TABLE staging_items ({PROVENANCE_DDL}, mapping VARCHAR, item VARCHAR, value VARCHAR)"
+# The answers a mapping's declared indicators read, one row per survey row and item
+# (item: the column as the mapping names it), as numbers: NULL where the answer could
+# not be read, which quarantine then holds as a cell; validate keeps those of the rows
+# that loaded (survey_items).
+ITEMS_DDL = f"CREATE OR REPLACE TABLE staging_items ({PROVENANCE_DDL}, mapping VARCHAR, item VARCHAR, value DOUBLE)"
 
 
 def create_staging(con: duckdb.DuckDBPyConnection) -> None:

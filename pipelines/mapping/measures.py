@@ -269,9 +269,12 @@ def _first_line(exc: Exception) -> str:
 
 def catalogue_rows(mappings) -> pd.DataFrame:
     """The declared measures of ``mappings`` as catalogue rows (``catalogue.declare``):
-    programme indicators (domain ``P``) over respondents, of source ``declared``."""
+    programme indicators (domain ``P``) over respondents, of source ``declared``;
+    ``programme`` is the programme the mapping's constants give its files (empty when
+    its files name their own), so only that programme can have the measure."""
     rows = []
     for mapping in mappings:
+        programme = next((value for target, value, _ in mapping.constants if target == "programme_id"), "")
         for m in mapping.indicators:
             low, high = m.item_scale or (float("nan"), float("nan"))
             rows.append({
@@ -282,5 +285,6 @@ def catalogue_rows(mappings) -> pd.DataFrame:
                 "rule_sql": m.rule, "success_rule": f"declared in {mapping.path}: {m.rule}", "proxy": False,
                 "citation": m.citation, "mapping": mapping.path, "item_columns": "|".join(c for _, c in m.items),
                 "reverse": "|".join(m.reverse), "item_min": low, "item_max": high, "names": dict(m.names),
+                "programme": programme,
             })
     return pd.DataFrame(rows)
