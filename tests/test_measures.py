@@ -410,3 +410,17 @@ def test_aai_run_refuses_an_undeclared_primary_outcome_before_reading_any_file(d
             "catalogue, and no mapping file of the data root declares it.") in " ".join(done.stderr.split() +
                                                                                        done.stdout.split())
     assert not (data_root / "processed/warehouse.duckdb").exists()
+
+
+def test_without_a_declared_list_a_declared_measure_is_primary_like_the_catalogues_own(tmp_path, declared):
+    from pipelines.impact.claims import roles
+    from pipelines.settings import ClaimsConfig
+
+    write(tmp_path / "mappings/helpage.yaml", K6)
+    declared(tmp_path)
+    total = {"programme_id": "BRC-WWC", "wave": "followup1", "method": "paired_change", "group_id": "all",
+             "sex": "all", "age_band": "all"}
+    estimates = pd.DataFrame([total | {"indicator": "P.k6_mean"}, total | {"indicator": "4.3"},
+                              total | {"indicator": "P.k6_mean", "sex": "female"}])
+    assert list(roles(estimates, ClaimsConfig())) == ["primary", "primary", "exploratory"]
+    assert list(roles(estimates, ClaimsConfig(primary_outcomes=("4.3",)))) == ["exploratory", "primary", "exploratory"]

@@ -540,3 +540,19 @@ def test_a_language_no_installed_font_covers_is_refused(monkeypatch: pytest.Monk
     monkeypatch.setattr(render.subprocess, "run",
                         lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout="DejaVu Sans\n"))
     render.check_fonts("uk")
+
+
+def test_the_change_table_lists_what_the_change_chart_draws(demo_root: Path) -> None:
+    from pipelines.charts.build import change_outcomes
+    from pipelines.report.context import gather
+
+    tr = Translator("en")
+    with duckdb.connect(str(demo_root / "processed" / "warehouse.duckdb"), read_only=True) as con:
+        data = read_period(con, min_cell=5).only(["BRC-WWC"])
+    (table,) = gather(data, tr, programmes=["BRC-WWC"], min_cell=5)["changes"]
+    listed = {item["label"] for item in table["items"]}
+    measured = set(data.indicators.loc[data.indicators["wave"] != "all", "indicator"])
+    assert listed == {tr.indicator(code) for code in set(change_outcomes()["code"]) & measured}
+    # the programme's own means (WHO-5, loneliness) beside the AAI's shares, and no register output
+    assert {tr.indicator("P.who5_mean"), tr.indicator("4.3")} <= listed
+    assert tr.indicator("P.reached") not in listed

@@ -185,7 +185,7 @@ def change_frame(rows: pd.DataFrame, tr: Translator) -> tuple[pd.DataFrame, str 
     return keep, latest
 
 
-def _change_outcomes() -> pd.DataFrame:
+def change_outcomes() -> pd.DataFrame:
     """The outcomes a change chart draws: every indicator measured at survey waves — the
     AAI's, the programme's own of the catalogue (WHO-5, UCLA-3 loneliness) and the data
     root's declared measures — with the panel each is drawn on (``panel``): shares
@@ -211,12 +211,12 @@ def _panels(frame: pd.DataFrame, outcomes: pd.DataFrame, tr: Translator) -> list
 
 def _change_charts(indicators: pd.DataFrame, impact: pd.DataFrame, out_dir: Path, tr: Translator,
                    min_cell: int) -> list[ChartInfo]:
-    outcomes = _change_outcomes()
+    outcomes = change_outcomes()
     drawn = indicators[indicators["indicator"].isin(set(outcomes["code"]))] if not indicators.empty else indicators
     if drawn.empty:
         return [ChartInfo(
             key="indicator_change", section="change", title=tr("Indicator change"),
-            message=tr("No AAI indicators yet: the indicators_public table is empty or missing."),
+            message=tr("No survey outcomes yet: the indicators_public table is empty or missing."),
         )]
     found = findings(impact) if not impact.empty and "survives" in impact else impact
     return [_change_chart(programme, rows, outcomes, found, impact, out_dir, tr, min_cell)

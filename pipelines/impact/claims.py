@@ -12,7 +12,7 @@ its **family**.
   (``[claims] primary_outcomes`` or per programme, ``[programmes.<id>]``), before the
   data come in: survey indicators of the catalogue, or a questionnaire's own measures
   its mapping file declares (docs/questionnaire.md); without a declaration every
-  survey indicator of the catalogue is primary. The primary method is set by the
+  survey indicator of the catalogue and every declared measure is primary. The primary method is set by the
   design, never by the results: the difference in differences when the programme has
   a comparison arm at baseline and that wave, else the paired change.
 - **Exploratory.** Every other estimate (other methods, groups, sexes, age bands) is
@@ -45,8 +45,10 @@ CLAIM_COLUMNS = ["role", "family_size", "survives"]
 
 
 def survey_outcomes() -> tuple[str, ...]:
-    """Every survey indicator of the catalogue: the default primary outcomes."""
-    return tuple(catalogue.survey_indicators()["code"])
+    """The default primary outcomes: every survey indicator of the catalogue and every
+    measure the data root's mapping files declare (an outcome the report draws and
+    tests like the catalogue's own, so one it may claim only under the same correction)."""
+    return (*catalogue.survey_indicators()["code"], *catalogue.declared()["code"])
 
 
 def check_config(config: ClaimsConfig) -> None:
@@ -56,7 +58,7 @@ def check_config(config: ClaimsConfig) -> None:
     that programme can never have it. A mistake raises ``ValueError`` naming aai.toml,
     the section and each code. ``aai run`` calls it once the mappings have loaded,
     before any file is read; the impact stage again, for runs started elsewhere."""
-    known = set(survey_outcomes())
+    known = set(catalogue.survey_indicators()["code"])
     declared = catalogue.declared()
     mappings = dict(zip(declared["code"], declared["mapping"])) if len(declared) else {}
     owners = dict(zip(declared["code"], declared["programme"])) if len(declared) else {}

@@ -16,7 +16,7 @@ from functools import cache
 import pandas as pd
 
 from pipelines import catalogue
-from pipelines.charts.build import benchmarks, change_frame
+from pipelines.charts.build import benchmarks, change_frame, change_outcomes
 from pipelines.publish.readers import TOP_RULES, latest_wave
 from pipelines.impact.claims import findings
 from pipelines.report.context_impact import attrition_differences, attrition_rows, dose_rows, impact_tables
@@ -322,8 +322,9 @@ def _indicator_tables(tr, survey) -> list[dict]:
 
 def _change_rows(tr, survey) -> list[dict]:
     rows = []
-    aai = survey[survey["is_aai"].astype(bool)] if not survey.empty else survey
-    for programme, sub in aai.groupby("programme_id"):
+    # the outcomes the change chart draws above the table, so the two list the same
+    drawn = survey[survey["indicator"].isin(set(change_outcomes()["code"]))] if not survey.empty else survey
+    for programme, sub in drawn.groupby("programme_id"):
         frame, latest = change_frame(sub, tr)
         if latest is None:
             rows.append({"programme": programme, "wave": None, "items": [],
