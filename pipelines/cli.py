@@ -4,10 +4,15 @@ Everything here is a thin layer over the same functions the Dagster assets call,
 a run from the command line and a materialization from the UI give the same tables.
 """
 
+import functools
 import logging
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +28,14 @@ app = typer.Typer(help="aai-impact: programme data in, AAI-aligned indicators an
                   no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
 out = Console()
+
+# Reports are separate Dagster runs, one per (programme, period) partition: with an
+# instance that outlives the command (DAGSTER_HOME), several run at once, each in its own
+# process (a report's charts and PDF are CPU-bound, ~450 MB each).
+MAX_AUTO_WORKERS = 4
+WorkersOption = Annotated[int, typer.Option(
+    "--workers", envvar="AAI_WORKERS", min=0,
+    help="Reports built at once, each in its own process (default 0: one per CPU core, at most 4).")]
 
 DataDirOption = Annotated[
     Path | None,
@@ -102,7 +115,7 @@ def run_config(settings: AaiSettings) -> dict:
 
 
 @app.command()
-def run(data_dir: DataDirOption = None) -> None:
+def run(data_dir: DataDirOption = None, workers: WorkersOption = 0) -> None:
     """Materialize every asset: ingest raw/, build the warehouse, indicators, charts and reports."""
     settings = _settings(data_dir)
     root = settings.paths
@@ -121,7 +134,7 @@ def run(data_dir: DataDirOption = None) -> None:
     job = definitions.resolve_job_def("refresh_all").with_logger_defs({"progress": _progress_logger})
     instance = _instance()
     console.print(f"Data root: {root.root}")
-    with instance:
+    with instance, _report_pool(workers) as pool:
         result = job.execute_in_process(instance=instance, run_config=run_config(settings), raise_on_error=False)
         if not result.success:
             console.print("[red]The run failed; see the messages above.[/red]")
@@ -130,7 +143,7 @@ def run(data_dir: DataDirOption = None) -> None:
         slices, data = runs_after_refresh(partitions)
         for period in [data, *slices]:
             if _run_reports(definitions, instance, settings, period, partitions.reports([period]),
-                            settings.languages, build_period=period != data) is None:
+                            settings.languages, build_period=period != data, pool=pool) is None:
                 console.print("[red]A report run failed; see the messages above.[/red]")
                 raise typer.Exit(1)
     if _summary(root, mappings):
@@ -138,18 +151,71 @@ def run(data_dir: DataDirOption = None) -> None:
 
 
 def _run_reports(definitions, instance, settings: AaiSettings, period: str, keys: list, languages: list[str], *,
-                 build_period: bool) -> bool:
+                 build_period: bool, pool: Executor | None) -> list[dict] | None:
     """One period's reports through Dagster, with the progress printer: what each report
     materialization recorded (its folder, or why there was nothing to do); None when a
-    run failed."""
+    run failed. The period's tables first; then the report partitions, in ``pool``'s
+    worker processes when there is one (``_report_pool``), else here one after the other."""
     from pipelines.defs.automation.reports import run_reports
+    from pipelines.publish.scope import ALL_PROGRAMMES
 
-    runs = run_reports(definitions, instance, run_config(settings), period, keys, languages, build_period=build_period,
-                       loggers={"progress": _progress_logger})
+    config = run_config(settings)
+    runs = run_reports(definitions, instance, config, period, [] if pool else keys, languages,
+                       build_period=build_period, loggers={"progress": _progress_logger})
     if not all(r.success for r in runs):
         return None
+    recorded = _recorded(runs)
+    if pool is None:
+        return recorded
+    # the all-programmes report, the longest, first: the workers then finish together
+    keys = sorted(keys, key=lambda k: k.keys_by_dimension["programme"] != ALL_PROGRAMMES)
+    done = list(pool.map(_report_partition, [config] * len(keys), [period] * len(keys), [str(k) for k in keys],
+                         [languages] * len(keys)))
+    return None if any(d is None for d in done) else recorded + [r for d in done for r in d]
+
+
+@contextmanager
+def _report_pool(requested: int, partitions: int | None = None) -> Iterator[Executor | None]:
+    """Worker processes for the report partitions, started now so that they load the
+    code while this process works: ``requested`` of them (0: one per CPU core, at most
+    ``MAX_AUTO_WORKERS``), no more than the ``partitions`` to build. None — reports
+    built in this process — with one worker, or without an instance that outlives the
+    command (DAGSTER_HOME): a worker cannot see a temporary instance's partitions."""
+    workers = requested or min(os.cpu_count() or 1, MAX_AUTO_WORKERS)
+    if partitions is not None:
+        workers = min(workers, partitions)
+    if workers <= 1 or not os.environ.get("DAGSTER_HOME"):
+        yield None
+        return
+    # spawned, not forked: a fork would copy this process's open DuckDB and Dagster handles
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        for _ in range(workers):
+            pool.submit(_worker_definitions)
+        yield pool
+
+
+def _recorded(runs) -> list[dict]:
+    """The metadata of the report materializations of ``runs``, as plain values."""
     return [{k: getattr(v, "value", v) for k, v in event.materialization.metadata.items()}
             for r in runs for event in r.get_asset_materialization_events() if event.asset_key.path[0] == "report"]
+
+
+def _report_partition(config: dict, period: str, key: str, languages: list[str]) -> list[dict] | None:
+    """One report partition in a worker process: its own handle on the instance of
+    DAGSTER_HOME and its own code location (loaded once per worker)."""
+    from pipelines.defs.automation.reports import run_reports
+
+    with dg.DagsterInstance.get() as instance:
+        runs = run_reports(_worker_definitions(), instance, config, period, [key], languages, build_period=False,
+                           loggers={"progress": _progress_logger})
+        return _recorded(runs) if all(r.success for r in runs) else None
+
+
+@functools.cache
+def _worker_definitions() -> dg.Definitions:
+    from pipelines.definitions import defs
+
+    return defs()
 
 
 def _mappings_or_exit(load):
@@ -536,6 +602,7 @@ def report(
     period: Annotated[str | None, typer.Option(help="2024, 2024-03 or 2024-01..2024-12 (default: the data period).")] = None,
     lang: Annotated[str | None, typer.Option(help="Report language: en, ru, uk or pl (default: the languages of "
                                                   "AAI_REPORT_LANG, else en).")] = None,
+    workers: WorkersOption = 0,
 ) -> None:
     """Build reports from the warehouse without re-ingesting: HTML, PDF, charts and citable figures.
 
@@ -569,13 +636,14 @@ def report(
         console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
         raise typer.Exit(2) from exc
     period_key = chosen.label if period else partitions.data_period
-    definitions = defs()
-    instance = _instance()
-    with instance:
-        register(instance, keys, [period_key])
-        recorded = _run_reports(definitions, instance, settings, period_key,
-                                [report_key(k, period_key) for k in keys], languages,
-                                build_period=period_key != partitions.data_period)
+    with _report_pool(workers, len(keys)) as pool:
+        definitions = defs()
+        instance = _instance()
+        with instance:
+            register(instance, keys, [period_key])
+            recorded = _run_reports(definitions, instance, settings, period_key,
+                                    [report_key(k, period_key) for k in keys], languages,
+                                    build_period=period_key != partitions.data_period, pool=pool)
     if recorded is None:
         console.print("[red]A report run failed; see the messages above.[/red]")
         raise typer.Exit(1)

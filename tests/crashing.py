@@ -82,11 +82,12 @@ class Outcome:
 
 
 def run(root: Path, dagster_home: Path, *, kill_after: str | None = None, delay: float = 0.0,
-        timeout: float = 900) -> Outcome:
-    """``aai run`` on ``root``; with ``kill_after``, SIGKILL its process group ``delay``
-    seconds after the first line of its output that starts with that text."""
+        timeout: float = 900, command: tuple[str, ...] = ("run",)) -> Outcome:
+    """``aai run`` (or another ``command``) on ``root``; with ``kill_after``, SIGKILL its
+    process group ``delay`` seconds after the first line of its output that starts with
+    that text."""
     env = os.environ | {"AAI_DATA_DIR": str(root), "DAGSTER_HOME": str(dagster_home), "COLUMNS": "200"}
-    process = subprocess.Popen([str(AAI), "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    process = subprocess.Popen([str(AAI), *command], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, start_new_session=True)
     lines: list[str] = []
     killed = threading.Event()

@@ -132,6 +132,18 @@ def _complete(path: Path) -> bool:
 
 
 @pytest.mark.slow
+def test_reports_built_in_parallel_equal_reports_built_one_at_a_time(scenario):
+    root, home, *_ = scenario
+    built = {}
+    for workers in ("2", "1"):
+        done = run(root, home, command=("report", "--workers", workers))
+        assert done.returncode == 0, done.output[-3000:]
+        built[workers] = {k: v for k, v in snapshot(root).items() if k.startswith("reports/")}
+    assert len({k.split("/")[1] for k in built["1"]}) >= 5  # three programmes, the two COL ones and all
+    assert built["2"] == built["1"]
+
+
+@pytest.mark.slow
 def test_sigkill_at_every_boundary_then_rerun_gives_the_same_outputs(small_scenario):
     root, home, reference = small_scenario
     results, failures = [], []
