@@ -11,6 +11,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from multiprocessing import get_context
 from pathlib import Path
@@ -168,10 +169,17 @@ def _run_reports(definitions, instance, settings: AaiSettings, period: str, keys
     if pool is None:
         return recorded
     # the all-programmes report, the longest, first: the workers then finish together
-    keys = sorted(keys, key=lambda k: k.keys_by_dimension["programme"] != ALL_PROGRAMMES)
-    done = list(pool.map(_report_partition, [config] * len(keys), [period] * len(keys), [str(k) for k in keys],
-                         [languages] * len(keys)))
-    return None if any(d is None for d in done) else recorded + [r for d in done for r in d]
+    order = [str(k) for k in sorted(keys, key=lambda k: k.keys_by_dimension["programme"] != ALL_PROGRAMMES)]
+    try:
+        done = dict(zip(order, pool.map(_report_partition, [config] * len(order), [period] * len(order), order,
+                                        [languages] * len(order)), strict=True))
+    except BrokenProcessPool:
+        console.print("[red]A report worker process died (out of memory?).[/red] Run again with --workers 1 "
+                      "to build the reports one at a time.", soft_wrap=True)
+        return None
+    if any(d is None for d in done.values()):
+        return None
+    return recorded + [r for k in keys for r in done[str(k)]]
 
 
 @contextmanager
