@@ -8,6 +8,7 @@ import functools
 import logging
 import os
 import re
+import signal
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -126,6 +127,7 @@ def run(data_dir: DataDirOption = None, workers: WorkersOption = 0) -> None:
     mappings = _mappings_or_exit(settings.mappings)
     _claims_or_exit(settings)
     _decisions_or_exit(root)
+    _frameworks_or_exit(settings, warehouse=False)  # a typo found now, not after the whole refresh
     from pipelines.definitions import defs
 
     from pipelines.defs.automation.reports import runs_after_refresh
@@ -196,9 +198,12 @@ def _report_pool(requested: int, partitions: int | None = None) -> Iterator[Exec
         yield None
         return
     # spawned, not forked: a fork would copy this process's open DuckDB and Dagster handles
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                             initializer=_quiet_interrupt) as pool:
         for _ in range(workers):
             pool.submit(_worker_definitions)
+        out.print(f"Reports are built {workers} at a time, each in a process of its own (--workers).",
+                  highlight=False)
         yield pool
 
 
@@ -213,10 +218,19 @@ def _report_partition(config: dict, period: str, key: str, languages: list[str])
     DAGSTER_HOME and its own code location (loaded once per worker)."""
     from pipelines.defs.automation.reports import run_reports
 
-    with dg.DagsterInstance.get() as instance:
-        runs = run_reports(_worker_definitions(), instance, config, period, [key], languages, build_period=False,
-                           loggers={"progress": _progress_logger})
-        return _recorded(runs) if all(r.success for r in runs) else None
+    try:
+        with dg.DagsterInstance.get() as instance:
+            runs = run_reports(_worker_definitions(), instance, config, period, [key], languages,
+                               build_period=False, loggers={"progress": _progress_logger})
+    except Exception as exc:  # the run could not start (e.g. the instance's database went away): one line
+        console.print(f"[red]Report {escape(key)} could not run: {escape(str(exc))}[/red]", soft_wrap=True)
+        return None
+    return _recorded(runs) if all(r.success for r in runs) else None
+
+
+def _quiet_interrupt() -> None:
+    """In a worker: Ctrl-C ends it without a traceback of its own (the command reports)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @functools.cache
@@ -740,19 +754,22 @@ def export_tables(programme: ProgrammeOption, data_dir: DataDirOption = None, ou
         out.print(str(path), highlight=False)
 
 
-def _frameworks_or_exit(settings: AaiSettings) -> tuple:
-    """Every results framework of the data root, checked whole; exit 2 naming each bad line."""
+def _frameworks_or_exit(settings: AaiSettings, *, warehouse: bool = True) -> tuple:
+    """Every results framework of the data root, checked whole; exit 2 naming each bad
+    line (and, with ``warehouse``, when there is no warehouse to export from yet)."""
     from pipelines.mapping.load import MappingError
     from pipelines.publish.framework import FrameworkError, load_frameworks
 
-    if not settings.paths.warehouse.exists():
+    if warehouse and not settings.paths.warehouse.exists():
         console.print(f"[red]No warehouse at {settings.paths.warehouse}.[/red] Run `aai run` first.")
         raise typer.Exit(2)
     try:
         settings.declare_measures()  # a target may name a measure the data root's mapping files declare
         return load_frameworks(settings.paths.frameworks, shown_from=settings.paths.root)
     except (FrameworkError, MappingError) as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print("[red]A results framework cannot be used:[/red]")
+        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        console.print("The format is in docs/results.md.")
         raise typer.Exit(2) from exc
 
 

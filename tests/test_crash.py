@@ -138,6 +138,7 @@ def test_reports_built_in_parallel_equal_reports_built_one_at_a_time(scenario):
     for workers in ("2", "1"):
         done = run(root, home, command=("report", "--workers", workers))
         assert done.returncode == 0, done.output[-3000:]
+        assert ("built 2 at a time" in done.output) == (workers == "2")
         built[workers] = {k: v for k, v in snapshot(root).items() if k.startswith("reports/")}
     assert len({k.split("/")[1] for k in built["1"]}) >= 5  # three programmes, the two COL ones and all
     assert built["2"] == built["1"]

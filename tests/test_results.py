@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 from pipelines.publish import tables
 from pipelines.publish.framework import FrameworkError, load_framework, load_frameworks
-from pipelines.publish.results import results
+from pipelines.publish.results import Dates, results
 from tests.conftest import aai, write
 
 XSD = Path(__file__).parents[1] / "pipelines" / "reference" / "iati-2.03" / "iati-activities-schema.xsd"
@@ -151,7 +151,7 @@ def test_progress_labels_follow_the_interval_and_the_reports_findings(tmp_path: 
     ]
     # data end 2025-01-01: 366 of 730 days from start to target date, so the line is
     # 200 × 366/730 = 100.3 people (120 is above it) and 100 × 366/730 = 50.1 sessions (30 is below)
-    out = results(framework, rows, data_end=date(2025, 1, 1)).set_index("indicator")
+    out = results(framework, rows, Dates(date(2025, 1, 1))).set_index("indicator")
     assert out["progress"].to_dict() == {
         "4.3": "target_met", "4.5": "on_track", "3.1": "no_clear_progress", "2.1": "not_measurable",
         "P.ucla_mean": "not_on_track", "3.7": "not_measurable", "P.reached": "on_track", "P.sessions": "not_on_track",
@@ -161,9 +161,40 @@ def test_progress_labels_follow_the_interval_and_the_reports_findings(tmp_path: 
 
 def test_after_the_target_date_an_interval_wholly_short_is_not_on_track(tmp_path: Path) -> None:
     framework = _framework(tmp_path, '  - {code: "4.3", name: a, baseline: 40, target: 70, target_date: 2024-12-31}\n')
-    rows = [_row("4.3", "followup1", 55.0, 50.0, 60.0)]  # high 60 < 70, data to 2025-03-01
-    assert results(framework, rows, data_end=date(2025, 3, 1))["progress"].tolist() == ["not_on_track"]
-    assert results(framework, rows, data_end=date(2024, 6, 1))["progress"].tolist() == ["no_clear_progress"]
+    rows = [_row("4.3", "followup1", 55.0, 50.0, 60.0)]  # high 60 < 70
+    # a survey figure is dated by its wave's last interview, not by the programme's last session
+    labels = [results(framework, rows, Dates(date(2025, 3, 1), {"followup1": end}))["progress"].iloc[0]
+              for end in (date(2025, 2, 1), date(2024, 6, 1))]
+    assert labels == ["not_on_track", "no_clear_progress"]
+
+
+def test_a_difference_in_differences_towards_the_target_is_not_progress_when_participants_moved_away(
+        tmp_path: Path) -> None:
+    framework = _framework(tmp_path, '  - {code: "4.3", name: a, baseline: from data, target: 70, '
+                                     'target_date: 2025-12-31}\n')
+    # participants fell from 50 to 45, the comparison group further: the DiD (+5) survives
+    rows = [_row("4.3", "baseline", 50.0, 45.0, 55.0), _row("4.3", "followup1", 45.0, 40.0, 50.0),
+            _row("4.3", "followup1", 5.0, 1.0, 9.0, method="did", role="primary", survives=True)]
+    out = results(framework, rows, Dates(date(2025, 1, 1)))
+    assert out["progress"].tolist() == ["no_clear_progress"]
+    assert "relative to the comparison group" in out["reason"].iloc[0]
+    rows[1] = _row("4.3", "followup1", 55.0, 50.0, 60.0)  # participants rose: on track, relative to comparison
+    out = results(framework, rows, Dates(date(2025, 1, 1)))
+    assert out["progress"].tolist() == ["on_track"]
+    assert out["reason"].iloc[0].endswith("(relative to the comparison group)")
+
+
+def test_a_periods_register_count_is_compared_only_when_it_counts_from_the_frameworks_start(tmp_path: Path) -> None:
+    framework = _framework(tmp_path, "  - {code: P.reached, name: g, baseline: 0, target: 200, "
+                                     "target_date: 2025-12-31}\n")
+    rows = [_row("P.reached", "all", 120.0)]
+    # a 2025 report counts 2025's sessions only: not a count since the start (2024-01-01)
+    later = results(framework, rows, Dates(date(2025, 6, 30), counted_from=date(2025, 1, 1)))
+    assert later["progress"].tolist() == ["not_measurable"]
+    assert "after the framework's start" in later["reason"].iloc[0]
+    # a report whose period starts at or before the framework's start counts everything since
+    assert results(framework, rows, Dates(date(2025, 1, 1), counted_from=date(2024, 1, 1)))["progress"].tolist() == \
+        ["on_track"]
 
 
 # -- spreadsheet safety ---------------------------------------------------------------------------
@@ -262,7 +293,7 @@ def test_no_text_of_the_results_chart_overlaps_another(demo_root: Path, tmp_path
         table = con.execute("select * from results").df()
     for programme, rows in table.groupby("programme_id"):
         (tmp_path / programme).mkdir()
-        results_chart(rows.reset_index(drop=True), [programme], tmp_path / programme, Translator(lang))
+        results_chart(rows.reset_index(drop=True), tmp_path / programme, Translator(lang))
     assert drawn == {"BRC-WWC": [], "ZTRASS-WI": []}
 
 
@@ -285,6 +316,25 @@ def test_a_period_report_states_progress_as_of_its_period(demo_root: Path) -> No
     manifest = json.loads((folder / "charts" / "manifest.json").read_text(encoding="utf-8"))
     assert [c["key"] for c in manifest if c["key"] == "results"] == ["results"]
     assert 'id="results"' in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_report_states_progress_from_its_own_figures_not_an_older_table(demo_root: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "root"
+    shutil.copytree(demo_root, root)
+    framework = root / "frameworks" / "BRC-WWC.yaml"
+    framework.write_text(framework.read_text(encoding="utf-8").replace("target: 50", "target: 75"), encoding="utf-8")
+    done = aai("report", "--programme", "BRC-WWC", root=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    period = next(iter(_report_figures(root, "BRC-WWC").values()))["period"]
+    html = root / "processed" / "reports" / "BRC-WWC" / period / "en" / "report.html"
+    results_section = html.read_text(encoding="utf-8").split('id="results"')[1].split("</section>")[0]
+    assert "75.0%" in results_section and "50.0%" not in results_section
+    # 60.4 (54.0–66.5) against 75 is no longer met; the stored table (for exports) waits for the next run
+    with duckdb.connect(str(root / "processed" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select target from results where indicator = '4.3' and programme_id = 'BRC-WWC'"
+                           ).fetchall() == [(50.0,)]
 
 
 def test_iati_export_is_valid_2_03_and_states_the_reports_figures(demo_root: Path, tmp_path: Path) -> None:

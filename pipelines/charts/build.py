@@ -69,7 +69,7 @@ def draw_charts(data: queries.PeriodData, out_dir: Path, *, programmes: list[str
         _domain_chart(data.domains, indicators, out_dir, tr, min_cell),
         *_change_charts(indicators, data.impact, out_dir, tr, min_cell),
         *programme.dose_charts(data.dose, out_dir, tr),
-        *results_chart(data.results, programmes, out_dir, tr),
+        *results_chart(data.results, out_dir, tr),
         _quality_chart(data.files, data.rules, out_dir, tr),
     ]
     _remove_stale(out_dir, charts)

@@ -120,7 +120,7 @@ def indicator_change(
     ``followup``), value, ci_low, ci_high, n, suppressed. One line per indicator and
     arm, participants above comparison. ``panels`` (key, x label, lowest, highest), in
     the order drawn: the rows whose ``panel`` is the key share one axis over that
-    range, so a mean on its own scale (K6 0–24, UCLA-3 3–9) is never read against the
+    range, so a mean on its own scale (K6 distress, UCLA-3 3–9) is never read against the
     percentages. The right-hand column gives n at baseline → follow-up, or
     ``suppressed_label`` for a suppressed cell (its n is not shown).
     """

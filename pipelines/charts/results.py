@@ -20,14 +20,15 @@ from pipelines.publish.i18n import Translator, digits
 from pipelines.publish.results import PROGRESS
 
 
-def results_chart(results: pd.DataFrame, programmes: list[str], out_dir: Path, tr: Translator) -> list[ChartInfo]:
-    """The chart of a programme's report; none for the all-programmes report, which has
-    no results table (each programme's progress rests on its own claim family)."""
-    if len(programmes) != 1 or results.empty:
+def results_chart(results: pd.DataFrame, out_dir: Path, tr: Translator) -> list[ChartInfo]:
+    """The chart of a programme's report with a results framework; none without one, as
+    in the all-programmes report (each programme's progress rests on its own claim
+    family, so the report stage sets ``results`` for a programme's report only)."""
+    if results.empty:
         return []
     counts = results["progress"].value_counts()
     met, on_track = int(counts.get("target_met", 0)), int(counts.get("on_track", 0))
-    info = ChartInfo(key="results", section="results", programme_id=programmes[0],
+    info = ChartInfo(key="results", section="results", programme_id=str(results["programme_id"].iloc[0]),
                      title=tr("%(met)s of %(total)s targets met, %(on_track)s more on track", met=tr.number(met),
                               total=tr.number(len(results)), on_track=tr.number(on_track)))
     rows = []
@@ -45,8 +46,8 @@ def results_chart(results: pd.DataFrame, programmes: list[str], out_dir: Path, t
         tr("Source: the programme's results framework file; warehouse table results."),
     ])
     info.alt = tr("Chart of progress towards each target.") + " " + " ".join(
-        f"{r.name}: {tr(PROGRESS[r.progress])}; {text}." for r, text in zip(results.itertuples(), frame["text"],
-                                                                          strict=True))
+        f"{r.name}: {text}." if r.progress == "not_measurable" else f"{r.name}: {tr(PROGRESS[r.progress])}; {text}."
+        for r, text in zip(results.itertuples(), frame["text"], strict=True))
     fig = plots_programme.progress_rows(
         frame, title=info.title, labels={code: tr(text) for code, text in PROGRESS.items()},
         baseline_label=tr("baseline"), target_label=tr("target"))

@@ -205,10 +205,17 @@ def programme_figures(con: duckdb.DuckDBPyConnection, programme: str, *, reports
     period = period or full
     data = scope_data(con, Scope(scope_key(programme), [programme], False), period, Path(reports_dir),
                       min_cell=min_cell, claims_config=claims_config)
+    return scope_figures(con, data, [programme], total=False, period=period, full=full, min_cell=min_cell)
+
+
+def scope_figures(con: duckdb.DuckDBPyConnection, data: PeriodData, programmes: list[str], *, total: bool,
+                  period: Period, full: Period, min_cell: int) -> tuple[list[dict], Provenance]:
+    """The figures of a report of ``programmes`` from its ``scope_data``, with the
+    provenance the report writes beside them."""
     spans = programme_spans(con)
     prov = used(provenance(data.inputs, data_period=full.label, period=period.label, min_cell=min_cell),
-                [spans[programme]] if programme in spans else [])
-    return figure_rows(data, total=False, prov=prov), prov
+                [spans[p] for p in programmes if p in spans])
+    return figure_rows(data, total=total, prov=prov), prov
 
 
 def _level_clustering(method: object) -> str | None:

@@ -37,9 +37,6 @@ _LOADERS = {
                                         "trend_ci_low", "trend_ci_high", "trend_p"]),
     "inputs": ("ingest_log", ["source_file", "sha256"]),
     "groups_timeline": ("groups", ["programme_id", "year", "started", "meeting"]),
-    "results": ("results", ["programme_id", "indicator", "name", "reference", "result", "unit", "ascending",
-                            "baseline", "baseline_source", "baseline_id", "actual", "ci_low", "ci_high", "n",
-                            "actual_wave", "actual_id", "target", "target_date", "progress", "reason"]),
 }
 
 
@@ -82,9 +79,9 @@ class PeriodData:
     file_programmes: pd.DataFrame  # the programmes each file holds rows of
     # records a reviewer excluded from the figures, per programme and rule (docs/review.md)
     review_exclusions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=readers.REVIEW_COLUMNS))
-    # progress against results frameworks: in the data period's warehouse only, so a
-    # period's slice has none (publish/results.py)
-    results: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_LOADERS["results"][1]))
+    # a programme's progress against its results framework, from the report's own
+    # figures (publish.results.report_results); empty unless the report stage sets it
+    results: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def rules(self) -> pd.DataFrame:
@@ -126,5 +123,4 @@ def read_period(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> PeriodData:
         inputs=load(con, "inputs"),
         file_programmes=readers.file_programmes(con),
         review_exclusions=readers.review_exclusions(con),
-        results=load(con, "results"),
     )

@@ -25,7 +25,7 @@ them), so a result never disagrees with the figure it cites and never recomputes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -35,10 +35,12 @@ import pandas as pd
 from pipelines import catalogue
 from pipelines.periods import Period
 from pipelines.publish import queries
-from pipelines.publish.figures import programme_figures
+from pipelines.publish.figures import Provenance, programme_figures, scope_figures
 from pipelines.publish.framework import FROM_DATA, Framework, Target
 from pipelines.publish.i18n import N_, wave_order
-from pipelines.publish.scope import programmes
+from pipelines.publish.queries import PeriodData
+from pipelines.publish.scope import is_whole, programmes
+from pipelines.warehouse import table_exists
 from pipelines.settings import ClaimsConfig
 
 PROGRESS = {
@@ -64,15 +66,27 @@ class _Figure:
     n: int | None
 
 
-def results(framework: Framework, rows: list[dict], *, data_end: date | None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Dates:
+    """When the figures of one report were measured. ``data_end``: the last day of data
+    the report used (where a register count stands); ``wave_ends``: the last interview
+    of each survey wave (when a survey figure was measured); ``counted_from``: the first
+    day a period's registers count from, None for the whole data period."""
+
+    data_end: date | None
+    wave_ends: dict[str, date] = field(default_factory=dict)
+    counted_from: date | None = None
+
+
+def results(framework: Framework, rows: list[dict], dates: Dates) -> pd.DataFrame:
     """One row per target of ``framework``, from the programme report's citable
-    figures ``rows``; ``data_end`` is the last day of data the report used."""
-    out = pd.DataFrame([_result(framework, target, rows, data_end) for target in framework.indicators],
+    figures ``rows``, measured at ``dates``."""
+    out = pd.DataFrame([_result(framework, target, rows, dates) for target in framework.indicators],
                        columns=COLUMNS)
     return out.astype({"n": "Int64"})
 
 
-def _result(framework: Framework, target: Target, rows: list[dict], data_end: date | None) -> dict:
+def _result(framework: Framework, target: Target, rows: list[dict], dates: Dates) -> dict:
     code = target.code
     register = catalogue.indicators().set_index("code").at[code, "source"] in REGISTER_SOURCES
     figures = sorted((_figure(r) for r in rows if r["indicator"] == code and r["arm"] == "participant"
@@ -93,7 +107,7 @@ def _result(framework: Framework, target: Target, rows: list[dict], data_end: da
         "actual_wave": actual.wave if actual else None, "actual_id": actual.id if actual else None,
     }
     out["progress"], out["reason"] = _progress(target, out, rows, register=register, start=framework.start,
-                                               data_end=data_end)
+                                               dates=dates)
     return out
 
 
@@ -103,7 +117,7 @@ def _figure(row: dict) -> _Figure:
 
 
 def _progress(target: Target, out: dict, rows: list[dict], *, register: bool, start: date,
-              data_end: date | None) -> tuple[str, str]:
+              dates: Dates) -> tuple[str, str]:
     """The label and, in English, why (the report prints the translated label only)."""
     actual, baseline = out["actual"], out["baseline"]
     if actual is None:
@@ -111,6 +125,10 @@ def _progress(target: Target, out: dict, rows: list[dict], *, register: bool, st
         return "not_measurable", why
     if baseline is None:
         return "not_measurable", "the baseline figure is hidden to protect people"
+    if register and dates.counted_from is not None and dates.counted_from > start:
+        # the period's registers hold its own sessions only: not a count since the framework's start
+        return "not_measurable", (f"this period's count starts on {dates.counted_from}, after the framework's start "
+                                  f"on {start}: the target is compared in the report of the whole data period")
     sign = 1 if target.ascending else -1
     if register:
         # a count of everyone in the registers: no sampling interval
@@ -124,22 +142,29 @@ def _progress(target: Target, out: dict, rows: list[dict], *, register: bool, st
     if sign * (near - target.target) >= 0:
         return "target_met", "the interval lies wholly at or beyond the target" if not register \
             else "the count has reached the target"
-    passed = data_end is not None and data_end >= target.target_date
     if register:
-        if passed:
+        if dates.data_end is not None and dates.data_end >= target.target_date:
             return "not_on_track", "the target date has passed and the count is short of the target"
-        expected = baseline + (target.target - baseline) * _elapsed(start, target.target_date, data_end)
+        expected = baseline + (target.target - baseline) * _elapsed(start, target.target_date, dates.data_end)
         if sign * (actual - expected) >= 0:
-            return "on_track", f"at or beyond the straight line from baseline to target ({expected:.1f} by {data_end})"
-        return "not_on_track", f"short of the straight line from baseline to target ({expected:.1f} by {data_end})"
-    if passed and sign * (far - target.target) < 0:
-        return "not_on_track", "the target date has passed and the interval lies wholly short of the target"
+            return "on_track", (f"at or beyond the straight line from baseline to target ({expected:.1f} by "
+                                f"{dates.data_end})")
+        return "not_on_track", (f"short of the straight line from baseline to target ({expected:.1f} by "
+                                f"{dates.data_end})")
+    measured = dates.wave_ends.get(out["actual_wave"])  # a survey figure is as of its wave's last interview
+    if measured is not None and measured >= target.target_date and sign * (far - target.target) < 0:
+        return "not_on_track", "measured after the target date, the interval lies wholly short of the target"
     test = _primary_test(rows, target.code, out["actual_wave"])
-    if test is not None and test["survives"]:
-        towards = sign * test["value"] > 0
-        return ("on_track", "the change from baseline towards the target is a finding of the report") if towards \
-            else ("not_on_track", "the change from baseline away from the target is a finding of the report")
-    return "no_clear_progress", "the change from baseline is not a finding of the report"
+    if test is None or not test["survives"]:
+        return "no_clear_progress", "the change from baseline is not a finding of the report"
+    relative = " (relative to the comparison group)" if test["method"] == "did" else ""
+    if sign * test["value"] <= 0:
+        return "not_on_track", f"the change from baseline away from the target is a finding of the report{relative}"
+    if sign * (actual - baseline) <= 0:
+        # a difference in differences can be towards the target while both arms moved away from it
+        return "no_clear_progress", ("the report's finding is relative to the comparison group, but the "
+                                     "participants' own figure has not moved towards the target")
+    return "on_track", f"the change from baseline towards the target is a finding of the report{relative}"
 
 
 def _primary_test(rows: list[dict], code: str, wave: str) -> dict | None:
@@ -157,23 +182,49 @@ def _elapsed(start: date, end: date, now: date | None) -> float:
 
 def build_results(con: duckdb.DuckDBPyConnection, frameworks: tuple[tuple[Framework, str], ...], *,
                   reports_dir: Path, min_cell: int, claims_config: ClaimsConfig, period: Period | None = None,
-                  full: Period | None = None) -> pd.DataFrame:
+                  full: Period | None = None, unknown: str = "error") -> pd.DataFrame:
     """The ``results`` table: every target of every framework, against its programme's
     citable figures of ``period`` (by default the data period) in the period's warehouse
     ``con``. A framework naming a programme the warehouse does not hold is an error
-    naming its file; in a period's slice, a programme without data there is left out."""
+    naming its file; with ``unknown="skip"`` it is left out (a period without that
+    programme's data, or a framework written before its data came in)."""
     known = programmes(con)
     frames = []
     for framework, shown in frameworks:
         if framework.programme not in known:
-            if period is not None:
+            if unknown == "skip":
                 continue
             raise ValueError(f"{shown}: no programme {framework.programme!r} in the warehouse; "
                              f"known: {', '.join(known) or 'none'}")
         rows, prov = programme_figures(con, framework.programme, reports_dir=reports_dir, min_cell=min_cell,
                                        claims_config=claims_config, period=period, full=full)
-        frames.append(results(framework, rows, data_end=prov.used_to))
+        frames.append(results(framework, rows, report_dates(con, framework.programme, prov, period, full)))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+def report_results(con: duckdb.DuckDBPyConnection, data: PeriodData, programme: str,
+                   frameworks: tuple[tuple[Framework, str], ...], *, period: Period, full: Period,
+                   min_cell: int) -> pd.DataFrame:
+    """The results of ``programme``'s report from the report's own figures (``data``:
+    its ``scope_data``, read under the same guard and claim family as its text), so a
+    label never rests on a figure the report hides or on an older table."""
+    found = [framework for framework, _ in frameworks if framework.programme == programme]
+    if not found:
+        return pd.DataFrame(columns=COLUMNS)
+    rows, prov = scope_figures(con, data, [programme], total=False, period=period, full=full, min_cell=min_cell)
+    return results(found[0], rows, report_dates(con, programme, prov, period, full))
+
+
+def report_dates(con: duckdb.DuckDBPyConnection, programme: str, prov: Provenance, period: Period | None,
+                 full: Period | None) -> Dates:
+    """When a report's figures were measured, read from its period's warehouse."""
+    ends = {}
+    if table_exists(con, "survey"):
+        ends = dict(con.cursor().execute(
+            "select wave, max(interview_date) from survey where programme_id = ? and interview_date is not null "
+            "group by wave", [programme]).fetchall())
+    whole = period is None or full is None or is_whole(period, full)
+    return Dates(prov.used_to, ends, None if whole else period.start)
 
 
 def write_results(con: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> None:

@@ -73,8 +73,8 @@ def gather(data: PeriodData, tr: Translator, *, programmes: list[str], min_cell:
         "quality_totals": _quality_totals(tr, files, rules),
         "quality_review": review_note(tr, data.review_exclusions),
         "declared": declared_lines(tr, survey),
-        # a programme's own claim family decided "on track": the all-programmes report corrects a larger one
-        "results": _result_rows(tr, data.results) if len(programmes) == 1 else [],
+        # set for a programme's report only: its own claim family decided "on track"
+        "results": _result_rows(tr, data.results),
     }
 
 

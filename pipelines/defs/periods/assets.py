@@ -51,7 +51,7 @@ def period_tables(context: dg.AssetExecutionContext, settings: AaiSettings) -> d
 
     def progress(con) -> None:  # the period's own results table: progress as the period's report states it
         write_results(con, build_results(con, frameworks, reports_dir=root.reports, min_cell=settings.min_cell,
-                                         claims_config=settings.claims(), period=period, full=full))
+                                         claims_config=settings.claims(), period=period, full=full, unknown="skip"))
 
     write_period_warehouse(root.warehouse, period, out, settings.min_cell,
                            catalogue.national_indicators_for(root), settings.claims(), finish=progress)

@@ -11,7 +11,7 @@ every published report against the reports of nested periods before anyone reads
 """
 
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import dagster as dg
 
@@ -22,7 +22,9 @@ from pipelines.disclosure.periods import audit as audit_reports
 from pipelines.disclosure.result import AuditResult
 from pipelines.publish.i18n import LANGUAGES
 from pipelines.periods import Period
+from pipelines.publish.framework import load_frameworks
 from pipelines.publish.queries import PeriodData
+from pipelines.publish.results import report_results
 from pipelines.publish.scope import CHARTS_FOLDER, Scope, check_period, programme_spans, report_folder, report_scopes, scope_data
 from pipelines.report.build import build_report
 
@@ -84,6 +86,11 @@ def _read(context: dg.AssetExecutionContext, settings: AaiSettings) -> _Read:
             return _Read(None, None, {}, period, full, f"nothing to do: {exc}")
         data = scope_data(con, scope, period, settings.paths.reports, min_cell=settings.min_cell,
                           claims_config=settings.claims())
+        if not scope.total:  # a programme's progress, from this report's own figures (docs/results.md)
+            root = settings.paths
+            data = replace(data, results=report_results(
+                con, data, scope.programmes[0], load_frameworks(root.frameworks, shown_from=root.root),
+                period=period, full=full, min_cell=settings.min_cell))
         return _Read(scope, data, programme_spans(con), period, full)
 
 

@@ -1,1 +1,0 @@
-select * from results order by programme_id, indicator
