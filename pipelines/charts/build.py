@@ -261,9 +261,9 @@ def _change_chart(programme: str, rows: pd.DataFrame, outcomes: pd.DataFrame, fo
     n = {arm: int(v) for arm, v in frame[~frame["suppressed"]].groupby("arm")["n"].max().items()}
     info.n = sum(n.values()) or None
     info.caption = " ".join(filter(None, [
-        tr("Share of respondents (%%) at baseline (open circle) and %(wave)s (filled), with 95%% intervals that "
-           "count groups, not only people (none for fewer than four groups); participants and comparison group.",
-           wave=tr.wave(latest) if latest else tr("follow-up")),
+        tr("Each outcome at baseline (open circle) and %(wave)s (filled), with 95%% intervals that count groups, "
+           "not only people (none for fewer than four groups); participants and comparison group; shares in "
+           "percent of respondents.", wave=tr.wave(latest) if latest else tr("follow-up")),
         tr("n per cell at right (baseline → follow-up); largest: %(list)s.",
            list="; ".join(f"{tr.arm(a)} {tr.number(v)}" for a, v in sorted(n.items())) or "–"),
         tr("Cells too small to publish (fewer than %(min)s people; a share needs twice that), or hidden to protect "
