@@ -36,6 +36,9 @@ KINDS = {"domain", "share", "mean", "count", "sum", "national"}
 # The range a cell's value can take, in its published unit: intervals stay inside it.
 SCALE_COLUMNS = ("scale_min", "scale_max")
 SOURCES = {"survey", "attendance", "groups", "national", "declared"}
+# Measured at survey waves (so with a baseline), and counted from the registers (everyone, no waves).
+SURVEY_SOURCES = ("survey", "declared")
+REGISTER_SOURCES = ("attendance", "groups")
 # What a data root's declared measure adds to its catalogue row: names per report
 # language, and the programme whose files its mapping reads (empty: any).
 DECLARED_COLUMNS = ("mapping", "item_columns", "reverse", "item_min", "item_max", "names", "programme")
@@ -90,9 +93,11 @@ def indicators() -> pd.DataFrame:
 
 
 def declared() -> pd.DataFrame:
-    """The catalogue rows of the declared measures, with ``DECLARED_COLUMNS``."""
+    """The catalogue rows of the declared measures, with ``DECLARED_COLUMNS`` even when
+    the data root declares none (the project catalogue alone lacks them)."""
     df = indicators()
-    return df[df["source"] == "declared"].reset_index(drop=True)
+    return df[df["source"] == "declared"].reindex(
+        columns=list(dict.fromkeys([*df.columns, *DECLARED_COLUMNS]))).reset_index(drop=True)
 
 
 @cache

@@ -125,6 +125,7 @@ def run(data_dir: DataDirOption = None, workers: WorkersOption = 0) -> None:
         console.print(f"[red]No raw/ folder under {root.root}.[/red] Put the files to analyse in {root.raw}.")
         raise typer.Exit(2)
     mappings = _mappings_or_exit(settings.mappings)
+    settings.declare_measures(mappings)  # aai.toml and the frameworks may name the measures they declare
     _claims_or_exit(settings)
     _decisions_or_exit(root)
     _frameworks_or_exit(settings, warehouse=False)  # a typo found now, not after the whole refresh
@@ -259,7 +260,6 @@ def _claims_or_exit(settings: AaiSettings) -> None:
     from pipelines.impact.claims import check_config
 
     try:
-        settings.declare_measures()
         check_config(settings.claims())
     except ValueError as exc:
         console.print("[red]aai.toml cannot be used, so nothing was read:[/red]")
@@ -731,42 +731,47 @@ def export_iati(programme: ProgrammeOption, data_dir: DataDirOption = None, out_
 @export_app.command("tables")
 def export_tables(programme: ProgrammeOption, data_dir: DataDirOption = None, out_dir: OutOption = None) -> None:
     """The programme's headline figures and results table as CSV and XLSX that open cleanly in Excel."""
+    import pandas as pd
+
     from pipelines.files import slug
     from pipelines.publish.figures import programme_figures
-    from pipelines.publish.results import build_results
+    from pipelines.publish.results import COLUMNS, report_dates, results
     from pipelines.publish.scope import programmes
     from pipelines.publish.tables import write_tables
 
     settings = _settings(data_dir)
     root = settings.paths
     folder = out_dir or root.processed / "exports" / slug(programme)
-    frameworks = tuple(f for f in _frameworks_or_exit(settings) if f[0].programme == programme)
+    frameworks = [f for f, _ in _frameworks_or_exit(settings) if f.programme == programme]
     with settings.connect(read_only=True) as con:
         if programme not in programmes(con):
             console.print(f"[red]No programme {programme!r} in the warehouse.[/red]")
             raise typer.Exit(2)
-        rows, _ = programme_figures(con, programme, reports_dir=root.reports, min_cell=settings.min_cell,
-                                    claims_config=settings.claims())
-        table = build_results(con, frameworks, reports_dir=root.reports, min_cell=settings.min_cell,
-                              claims_config=settings.claims())
+        # the figures once: the results table is computed from the same rows
+        rows, prov = programme_figures(con, programme, reports_dir=root.reports, min_cell=settings.min_cell,
+                                       claims_config=settings.claims())
+        table = results(frameworks[0], rows, report_dates(con, programme, prov, None, None)) if frameworks \
+            else pd.DataFrame(columns=COLUMNS)
     folder.mkdir(parents=True, exist_ok=True)
     for path in write_tables(rows, table, folder, programme):
         out.print(str(path), highlight=False)
 
 
 def _frameworks_or_exit(settings: AaiSettings, *, warehouse: bool = True) -> tuple:
-    """Every results framework of the data root, checked whole; exit 2 naming each bad
-    line (and, with ``warehouse``, when there is no warehouse to export from yet)."""
-    from pipelines.mapping.load import MappingError
+    """Every results framework of the data root, checked whole (against the catalogue
+    with the data root's declared measures); exit 2 naming each bad line (and, with
+    ``warehouse``, when there is no warehouse to export from yet; without it the caller,
+    ``aai run``, has declared the measures already)."""
     from pipelines.publish.framework import FrameworkError, load_frameworks
 
-    if warehouse and not settings.paths.warehouse.exists():
-        console.print(f"[red]No warehouse at {settings.paths.warehouse}.[/red] Run `aai run` first.")
-        raise typer.Exit(2)
+    if warehouse:
+        if not settings.paths.warehouse.exists():
+            console.print(f"[red]No warehouse at {settings.paths.warehouse}.[/red] Run `aai run` first.")
+            raise typer.Exit(2)
+        settings.declare_measures(_mappings_or_exit(settings.mappings))  # as the run that built it did
     try:
-        settings.declare_measures()  # a target may name a measure the data root's mapping files declare
         return load_frameworks(settings.paths.frameworks, shown_from=settings.paths.root)
-    except (FrameworkError, MappingError) as exc:
+    except FrameworkError as exc:
         console.print("[red]A results framework cannot be used:[/red]")
         console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         console.print("The format is in docs/results.md.")

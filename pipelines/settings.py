@@ -75,10 +75,11 @@ class ClaimsConfig:
 
     ``primary_outcomes`` (indicator codes) is the pre-declared list of outcomes a
     programme's report may claim a change in; ``None`` means every survey indicator of
-    the catalogue and every declared measure it tests. A code may also be a measure a mapping file declares; which
-    codes exist is only known once the mappings load, so ``impact.claims.check_config``
-    checks them then, not here. Declaring a short list before the data come in is what evaluation
-    practice asks for, and it buys power: the correction is over fewer tests.
+    the catalogue and every declared measure it tests. A code may be a measure a mapping
+    file declares; which codes exist is only known once the mappings load, so
+    ``impact.claims.check_config`` checks them then, not here. Declaring a short list
+    before the data come in is what evaluation practice asks for, and it buys power: the
+    correction is over fewer tests.
     """
 
     primary_outcomes: tuple[str, ...] | None = None

@@ -26,7 +26,6 @@ from pipelines.charts.info import ChartInfo, save_chart as _save
 from pipelines.files import slug, sweep, writable_folder, write_text
 from pipelines.impact.claims import findings
 from pipelines.publish import benchmarks as published, queries, readers, scope
-from pipelines.publish.framework import SURVEY_SOURCES
 from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits
 
 MANIFEST = "manifest.json"
@@ -192,7 +191,7 @@ def change_outcomes() -> pd.DataFrame:
     together on 0–100, means by their scale, so no mean is read against percentages.
     A register's outputs (reach, retention) have no baseline and are charted apart."""
     df = catalogue.indicators()
-    df = df[df["source"].isin(SURVEY_SOURCES)].copy()
+    df = df[df["source"].isin(catalogue.SURVEY_SOURCES)].copy()
     df["panel"] = ["percent" if r.kind == "share" else f"{r.scale_min:g}-{r.scale_max:g}" for r in df.itertuples()]
     return df[["code", "scale_min", "scale_max", "panel"]].reset_index(drop=True)
 

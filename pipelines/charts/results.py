@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipelines.charts import plots_programme
 from pipelines.charts.info import ChartInfo, save_chart
-from pipelines.publish.i18n import Translator, digits
+from pipelines.publish.i18n import Translator
 from pipelines.publish.results import PROGRESS
 
 
@@ -33,10 +33,9 @@ def results_chart(results: pd.DataFrame, out_dir: Path, tr: Translator) -> list[
                               total=tr.number(len(results)), on_track=tr.number(on_track)))
     rows = []
     for r in results.itertuples():
-        d, share = digits(r.indicator), r.unit == "percent"
         rows.append({"label": r.name, "text": _figure_text(tr, r), "progress": r.progress, "value": r.actual,
                      "low": r.ci_low, "high": r.ci_high, "baseline": r.baseline, "target": r.target,
-                     "tick": (lambda x, d=d: tr.percent(x, d)) if share else (lambda x, d=d: tr.number(x, d))})
+                     "tick": lambda x, code=r.indicator: tr.figure(x, code)})
     frame = pd.DataFrame(rows)
     info.caption = " ".join([
         tr("Each target in its own unit: the hollow circle is the baseline, the black line the target, and the point "
@@ -56,11 +55,7 @@ def results_chart(results: pd.DataFrame, out_dir: Path, tr: Translator) -> list[
 
 def _figure_text(tr: Translator, r) -> str:
     """The latest figure and the target as the results table prints them."""
-    d = digits(r.indicator)
-
-    def show(value) -> str:
-        return tr.percent(value, d) if r.unit == "percent" else tr.number(value, d)
-
+    target = tr.figure(r.target, r.indicator)
     if r.actual is None or pd.isna(r.actual):
-        return tr("not yet measurable; target %(target)s", target=show(r.target))
-    return tr("%(actual)s against a target of %(target)s", actual=show(r.actual), target=show(r.target))
+        return tr("not yet measurable; target %(target)s", target=target)
+    return tr("%(actual)s against a target of %(target)s", actual=tr.figure(r.actual, r.indicator), target=target)

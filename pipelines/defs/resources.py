@@ -82,11 +82,11 @@ class AaiSettings(dg.ConfigurableResource):
         self.checked()
         self.declare_measures()
 
-    def declare_measures(self) -> None:
+    def declare_measures(self, mappings: tuple[Mapping, ...] | None = None) -> None:
         """Every stage of a run, and every command reading its figures, uses one
         catalogue: the project's and this data root's declared measures
-        (docs/questionnaire.md, indicators)."""
-        catalogue.declare(catalogue_rows(self.mappings()))
+        (docs/questionnaire.md, indicators), from ``mappings`` when already loaded."""
+        catalogue.declare(catalogue_rows(self.mappings() if mappings is None else mappings))
 
     @property
     def paths(self) -> DataRoot:

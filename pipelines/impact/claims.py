@@ -60,8 +60,8 @@ def check_config(config: ClaimsConfig) -> None:
     before any file is read; the impact stage again, for runs started elsewhere."""
     known = set(catalogue.survey_indicators()["code"])
     declared = catalogue.declared()
-    mappings = dict(zip(declared["code"], declared["mapping"])) if len(declared) else {}
-    owners = dict(zip(declared["code"], declared["programme"])) if len(declared) else {}
+    mappings = dict(zip(declared["code"], declared["mapping"]))
+    owners = dict(zip(declared["code"], declared["programme"]))
     lists = [("[claims]", None, config.primary_outcomes or ())]
     lists += [(f"[programmes.{programme}]", programme, codes)
               for programme, codes in (config.by_programme or {}).items()]

@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from pipelines import catalogue
+from pipelines import catalogue, yamlfile
 
 if TYPE_CHECKING:
     from pipelines.mapping.load import _Reader
@@ -141,7 +141,7 @@ class _Declaration:
         if self.failed:
             return None
         return DeclaredIndicator(self.code, names, kind, *scale, population, items, rule, citation,
-                                 self.key.start_mark.line + 1, reverse, item_scale)
+                                 yamlfile.line(self.key), reverse, item_scale)
 
     def text(self, option: str) -> str:
         node = self.options[option]

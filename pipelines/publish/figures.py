@@ -212,10 +212,17 @@ def scope_figures(con: duckdb.DuckDBPyConnection, data: PeriodData, programmes: 
                   period: Period, full: Period, min_cell: int) -> tuple[list[dict], Provenance]:
     """The figures of a report of ``programmes`` from its ``scope_data``, with the
     provenance the report writes beside them."""
-    spans = programme_spans(con)
-    prov = used(provenance(data.inputs, data_period=full.label, period=period.label, min_cell=min_cell),
-                [spans[p] for p in programmes if p in spans])
+    prov = report_provenance(data, programme_spans(con), programmes, period=period, full=full, min_cell=min_cell)
     return figure_rows(data, total=total, prov=prov), prov
+
+
+def report_provenance(data: PeriodData, spans: dict[str, tuple[date, date]], programmes: list[str], *,
+                      period: Period, full: Period, min_cell: int) -> Provenance:
+    """The provenance of a report of ``programmes`` for ``period`` (``full``: the whole
+    warehouse's data period): its input files and the dates of the data it used
+    (``spans``: ``scope.programme_spans`` of the period's warehouse)."""
+    return used(provenance(data.inputs, data_period=full.label, period=period.label, min_cell=min_cell),
+                [spans[p] for p in programmes if p in spans])
 
 
 def _level_clustering(method: object) -> str | None:

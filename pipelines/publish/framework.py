@@ -23,8 +23,7 @@ SUFFIXES = (".yaml", ".yml")
 FROM_DATA = "from data"
 DIMENSIONS = ("sex", "age_band")
 # Domain scores and national statistics are not a programme's own measurement.
-MEASURED_SOURCES = ("survey", "declared", "attendance", "groups")
-SURVEY_SOURCES = ("survey", "declared")  # measured at waves, so with a baseline wave
+MEASURED_SOURCES = (*catalogue.SURVEY_SOURCES, *catalogue.REGISTER_SOURCES)
 
 
 class FrameworkError(ValueError):
@@ -78,7 +77,8 @@ class Target(_Strict):
         known = _measured()
         if code not in known.index:
             raise ValueError(f"unknown indicator {code!r}; use a code of the programme's figures "
-                             f"(pipelines/reference/indicators.csv), such as 4.3 or P.who5_mean, or a measure a mapping file declares")
+                             "(pipelines/reference/indicators.csv), such as 4.3 or P.who5_mean, or a measure a "
+                             "mapping file declares")
         return code
 
     @field_validator("baseline", mode="before")
@@ -101,7 +101,7 @@ class Target(_Strict):
             value = getattr(self, field)
             if isinstance(value, float) and (value < low or (high is not None and value > high)):
                 raise _FieldError(field, f"{value:g} is outside the scale of {self.code} ({scale} {row['unit']})")
-        if self.baseline == FROM_DATA and row["source"] not in SURVEY_SOURCES:
+        if self.baseline == FROM_DATA and row["source"] not in catalogue.SURVEY_SOURCES:
             raise _FieldError("baseline", f"{self.code} is counted from the registers, which have no baseline "
                                           "wave: give the baseline as a number")
         return self

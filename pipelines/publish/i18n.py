@@ -104,6 +104,12 @@ def _digits() -> dict[str, int]:
     return found | {index: KIND_DIGITS["domain"] for index in df.loc[df["kind"] == "domain", "domain"]}
 
 
+@catalogue.per_catalogue
+def _percent_codes() -> frozenset[str]:
+    df = catalogue.indicators()
+    return frozenset(df.loc[df["unit"] == "percent", "code"])
+
+
 def digits(code: str) -> int:
     """Decimals every output shows ``code``'s values with (table, sentence, chart text,
     ``headline_figures``), its intervals and, for impact, its estimates in the same unit."""
@@ -133,7 +139,7 @@ def _declared_names() -> dict[str, dict[str, str]]:
     """A declared measure's names by report language, as its mapping file gives them:
     they are the organisation's words, so they are not in the message catalogue."""
     df = catalogue.declared()
-    return dict(zip(df["code"], df["names"], strict=True)) if len(df) else {}
+    return dict(zip(df["code"], df["names"], strict=True))
 
 
 def declared_name_missing(code: str, lang: str) -> bool:
@@ -236,6 +242,12 @@ class Translator:
         if value is None:
             return "–"
         return self(N_("%(value)s%%"), value=self.number(value, digits))
+
+    def figure(self, value: float | None, code: str) -> str:
+        """A value of indicator ``code`` as every output writes it: a percentage for a
+        share, else a number, with the indicator's ``digits``."""
+        d = digits(code)
+        return self.percent(value, d) if str(code) in _percent_codes() else self.number(value, d)
 
     def date(self, value: date | None) -> str:
         if value is None:

@@ -21,7 +21,7 @@ import pandas as pd
 from lxml import etree
 
 from pipelines import catalogue
-from pipelines.publish.framework import SURVEY_SOURCES, Framework
+from pipelines.publish.framework import Framework
 from pipelines.publish.i18n import digits
 from pipelines.publish.readers import indicator_breakdowns
 from pipelines.publish.results import build_results
@@ -62,7 +62,7 @@ def activity(framework: Framework, results: pd.DataFrame, breakdowns: pd.DataFra
     etree.SubElement(act, "activity-date", type=ACTUAL_START, **{"iso-date": framework.start.isoformat()})
     sources = catalogue.indicators().set_index("code")["source"]
     for title, rows in results.groupby("result", sort=False):
-        survey = any(sources.get(code) in SURVEY_SOURCES for code in rows["indicator"])
+        survey = any(sources.get(code) in catalogue.SURVEY_SOURCES for code in rows["indicator"])
         result = etree.SubElement(act, "result", type=RESULT_TYPE["survey"] if survey else "1",
                                   **{"aggregation-status": "false"})
         _narrative(etree.SubElement(result, "title"), str(title))

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.publish.i18n import is_aai_indicator, wave_order
+from pipelines.review.analysed import define_analysed
 from pipelines.warehouse import table_exists
 
 # Totals only: every breakdown column of the contract holds the text 'all'.
@@ -54,8 +55,8 @@ select date_trunc('month', a.session_date)::date as month,
        count(distinct (a.group_id, a.session_date)) as sessions,
        min(a.session_date) as first_session, max(a.session_date) as last_session,
        count(distinct a.participant_id) filter (where a.attended) as people
-from attendance a {join}
-where a.session_date is not null {reviewed}
+from attendance_analysed a {join}
+where a.session_date is not null
 group by all
 order by month, programme_id
 """
@@ -99,11 +100,6 @@ group by all
 order by all
 """
 REVIEW_COLUMNS = ["programme_id", "rule", "records"]
-
-NOT_EXCLUDED = """
-and not exists (select 1 from review_exclusions e where e.table_name = 'attendance'
-                and e.source_file = a.source_file and e.source_row = a.source_row
-                and e.source_column = a.source_column)"""
 
 UNREGISTERED = "(group not registered)"
 TOP_RULES = 10  # quarantine rules listed by the report and drawn by the data-quality chart
@@ -189,8 +185,9 @@ def attendance_monthly(con: duckdb.DuckDBPyConnection, *, min_cell: int) -> pd.D
     columns = ["month", "programme_id", "sessions", "people", "people_suppressed", "first_session", "last_session"]
     if not table_exists(con, "attendance"):
         return pd.DataFrame(columns=columns)
-    reviewed = NOT_EXCLUDED if table_exists(con, "review_exclusions") else ""
-    df = con.cursor().execute(ATTENDANCE_MONTHLY_SQL.format(reviewed=reviewed, **_programme_join(con))).df()
+    cur = con.cursor()  # a connection of its own: the view is temporary, defined where it is read
+    define_analysed(cur)  # the rows the figures rest on: less what a reviewer excluded
+    df = cur.execute(ATTENDANCE_MONTHLY_SQL.format(**_programme_join(con))).df()
     if df.empty:
         return pd.DataFrame(columns=columns)
     for column in ("month", "first_session", "last_session"):

@@ -53,7 +53,6 @@ PROGRESS = {
 COLUMNS = ["programme_id", "indicator", "name", "reference", "result", "unit", "ascending", "baseline",
            "baseline_source", "baseline_id", "actual", "ci_low", "ci_high", "n", "actual_wave", "actual_id",
            "target", "target_date", "progress", "reason"]
-REGISTER_SOURCES = ("attendance", "groups")
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,8 @@ def results(framework: Framework, rows: list[dict], dates: Dates) -> pd.DataFram
 
 def _result(framework: Framework, target: Target, rows: list[dict], dates: Dates) -> dict:
     code = target.code
-    register = catalogue.indicators().set_index("code").at[code, "source"] in REGISTER_SOURCES
+    entry = catalogue.indicators().set_index("code").loc[code]
+    register = entry["source"] in catalogue.REGISTER_SOURCES
     figures = sorted((_figure(r) for r in rows if r["indicator"] == code and r["arm"] == "participant"
                       and not r["method"] and r["programme_id"] == framework.programme),
                      key=lambda f: wave_order(f.wave))
@@ -97,7 +97,7 @@ def _result(framework: Framework, target: Target, rows: list[dict], dates: Dates
     actual = latest[-1] if latest else None
     out = {
         "programme_id": framework.programme, "indicator": code, "name": target.name, "reference": target.reference,
-        "result": target.result or target.name, "unit": catalogue.indicators().set_index("code").at[code, "unit"],
+        "result": target.result or target.name, "unit": entry["unit"],
         "ascending": target.ascending, "target": target.target, "target_date": target.target_date,
         "baseline_source": "data" if target.baseline == FROM_DATA else "framework",
         "baseline": target.baseline if target.baseline != FROM_DATA else (baseline.value if baseline else None),

@@ -53,8 +53,7 @@ def build_report(
     """The report of ``scope`` for ``period`` (``full``: the data period of the whole
     warehouse) in ``lang``, from ``data`` (``scope.scope_data`` of the period's
     warehouse) and the programmes' data spans (``scope.programme_spans``)."""
-    prov = figures.provenance(data.inputs, data_period=full.label, period=period.label, min_cell=min_cell)
-    prov = figures.used(prov, [spans[p] for p in scope.programmes if p in spans])
+    prov = figures.report_provenance(data, spans, scope.programmes, period=period, full=full, min_cell=min_cell)
     return write_report(data, report_folder(reports_dir, scope.key, period.label, lang), programmes=scope.programmes,
                         total=scope.total, prov=prov, lang=lang, min_cell=min_cell)
 

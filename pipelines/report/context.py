@@ -31,13 +31,7 @@ def _outputs() -> tuple[str, ...]:
     """Programme outputs: the catalogue's indicators computed from the attendance and
     group registers, in catalogue order."""
     df = catalogue.indicators()
-    return tuple(df.loc[df["source"].isin(["attendance", "groups"]), "code"])
-
-
-@catalogue.per_catalogue
-def _units() -> dict[str, str]:
-    df = catalogue.indicators()
-    return dict(zip(df["code"], df["unit"], strict=True))
+    return tuple(df.loc[df["source"].isin(catalogue.REGISTER_SOURCES), "code"])
 
 
 def _num(value: object) -> float | None:
@@ -227,8 +221,7 @@ def _cell(tr, row) -> dict:
     ci = ""
     if pd.notna(row.ci_low) and pd.notna(row.ci_high):
         ci = f"{tr.number(row.ci_low, d)}–{tr.number(row.ci_high, d)}"
-    share = _units().get(str(row.indicator)) == "percent"
-    value = tr.percent(row.value, d) if share else tr.number(row.value, d)
+    value = tr.figure(row.value, row.indicator)
     return {"value": value, "ci": ci, "n": tr.number(_num(row.n)), "suppressed": False}
 
 
@@ -352,12 +345,10 @@ def _result_rows(tr, results: pd.DataFrame) -> list[dict]:
     the ``results`` table cites (hidden ones as "suppressed") and the progress label."""
     rows = []
     for r in results.itertuples():
-        d, share = digits(r.indicator), r.unit == "percent"
+        d = digits(r.indicator)
 
-        def text(value, d=d, share=share) -> str:
-            if value is None or pd.isna(value):
-                return tr("suppressed")
-            return tr.percent(value, d) if share else tr.number(value, d)
+        def text(value, code=r.indicator) -> str:
+            return tr("suppressed") if value is None or pd.isna(value) else tr.figure(value, code)
 
         ci = f"{tr.number(r.ci_low, d)}–{tr.number(r.ci_high, d)}" if pd.notna(r.ci_low) and pd.notna(r.ci_high) \
             else ""

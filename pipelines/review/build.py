@@ -49,8 +49,6 @@ def build_review(con: duckdb.DuckDBPyConnection, decisions_file: Path, *, shown_
     does not have."""
     decisions = read_decisions(decisions_file, shown_as=shown_as, today=today or date.today())
     screen(con)
-    con.execute(sql("loaded")).fetchall()
-    _check_targets(con, decisions, shown_as)
     frame = pd.DataFrame([d.__dict__ for d in decisions], columns=DECISION_COLUMNS).astype(
         {"line": "int64", "source_row": "Int64"})
     con.register("review_decision_frame", frame)
@@ -60,6 +58,8 @@ def build_review(con: duckdb.DuckDBPyConnection, decisions_file: Path, *, shown_
                     "reviewer, CAST(decided_on AS DATE) AS decided_on FROM review_decision_frame").fetchall()
     finally:
         con.unregister("review_decision_frame")
+    con.execute(sql("loaded")).fetchall()
+    _check_targets(con, decisions, shown_as)
     con.execute(sql("tables")).fetchall()
     flags, decided, excluded = con.execute(
         "SELECT count(*) FILTER (WHERE flag_id IS NOT NULL), count(*) FILTER (WHERE decision IS NOT NULL), "
@@ -67,11 +67,18 @@ def build_review(con: duckdb.DuckDBPyConnection, decisions_file: Path, *, shown_
     return {"flags": flags, "decided": decided, "excluded": excluded, "decisions": len(decisions)}
 
 
+UNKNOWN_TARGET_SQL = """
+SELECT min(d.line) FROM review_decision_input AS d
+WHERE CASE WHEN d.flag_id IS NOT NULL THEN NOT EXISTS (SELECT 1 FROM review_flags_with_id AS f
+                                                       WHERE f.flag_id = d.flag_id)
+           ELSE NOT EXISTS (SELECT 1 FROM review_loaded_rows AS t
+                            WHERE t.source_file = d.source_file AND t.source_row = d.source_row) END
+"""
+
+
 def _check_targets(con: duckdb.DuckDBPyConnection, decisions: list[Decision], shown_as: str) -> None:
-    """Every decision names a flag of this run or a loaded row, else one error for its line."""
-    flags = {r[0] for r in con.execute("SELECT flag_id FROM review_flags_with_id").fetchall()}
-    rows = set(con.execute("SELECT source_file, source_row FROM review_loaded_rows").fetchall())
-    for decision in decisions:
-        known = decision.flag_id in flags if decision.flag_id else (decision.source_file, decision.source_row) in rows
-        if not known:
-            raise unknown_target(decision, shown_as)
+    """Every decision names a flag of this run or a loaded row, else one error for the
+    first line that does not (checked in DuckDB: the registers may hold millions of rows)."""
+    (line,) = con.execute(UNKNOWN_TARGET_SQL).fetchone()
+    if line is not None:
+        raise unknown_target(next(d for d in decisions if d.line == line), shown_as)

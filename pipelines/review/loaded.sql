@@ -1,14 +1,18 @@
--- review_loaded_cells: every loaded survey and attendance row (each cell of a grid
--- register) with its programme, which a file-and-row decision may name;
--- review_loaded_rows: the same per file row.
+-- review_loaded_cells: the loaded survey and attendance rows (each cell of a grid
+-- register) that a file-and-row decision of review_decision_input names, with their
+-- programme; review_loaded_rows: the same per file row. A named row missing here is
+-- one this run did not load.
 CREATE OR REPLACE TEMP TABLE review_loaded_cells AS
-SELECT 'survey' AS table_name, source_file, source_row, source_line, 0 AS source_column, programme_id,
-       participant_id
-FROM survey
+WITH named AS (SELECT DISTINCT source_file, source_row FROM review_decision_input WHERE flag_id IS NULL)
+SELECT 'survey' AS table_name, s.source_file, s.source_row, s.source_line, 0 AS source_column, s.programme_id,
+       s.participant_id
+FROM survey AS s
+SEMI JOIN named USING (source_file, source_row)
 UNION ALL
 SELECT 'attendance', a.source_file, a.source_row, a.source_line, a.source_column, g.programme_id,
        a.participant_id
 FROM attendance AS a
+SEMI JOIN named USING (source_file, source_row)
 LEFT JOIN groups AS g USING (group_id);
 
 CREATE OR REPLACE TEMP TABLE review_loaded_rows AS
