@@ -25,7 +25,7 @@ from pipelines.publish.audit import audit_indicators
 from pipelines.disclosure.model import primary_cells, register_rules
 from pipelines.defs.indicators import assets
 from pipelines.indicators.build import build_indicators, sql
-from pipelines.indicators.intervals import FEW_GROUPS_NOTE
+from pipelines.indicators.intervals import FEW_COUNTED_NOTE, FEW_GROUPS_NOTE
 from pipelines.defs.resources import AaiSettings
 
 GROUP_COLUMNS = [
@@ -332,6 +332,15 @@ def test_programme_cells_of_two_groups_have_no_interval_and_say_why(con):
         assert pd.isna(row["ci_low"]) and pd.isna(row["ci_high"]) and row["interval_method"] is None
         assert row["interval_note"] == FEW_GROUPS_NOTE and row["n_clusters"] == 2
         assert "fewer than 4 groups" in row["interval_note"]
+
+
+def test_a_share_of_fewer_than_four_groups_has_no_interval(con):
+    # PRG has three groups (G3 never met): a Wilson interval would read as if a sample of groups said more
+    for indicator in ("P.groups_meeting", "P.groups_self_run"):
+        row = cell(con, indicator, wave="all")
+        assert row["denominator"] < 4
+        assert pd.isna(row["ci_low"]) and pd.isna(row["ci_high"]) and row["interval_method"] is None
+        assert row["interval_note"] == FEW_COUNTED_NOTE
 
 
 def test_group_and_comparison_cells_treat_people_as_independent(con):

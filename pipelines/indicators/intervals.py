@@ -13,7 +13,10 @@ are correlated and a programme's cell holds far less information than its head c
 - **Independent**: a cell of the comparison arm (individuals with no group), a single
   group's own cell (it describes that group's people), or an indicator whose units are
   groups: the variance of independent observations, s²/n with n − 1 df (what CR2 gives
-  when every cluster is one person), and the plain Wilson interval for shares.
+  when every cluster is one person), and the plain Wilson interval for shares. A
+  share of fewer than ``MIN_CLUSTERS`` groups gets none: it describes every group
+  there is, and 1 of 1 would otherwise print as "100 % (20.7–100)", as if a sample of
+  groups could say more.
 
 Counts and sums have no interval. Everything is computed from per-(cell, cluster)
 aggregates (``intervals.sql``, read as numbers by ``frames.read_blocks``) and written
@@ -41,6 +44,8 @@ COLUMNS = ["ci_low", "ci_high", "interval_method", "n_clusters", "df", "interval
 FEW_GROUPS_NOTE = (f"No interval: fewer than {MIN_CLUSTERS} groups. With so few groups no interval can "
                    f"separate the programme from what happened to each of its groups.")
 ONE_RESPONDENT_NOTE = "No interval: a single respondent."
+FEW_COUNTED_NOTE = (f"No interval: fewer than {MIN_CLUSTERS} groups are counted, and the figure describes "
+                    f"every one of them.")
 NO_SPREAD_NOTE = "No interval: every value is the same, so the data say nothing about their spread."
 
 UPDATE_SQL = (
@@ -101,9 +106,11 @@ def cell_intervals(keys: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
         if is_clustered or family != SHARE:
             out.loc[idx, "df"] = df[idx]
     few = clustered & (groups < MIN_CLUSTERS)
-    single = ~clustered & (n < 2) & out["interval_method"].ne("wilson").to_numpy()
-    missing = out["ci_low"].isna().to_numpy() & ~few & ~single
-    for mask, note in ((few, FEW_GROUPS_NOTE), (single, ONE_RESPONDENT_NOTE), (missing, NO_SPREAD_NOTE)):
+    few_counted = cells["indicator"].map(scales["counts"]).eq("groups").to_numpy() & (n < MIN_CLUSTERS)
+    single = ~clustered & ~few_counted & (n < 2) & out["interval_method"].ne("wilson").to_numpy()
+    missing = out["ci_low"].isna().to_numpy() & ~few & ~few_counted & ~single
+    for mask, note in ((few, FEW_GROUPS_NOTE), (few_counted, FEW_COUNTED_NOTE), (single, ONE_RESPONDENT_NOTE),
+                       (missing, NO_SPREAD_NOTE)):
         out.loc[mask, ["ci_low", "ci_high", "interval_method", "df"]] = [np.nan, np.nan, None, np.nan]
         out.loc[mask, "interval_note"] = note
     return out
