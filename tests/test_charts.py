@@ -441,3 +441,28 @@ def test_month_ticks_are_in_the_reports_language_and_partial_months_are_marked(d
     assert first.day > 1 and first.strftime("%Y-%m") == "2024-03" and last.strftime("%Y-%m") == "2025-04" and last.day < 30
     assert readers.partial_months(data.attendance) == [pd.Timestamp("2024-03-01"), pd.Timestamp("2025-04-01")]
     assert readers.partial_months(data.only(["BRC-WWC"]).attendance)[0] == pd.Timestamp("2024-03-01")
+
+
+def _domains(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["programme_id", "item", "value", "indicator_set"])
+
+
+def test_the_domain_title_compares_no_programmes_and_the_caption_names_differing_sets() -> None:
+    from pipelines.charts.build import _domain_title
+    from pipelines.publish.domain_sets import differing as _sets_sentence, national as _national_sentence
+
+    tr = Translator("en")
+    one = _domains([("A", "D1", 20.0, "1.3"), ("A", "D2", 15.6, "2.1, 2.2"), ("A", "AAI", 30.4, "1.3, 2.1, 2.2")])
+    assert _domain_title(one, tr) == ("Participants score highest on D1 Employment (20.0) "
+                                      "and lowest on D2 Participation in society (15.6)")
+    # two programmes whose D1 rests on different indicators: no title averages them, the caption says why
+    two = pd.concat([one, _domains([("B", "D1", 35.7, "1.2"), ("B", "D2", 24.8, "2.1, 2.2"),
+                                    ("B", "AAI", 40.4, "1.2, 2.1, 2.2")])])
+    assert _domain_title(two, tr) == "AAI domain profile of participants"
+    assert _sets_sentence(two, tr) == (
+        "Programmes' scores are not comparable where they rest on different indicators: "
+        "D1 Employment: A 1.3; B 1.2 — Active Ageing Index: A 1.3, 2.1, 2.2; B 1.2, 2.1, 2.2.")
+    assert _sets_sentence(one, tr) == "" and _national_sentence(two, tr) == ""
+    national = _domains([("A", "D4", 60.0, "4.1, 4.3")])
+    assert _national_sentence(national, tr).startswith("D4 Capacity")
+    assert "(3.4, 4.1, 4.2)" in _national_sentence(national, tr)

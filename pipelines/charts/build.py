@@ -25,7 +25,7 @@ from pipelines.charts.results import results_chart
 from pipelines.charts.info import ChartInfo, save_chart as _save
 from pipelines.files import slug, sweep, writable_folder, write_text
 from pipelines.impact.claims import findings
-from pipelines.publish import benchmarks as published, queries, readers, scope
+from pipelines.publish import benchmarks as published, domain_sets, queries, readers, scope
 from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits
 
 MANIFEST = "manifest.json"
@@ -109,23 +109,19 @@ def _domain_chart(domains: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path
     if part.empty or part["value"].isna().all():
         info.message = tr("No AAI domain scores for participants yet: the domain_scores table is empty or missing.")
         return info
-    means = part[part["item"] != "AAI"].groupby("item")["value"].mean().dropna()
-    best, worst = means.idxmax(), means.idxmin()
-    info.title = tr(
-        "Participants score highest on %(best)s (%(best_value)s) and lowest on %(worst)s (%(worst_value)s)",
-        best=tr.domain(best), best_value=tr.number(means[best], 1),
-        worst=tr.domain(worst), worst_value=tr.number(means[worst], 1),
-    ) if best != worst else tr("AAI domain profile of participants")
+    info.title = _domain_title(part, tr)
     n = _respondents(indicators, "participant", wave)
     info.n = sum(n.values()) or None
     marks = benchmarks()
-    info.caption = " ".join([
+    info.caption = " ".join(filter(None, [
         tr("AAI domain scores (0–100) of programme participants at %(wave)s, by programme.", wave=tr.wave(wave)),
         tr("Hatched bars are partial domains: computed from the indicators available, weights rescaled."),
+        domain_sets.differing(part, tr),
+        domain_sets.national(part, tr),
         _n_sentence(tr, n, min_cell),
         tr("Source: programme surveys; warehouse table domain_scores."),
         _benchmark_sentence(tr, marks),
-    ])
+    ]))
     lines = []
     no_score, partial = tr("no score"), tr("partial")
     for programme, rows in part.groupby("programme_id"):
@@ -143,6 +139,20 @@ def _domain_chart(domains: pd.DataFrame, indicators: pd.DataFrame, out_dir: Path
         no_score_label=tr("no score"), benchmarks=marks, benchmark_label=tr("published figure (EU)"),
     )
     return _save(info, fig, out_dir)
+
+
+def _domain_title(part: pd.DataFrame, tr: Translator) -> str:
+    """One programme's highest and lowest domain; for several, no comparison at all:
+    their scores rest on the indicators each survey measured, and an average over
+    programmes would be a figure of no programme."""
+    programmes = part["programme_id"].unique()
+    scores = part[part["item"] != "AAI"].set_index("item")["value"].dropna()
+    if len(programmes) != 1 or scores.nunique() < 2:
+        return tr("AAI domain profile of participants")
+    best, worst = scores.idxmax(), scores.idxmin()
+    return tr("Participants score highest on %(best)s (%(best_value)s) and lowest on %(worst)s (%(worst_value)s)",
+              best=tr.domain(best), best_value=tr.number(scores[best], 1),
+              worst=tr.domain(worst), worst_value=tr.number(scores[worst], 1))
 
 
 def benchmarks(edition: str | None = None) -> pd.DataFrame:

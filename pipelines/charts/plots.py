@@ -42,7 +42,11 @@ def domain_profile(
     benchmarks: pd.DataFrame | None = None,
     benchmark_label: str = "",
 ) -> Figure:
-    """Grouped bars: one row per AAI domain (and the AAI), one bar per programme, 0–100.
+    """Bars of the AAI domains (and the AAI), 0–100, in one panel per programme.
+
+    Programmes get panels of their own, not bars side by side: each programme's scores
+    rest on the indicators its own survey measured, so two programmes' bars are not a
+    comparison, and the chart does not lay them out as one.
 
     ``benchmarks`` (item, value): published national or EU figures, drawn as black
     diamonds so the programme's bars can be read against them.
@@ -51,49 +55,44 @@ def domain_profile(
     indicators_total. A partial domain is hatched and labelled with ``partial_note``
     (``%(used)s``/``%(total)s`` placeholders); a missing score is written, not drawn.
     """
-    programmes = sorted(df["programme_id"].dropna().unique())
+    programmes = sorted(df["programme_id"].dropna().unique()) or [""]
     colours = _colours(programmes)
     items = DOMAINS + ("AAI",)
+    marks = benchmarks if benchmarks is not None else pd.DataFrame(columns=["item", "value"])
     with chart_style():
-        fig, ax = new_figure(rows_height(len(items) * max(1, len(programmes)), per_row=0.3))
-        band = 0.8 / max(1, len(programmes))
-        for d, item in enumerate(items):
-            for p, programme in enumerate(programmes):
-                y = d - 0.4 + band * (p + 0.5)
-                row = df[(df["item"] == item) & (df["programme_id"] == programme)]
-                value = row["value"].iloc[0] if not row.empty else np.nan
-                if row.empty or pd.isna(value):
+        fig, axes = new_figure(rows_height(len(items) * len(programmes), per_row=0.42),
+                               nrows=len(programmes), sharex=True, squeeze=False)
+        for ax, programme in zip(axes[:, 0], programmes, strict=True):
+            rows = df[df["programme_id"] == programme].set_index("item")
+            for y, item in enumerate(items):
+                value = rows.at[item, "value"] if item in rows.index else np.nan
+                if pd.isna(value):
                     ax.text(1, y, no_score_label, va="center", fontsize=8, color=MUTED, style="italic")
                     continue
-                partial = bool(row["partial"].iloc[0])
-                ax.barh(
-                    y, value, height=band * 0.9, color=colours[programme],
-                    alpha=0.55 if partial else 1.0, hatch="///" if partial else None,
-                    edgecolor=colours[programme], linewidth=0.8,
-                )
+                partial = bool(rows.at[item, "partial"])
+                ax.barh(y, value, height=0.7, color=colours[programme], alpha=0.55 if partial else 1.0,
+                        hatch="///" if partial else None, edgecolor=colours[programme], linewidth=0.8)
                 text = f"{value:.1f}"
                 if partial:
-                    text += "  " + partial_note % {
-                        "used": _whole(row["indicators_used"].iloc[0]),
-                        "total": _whole(row["indicators_total"].iloc[0]),
-                    }
+                    text += "  " + partial_note % {"used": _whole(rows.at[item, "indicators_used"]),
+                                                   "total": _whole(rows.at[item, "indicators_total"])}
                 ax.text(value + 1, y, text, va="center", fontsize=8)
-        marks = benchmarks if benchmarks is not None else pd.DataFrame(columns=["item", "value"])
-        for b in marks.itertuples():
-            if b.item in items:
-                y = items.index(b.item)
-                ax.plot(b.value, y, marker="D", markersize=6, color=OKABE_ITO["black"], zorder=4, linestyle="none")
-                ax.vlines(b.value, y - 0.45, y + 0.45, color=OKABE_ITO["black"], linewidth=0.8, linestyle="--")
-        ax.set_yticks(range(len(items)), [textwrap.fill(domain_labels.get(d, d), 28) for d in items])
-        ax.invert_yaxis()
-        ax.set_xlim(0, 100)
-        ax.set_xlabel(xlabel)
-        ax.grid(axis="y", visible=False)
-        handles = [Patch(color=colours[p], label=p) for p in programmes]
-        handles.append(Patch(facecolor="white", edgecolor=MUTED, hatch="///", label=partial_label))
+            for b in marks.itertuples():
+                if b.item in items:
+                    y = items.index(b.item)
+                    ax.plot(b.value, y, marker="D", markersize=6, color=OKABE_ITO["black"], zorder=4, linestyle="none")
+                    ax.vlines(b.value, y - 0.45, y + 0.45, color=OKABE_ITO["black"], linewidth=0.8, linestyle="--")
+            ax.set_yticks(range(len(items)), [textwrap.fill(domain_labels.get(d, d), 28) for d in items])
+            ax.set_ylim(len(items) - 0.5, -0.5)
+            ax.set_xlim(0, 100)
+            ax.grid(axis="y", visible=False)
+            if len(programmes) > 1:
+                ax.set_title(programme, loc="left", fontsize=9, fontweight="bold")
+        axes[-1, 0].set_xlabel(xlabel)
+        handles = [Patch(facecolor="white", edgecolor=MUTED, hatch="///", label=partial_label)]
         if not marks.empty:
             handles.append(Line2D([], [], marker="D", color=OKABE_ITO["black"], linestyle="none", label=benchmark_label))
-        fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)), fontsize=8)
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8)
         fig.suptitle(wrap(title), x=0.01, ha="left", fontsize=11, fontweight="bold")
     return fig
 

@@ -87,10 +87,11 @@ def chart_style() -> Iterator[None]:
         yield
 
 
-def new_figure(height_in: float, *, nrows: int = 1, ncols: int = 1, **subplot_kw) -> tuple[Figure, object]:
+def new_figure(height_in: float, *, nrows: int = 1, ncols: int = 1, squeeze: bool = True,
+               **subplot_kw) -> tuple[Figure, object]:
     """A figure at A4 text width; ``height_in`` grows with the rows a chart shows."""
     fig = Figure(figsize=(TEXT_WIDTH_IN, height_in), layout="constrained")
-    axes = fig.subplots(nrows=nrows, ncols=ncols, squeeze=True, **subplot_kw)
+    axes = fig.subplots(nrows=nrows, ncols=ncols, squeeze=squeeze, **subplot_kw)
     return fig, axes
 
 

@@ -20,6 +20,7 @@ from pipelines.charts.build import benchmarks, change_frame, change_outcomes
 from pipelines.publish.readers import TOP_RULES, latest_wave
 from pipelines.impact.claims import findings
 from pipelines.report.context_impact import attrition_differences, attrition_rows, dose_rows, impact_tables
+from pipelines.publish import domain_sets
 from pipelines.publish.figures import summable
 from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, declared_name_missing, digits, is_aai_indicator
 from pipelines.publish.queries import PeriodData
@@ -253,7 +254,7 @@ def _domain_rows(tr, domains) -> dict:
     rows = []
     for programme, sub in part[part["wave"] == wave].groupby("programme_id"):
         cells = []
-        for item in ("D1", "D2", "D3", "D4", "AAI"):
+        for item in domain_sets.ITEMS:
             row = sub[sub["item"] == item]
             if row.empty or pd.isna(row["value"].iloc[0]):
                 cells.append({"value": tr("no score"), "note": ""})
@@ -263,11 +264,10 @@ def _domain_rows(tr, domains) -> dict:
                 if r.partial else ""
             cells.append({"value": tr.number(r.value, digits(item)), "note": note})
         rows.append({"programme": programme, "cells": cells})
+    shown = part[part["wave"] == wave]
     return {"wave": tr.wave(wave) if wave else None, "rows": rows,
-            "header": [tr.domain(i) for i in DOMAIN_ITEMS], "compared": _domain_comparison(tr, domains)}
-
-
-DOMAIN_ITEMS = ("D1", "D2", "D3", "D4", "AAI")
+            "header": [tr.domain(i) for i in domain_sets.ITEMS], "compared": _domain_comparison(tr, domains),
+            "notes": [n for n in (domain_sets.differing(shown, tr), domain_sets.national(shown, tr)) if n]}
 
 
 def _domain_comparison(tr, domains) -> list[dict]:
@@ -287,11 +287,11 @@ def _domain_comparison(tr, domains) -> list[dict]:
             rows.append({"label": f"{tr.arm(arm)}, {tr.wave(wave)}",
                          "cells": [tr.number(by_item.at[i, "comparable_value"], digits(i))
                                    if i in by_item.index and pd.notna(by_item.at[i, "comparable_value"]) else "–"
-                                   for i in DOMAIN_ITEMS]})
+                                   for i in domain_sets.ITEMS]})
         sets = shown.drop_duplicates("item").set_index("item")["comparable_set"]
         tables.append({"programme": programme, "rows": rows,
                        "sets": [tr("%(domain)s: %(codes)s", domain=tr.domain(i), codes=sets[i])
-                                for i in DOMAIN_ITEMS[:-1] if i in sets.index and pd.notna(sets[i])]})
+                                for i in domain_sets.ITEMS[:-1] if i in sets.index and pd.notna(sets[i])]})
     return tables
 
 
