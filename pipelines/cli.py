@@ -28,8 +28,10 @@ from pipelines.defs.resources import AaiSettings
 
 app = typer.Typer(help="aai-impact: programme data in, AAI-aligned indicators and a funder report out.",
                   no_args_is_help=True, add_completion=False)
-console = Console(stderr=True)
-out = Console()
+# Lines are never broken by Rich (a terminal wraps them itself): a line naming a file,
+# piped to a log or read by a script, stays one line however long its path.
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 # Reports are separate Dagster runs, one per (programme, period) partition: with an
 # instance that outlives the command (DAGSTER_HOME), several run at once, each in its own
