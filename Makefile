@@ -44,8 +44,13 @@ instance: setup $(INSTANCE)
 demo: setup $(INSTANCE)
 	$(BIN)/aai run
 
+# The default tier in parallel, one pytest-xdist worker per core (TEST_WORKERS=1 for one
+# process): a file's tests share a worker, and so do those of the one end-to-end run.
+TEST_WORKERS ?= auto
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+
 test: setup $(INSTANCE)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
 # The disclosure audit of the data root's warehouse and reports (docs/disclosure.md).
 audit: setup
@@ -76,9 +81,12 @@ bench-claims: setup
 	$(BIN)/python -m bench.claims --primary P.who5_mean,4.5,3.1 --effect-scale 2
 
 .PHONY: test-all fuzz crash
-# Everything, the slow tier too: the fuzz campaign and the personal-data canary.
+# Everything: the default tier in parallel, then the slow tier (the fuzz campaign, the
+# kill harness, the canary, PostgreSQL and the daemon) one test at a time, since its
+# tests time their own processes and kill them.
 test-all: setup $(INSTANCE)
-	$(BIN)/python -m pytest -m "slow or not slow"
+	$(BIN)/python -m pytest $(PARALLEL)
+	$(BIN)/python -m pytest -m slow
 
 # The seeded fuzz campaign alone; its figures go to bench/out/fuzz.json.
 fuzz: setup

@@ -24,6 +24,17 @@ GROUPS = GROUPS_HEADER + "\n" + "\n".join(
 ) + "\n"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for pytest-xdist's ``--dist loadgroup`` (``make test`` runs one worker per
+    core): the tests of one file share a worker, so a module's fixtures are built once,
+    and every test of the session's end-to-end run (``demo_root``) shares one worker, so
+    the demo data root is built once, not once per worker."""
+    for item in items:
+        group = "demo_root" if "demo_root" in getattr(item, "fixturenames", ()) else item.path.name
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture
 def data_root(tmp_path: Path) -> Path:
     (tmp_path / "raw").mkdir()

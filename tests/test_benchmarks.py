@@ -113,6 +113,7 @@ def test_a_configured_edition_is_shown_whole(mixed) -> None:
         ["D1", 28.0], ["D2", 18.0], ["D3", 70.0], ["D4", 55.0], ["AAI", 33.9]]
 
 
+@pytest.mark.slow
 def test_the_report_lists_the_source_of_each_figure_it_shows(tmp_path: Path) -> None:
     warehouse = make_warehouse(tmp_path / "warehouse.duckdb")
     with duckdb.connect(str(warehouse), read_only=True) as con:

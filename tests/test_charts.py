@@ -404,7 +404,9 @@ def _overlapping_texts(fig) -> list[tuple[str, str]]:
     return pairs
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
+# English in the default tier; the other languages (their longer words) in the slow one
+@pytest.mark.parametrize("lang", [pytest.param(lang, marks=[pytest.mark.slow] if lang != "en" else [])
+                                  for lang in LANGUAGES])
 def test_no_chart_text_overlaps_another(demo_root: Path, tmp_path: Path, monkeypatch, lang: str) -> None:
     from pipelines.charts import info as chart_info
 

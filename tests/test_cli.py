@@ -60,6 +60,7 @@ def test_national_figures_from_the_data_root_complete_domain_four(demo_root: Pat
     assert notes
 
 
+@pytest.mark.slow
 def test_rerun_with_a_renamed_copy_changes_nothing(demo_root: Path) -> None:
     before = dump(demo_root / "processed/warehouse.duckdb")
     shutil.copy(demo_root / "raw/groups.csv", demo_root / "raw/groups - copy.csv")

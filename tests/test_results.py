@@ -297,6 +297,7 @@ def test_no_text_of_the_results_chart_overlaps_another(demo_root: Path, tmp_path
     assert drawn == {"BRC-WWC": [], "ZTRASS-WI": []}
 
 
+@pytest.mark.slow
 def test_a_period_report_states_progress_as_of_its_period(demo_root: Path) -> None:
     done = aai("report", "--programme", "BRC-WWC", "--period", "2024", root=demo_root)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -318,6 +319,7 @@ def test_a_period_report_states_progress_as_of_its_period(demo_root: Path) -> No
     assert 'id="results"' in (folder / "report.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_report_states_progress_from_its_own_figures_not_an_older_table(demo_root: Path, tmp_path: Path) -> None:
     import shutil
 
