@@ -294,14 +294,11 @@ def test_impact_sizes_pin_nothing_on_the_demo(demo_root):
 
 
 
-def test_impact_sizes_that_would_pin_a_count_are_hidden(tmp_path):
-    """A study programme where every participant had item 2.2 at baseline and 2 of those
-    interviewed again left it unanswered: the arm's published retained count minus the
-    follow-up cell gives those 2 away. Writing the impact tables hides the sizes the
-    attacker needs until the audit passes; estimates and intervals stay."""
+def _study_9102(tmp_path):
+    """The study programme of seed 9102 through the indicators and impact stages, its impact
+    tables written as built (before any size is hidden): (connection, ImpactTables)."""
     from pipelines.impact import build_impact
-    from pipelines.impact.tables import write_impact, write_table, ATTRITION, IMPACT_ESTIMATES, DOSE_RESPONSE
-    from pipelines.indicators.build import build_indicators
+    from pipelines.impact.tables import write_table, ATTRITION, IMPACT_ESTIMATES, DOSE_RESPONSE
     from pipelines.ingest.stage import stage_all
     from pipelines.sample.study import generate_study
     from pipelines.validate.warehouse_tables import build_tables
@@ -316,6 +313,17 @@ def test_impact_sizes_that_would_pin_a_count_are_hidden(tmp_path):
                                  ("attrition", tables.attrition, ATTRITION),
                                  ("dose_response", tables.dose_response, DOSE_RESPONSE)):
         write_table(con, name, frame, columns)
+    return con, tables
+
+
+def test_impact_sizes_that_would_pin_a_count_are_hidden(tmp_path):
+    """A study programme where every participant had item 2.2 at baseline and 2 of those
+    interviewed again left it unanswered: the arm's published retained count minus the
+    follow-up cell gives those 2 away. Writing the impact tables hides the sizes the
+    attacker needs until the audit passes; estimates and intervals stay."""
+    from pipelines.impact.tables import write_impact
+
+    con, tables = _study_9102(tmp_path)
     before = AuditResult()
     impact_disclosure.audit(con, M, before)
     assert {f.what for f in before.failures} == {"interviewed again without a value"}
@@ -327,3 +335,50 @@ def test_impact_sizes_that_would_pin_a_count_are_hidden(tmp_path):
     assert con.execute("SELECT n_retained, n_lost, lost_pct FROM attrition WHERE indicator = 'all' "
                        "AND arm = 'participant'").fetchall() == [(None, None, None)]
     pd.testing.assert_series_equal(tables.estimates["estimate"], estimates["estimate"])
+
+
+def _texts(con) -> list[str]:
+    """Every note and sentence of the three impact tables."""
+    return [t for (t,) in con.execute(
+        "SELECT note FROM attrition UNION ALL SELECT note FROM dose_response "
+        "UNION ALL SELECT note FROM impact_estimates UNION ALL SELECT sentence FROM impact_estimates").fetchall() if t]
+
+
+def test_notes_state_no_size_the_impact_stage_hid(tmp_path):
+    """On the same study the participants' lost and retained counts are hidden; before the
+    fix their attrition note and every paired note still said "15 of 120 baseline
+    respondents (12%) were not interviewed". After writing, no note or sentence states a
+    size the columns withhold, the audit reads the notes back (a planted note fails it),
+    and the report's attrition table says "withheld", not "fewer than"."""
+    from pipelines.disclosure.notes import stated
+    from pipelines.impact.tables import write_impact
+    from pipelines.publish.i18n import Translator
+    from pipelines.report.context_impact import attrition_rows
+
+    con, tables = _study_9102(tmp_path)
+    built = tables.attrition.set_index(["arm", "indicator"]).loc[("participant", "all")]
+    write_impact(con, tables, M)
+    lost, retained, baseline = int(built["n_lost"]), int(built["n_retained"]), int(built["n_baseline"])
+    assert lost >= M and retained >= M  # published as built, hidden by protect
+    assert con.execute("SELECT n_lost FROM attrition WHERE arm = 'participant' AND indicator = 'all'"
+                       ).fetchall() == [(None,)]
+    old = f"{lost} of {baseline} baseline respondents ({built['lost_pct']:.0f}%)"
+    texts = _texts(con)
+    assert not [t for t in texts if old in t or {lost, retained} & stated(t)[0]]
+    assert any("withheld to protect a small count" in t for t in texts)
+
+    passed = AuditResult()
+    impact_disclosure.audit(con, M, passed)
+    assert passed.passed and passed.checked["impact notes and sentences beside a withheld size"] > 0
+    con.execute("UPDATE attrition SET note = ? WHERE arm = 'participant' AND indicator = 'all'",
+                [f"{old} were not interviewed at followup1."])
+    planted = AuditResult()
+    impact_disclosure.audit(con, M, planted)
+    assert [(f.source, f.cell) for f in planted.failures] == [
+        ("impact notes", "programme_id=STUDY arm=participant wave=followup1")]
+
+    counts = con.execute("SELECT programme_id, arm, wave, n_baseline, n_retained, n_lost FROM attrition "
+                         "WHERE indicator = 'all' ORDER BY arm").df()
+    printed = dict(zip(counts["arm"], attrition_rows(Translator("en"), counts, M), strict=True))
+    assert (printed["participant"]["lost"], printed["participant"]["retained"]) == ("withheld", "withheld")
+    assert not any("fewer than" in r["lost"] for r in printed.values())

@@ -373,6 +373,45 @@ def test_attrition_counts_and_the_baseline_difference_is_cr2():
     assert "Those lost started" in paired["note"] or "No clear baseline difference" in paired["note"]
 
 
+
+def test_a_size_hidden_after_wording_leaves_no_number_in_words():
+    """``protect`` hides sizes after the notes are worded; ``withheld.reword`` takes the
+    hidden numbers out of the notes and sentences that printed them."""
+    from pipelines.disclosure.impact import Hidden
+    from pipelines.disclosure.notes import stated
+    from pipelines.impact.tables import write_table
+    from pipelines.impact.withheld import reword
+
+    rows = []
+    for i in range(30):
+        rows.append(obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 40 + i, group=f"G{i % 5}"))
+        if i < 20:
+            rows.append(obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 45 + i, group=f"G{i % 5}"))
+    con = warehouse(rows)
+    tables = build_impact(con, 5)
+    write_table(con, "impact_estimates", tables.estimates, IMPACT_ESTIMATES)
+    write_table(con, "attrition", tables.attrition, ATTRITION)
+    paired = {"programme_id": "P1", "wave": "followup1", "group_id": "all", "sex": "all", "age_band": "all",
+              "indicator": "P.who5_mean", "method": "paired_change"}
+    before = con.execute("SELECT note, sentence FROM impact_estimates WHERE method = 'paired_change' "
+                         "AND group_id = 'all'").fetchone()
+    assert "Paired on 20 people" in before[0] and "10 of 30 baseline respondents (33%)" in before[0]
+    assert "the 20 participants interviewed" in before[1]
+    con.execute("UPDATE attrition SET n_retained = NULL, n_lost = NULL, lost_pct = NULL WHERE indicator = 'all'")
+    con.execute("UPDATE impact_estimates SET n = NULL WHERE method = 'paired_change' AND group_id = 'all'")
+    reword(con, [Hidden("attrition", "n_lost", {"programme_id": "P1", "wave": "followup1",
+                                                "arm": "participant", "indicator": "all"}, 10.0),
+                 Hidden("impact_estimates", "n", paired, 20.0)])
+    note, sentence = con.execute("SELECT note, sentence FROM impact_estimates WHERE method = 'paired_change' "
+                                 "AND group_id = 'all'").fetchone()
+    attrition_note = con.execute("SELECT note FROM attrition WHERE indicator = 'all'").fetchone()[0]
+    assert attrition_note == ("How many of 30 baseline respondents were not interviewed at followup1 is withheld to "
+                              "protect a small count.")
+    assert attrition_note in note and "how many is withheld to protect a small count" in note
+    assert not {10, 20} & stated(f"{note} {sentence}")[0] and "(33%)" not in note
+    assert "the participants interviewed at both baseline and followup1" in sentence
+
+
 def test_dose_response_thirds_and_trend_are_cr2():
     rows, att = [], []
     for i in range(30):

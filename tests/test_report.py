@@ -256,6 +256,27 @@ def test_no_small_cell_anywhere(reports) -> None:
     assert "fewer than 5" in html and "suppressed" in html  # the reason is shown
 
 
+
+def test_a_withheld_count_reads_withheld_never_fewer_than() -> None:
+    """A NULL count may be withheld for being small or because beside the published cells
+    it would pin a small count elsewhere (120 baseline, 15 lost is not "fewer than 5"):
+    the attrition and dose tables say "withheld", in every language."""
+    from pipelines.report.context_impact import attrition_rows, dose_rows
+
+    counts = pd.DataFrame({"programme_id": ["P"], "arm": ["participant"], "wave": ["followup1"],
+                           "n_baseline": [120], "n_retained": pd.array([None], dtype="Int64"),
+                           "n_lost": pd.array([None], dtype="Int64")})
+    dose = frame([{"programme_id": "P", "wave": "followup1", "indicator": "4.3", "tertile": t, "sessions_min": t,
+                   "sessions_max": t, "n": None, "change": 1.0, "trend_slope": 1.0, "trend_ci_low": 0.5,
+                   "trend_ci_high": 1.5, "trend_p": 0.01} for t in (1, 2, 3)], DOSE_RESPONSE)
+    for lang in ("en", "ru"):
+        tr = Translator(lang)
+        row = attrition_rows(tr, counts, 5)[0]
+        assert row["lost"] == row["retained"] == tr("withheld") and row["lost_pct"] == "–"
+        assert dose_rows(tr, dose)[0]["n"] == tr("withheld")
+    assert Translator("ru")("withheld") != "withheld"
+
+
 # -- acceptance: PDF ------------------------------------------------------------------------------
 def test_pdf_has_pages_and_text(reports) -> None:
     pages, text = pdf_pages_and_text(reports["all"].pdf)

@@ -21,6 +21,7 @@ baseline only, follow-up only, lost, retained without a value, the people of unk
 dose, and the hidden cells' sizes. The link to ``indicators`` is through visible
 denominators only: the finer relations of the indicator cells are in the main model,
 and the two are not solved as one system (docs/disclosure.md says what that leaves).
+The audit also reads the notes beside withheld sizes (``notes``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from pipelines.disclosure import notes
 from pipelines.disclosure.model import sql
 from pipelines.disclosure.ranges import Problem, attack_all
 from pipelines.disclosure.result import AuditResult, Failure
@@ -102,12 +104,20 @@ def _size(panel_row) -> dict[str, float]:
 
 
 def audit(con: duckdb.DuckDBPyConnection, min_cell: int, result) -> None:
-    """Attack the impact tables' sizes (with the visible denominators) and record pinned counts."""
+    """Attack the impact tables' sizes (with the visible denominators) and record pinned
+    counts, and every note or sentence that states a size the columns withhold."""
+    if _panel(con):
+        _attack(con, min_cell, result)
+        notes.audit(con, result)
+
+
+def _panel(con: duckdb.DuckDBPyConnection) -> bool:
+    """Build ``disclosure_panel`` (the true counts); False when there are no impact tables."""
     if not all(table_exists(con, t) for t in ("impact_estimates", "attrition", "dose_response", "survey")):
-        return
+        return False
     define_analysed(con)
     con.execute(sql("panel")).fetchall()
-    _attack(con, min_cell, result)
+    return True
 
 
 def _attack(con: duckdb.DuckDBPyConnection, min_cell: int, result, scope: set[tuple] | None = None) -> None:
@@ -283,8 +293,8 @@ def _published_sizes(s: _Builder, estimates: list) -> None:
 
 # What to hide, in order, when a count behind the impact tables is pinned: the arm's
 # attrition split first (one row per arm and wave, and the usual key to the others),
-# then the pinned indicator's paired size, then its change and DiD sizes. Estimates,
-# intervals and notes stay; only sizes become NULL.
+# then the pinned indicator's paired size, then its change and DiD sizes. Estimates
+# and intervals stay; only sizes become NULL (and the notes that word them change).
 MAX_REPAIR_ROUNDS = 50
 
 
@@ -315,38 +325,59 @@ def _system_of(key: dict[str, str]) -> tuple[str, str, str]:
     return (key["programme_id"], key["wave"], key.get("indicator", "all"))
 
 
-def protect(con: duckdb.DuckDBPyConnection, min_cell: int) -> int:
+@dataclass(frozen=True)
+class Hidden:
+    """One size ``protect`` hid: the row (``where``) of ``table`` whose ``column`` it made
+    NULL, and the value it had, so the notes that word it can be reworded."""
+
+    table: str
+    column: str
+    where: dict[str, str]
+    value: float
+
+
+def protect(con: duckdb.DuckDBPyConnection, min_cell: int) -> list[Hidden]:
     """Hide impact sizes until the attacker pins none (the planner's counterpart of
-    ``audit`` for the impact tables); returns how many sizes were hidden. Attrition's
-    percentage lost goes with its counts, since it gives them back."""
-    hidden, scope = 0, None
-    for attempt in range(MAX_REPAIR_ROUNDS):
+    ``audit`` for the impact tables); returns the sizes hidden. Attrition's percentage
+    lost goes with its counts, since it gives them back. Notes are not read here: they
+    still word the sizes as they were (``pipelines.impact.withheld`` rewords them)."""
+    hidden: list[Hidden] = []
+    if not _panel(con):
+        return hidden
+    scope = None
+    for _ in range(MAX_REPAIR_ROUNDS):
+        # the panel (true counts) has not changed, and a system reads only its own
+        # programme, wave and indicator's sizes (with the people counts): attacking again
+        # the systems that failed or read a hidden size gives the same verdict as
+        # attacking them all
         result = AuditResult()
-        if attempt == 0:
-            audit(con, min_cell, result)
-        else:
-            # the panel (true counts) has not changed, and a system reads only its own
-            # programme, wave and indicator's sizes (with the people counts): attacking
-            # again the systems that failed or read a hidden size gives the same verdict
-            # as attacking them all
-            _attack(con, min_cell, result, scope)
+        _attack(con, min_cell, result, scope)
         if result.passed:
             return hidden
         changed, scope = 0, set()
         for failure in result.failures:
             scope.add(_system_of(failure.key))
             for table, column, where in _repairs(failure.key):
-                clause = " AND ".join(f'"{c}" = ?' for c in where)
-                extra = ", lost_pct = NULL" if table == "attrition" else ""
-                count = con.execute(f'UPDATE "{table}" SET "{column}" = NULL{extra} '
-                                    f'WHERE {clause} AND "{column}" IS NOT NULL', list(where.values())).fetchall()
-                if count and count[0][0]:
-                    changed += count[0][0]
+                rows = _hide(con, table, column, where)
+                if rows:
+                    changed += len(rows)
+                    hidden += rows
                     scope.add(_system_of(where) if where.get("indicator", "all") != "all"
                               else (where["programme_id"], where["wave"], None))
                     break  # one size per pinned cell, then attack again
         if not changed:
             raise RuntimeError("impact sizes still pin a count, and nothing more can be hidden: "
                                f"{result.failures[0].cell}: {result.failures[0].what}")
-        hidden += changed
     raise RuntimeError("hiding impact sizes did not settle")
+
+
+def _hide(con: duckdb.DuckDBPyConnection, table: str, column: str, where: dict[str, str]) -> list[Hidden]:
+    """NULL ``column`` of the rows of ``table`` matching ``where`` (a table and column of
+    ``_repairs``, never user input); the sizes it hid."""
+    clause = " AND ".join(f'"{c}" = ?' for c in where) + f' AND "{column}" IS NOT NULL'
+    values = [v for (v,) in con.execute(f'SELECT "{column}" FROM "{table}" WHERE {clause}',
+                                        list(where.values())).fetchall()]
+    if values:
+        extra = ", lost_pct = NULL" if table == "attrition" else ""
+        con.execute(f'UPDATE "{table}" SET "{column}" = NULL{extra} WHERE {clause}', list(where.values())).fetchall()
+    return [Hidden(table, column, where, float(v)) for v in values]

@@ -66,6 +66,13 @@ def lost_sentence(n_baseline: int, n_lost: int, wave: str, min_cell: int) -> str
     return f"{n_lost} of {whole} ({counts['lost_pct']:.0f}%) {verb} not interviewed at {wave}."
 
 
+def lost_withheld_sentence(n_baseline: int, wave: str) -> str:
+    """The arm's sentence once ``disclosure.impact.protect`` has hidden its lost count: with
+    the published cells, the split would pin a small count elsewhere."""
+    return (f"How many of {count(n_baseline, 'baseline respondent')} were not interviewed at {wave} is "
+            f"withheld to protect a small count.")
+
+
 def _singletons(frame: pd.DataFrame, codes: np.ndarray) -> Singletons:
     """Comparison respondents (no group): one pattern per cell, lost or retained."""
     rows, cell = len(frame), frame["cell"].to_numpy(int)

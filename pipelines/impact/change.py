@@ -34,6 +34,8 @@ from pipelines.impact.verdict import untested
 UNANSWERED = ("Some were interviewed at {wave} but have no value for this indicator (item not answered, or "
               "outside its age band).")
 ELSEWHERE = "Attrition is reported for the whole programme, in the attrition table."
+PAIRS_PROTECTED = ("Paired on the people with this indicator in both waves; how many is withheld to protect a "
+                   "small count.")
 
 
 def change_row(cell: Cell, fit, min_cell: int) -> dict:
@@ -87,6 +89,13 @@ def pairing_sentence(n: int | None) -> str:
         return ("Paired on the people with this indicator in both waves; how many is withheld, since the published "
                 "wave totals would then show how few were seen only once.")
     return f"Paired on {sentences.count(n, 'person', 'people')} with this indicator in both waves."
+
+
+def pairs_withheld(note: str, sentence: str, people: str, wave: str, n: int) -> tuple[str, str]:
+    """A paired row's note and sentence once ``disclosure.impact.protect`` has hidden its
+    ``n`` pairs: neither counts them any more."""
+    return (note.replace(pairing_sentence(n), PAIRS_PROTECTED),
+            sentence.replace(sentences.among(people, wave, n), sentences.among(people, wave, True)))
 
 
 def paired_row(cell: Cell, fit, waves, attrition: dict | None, min_cell: int) -> dict:

@@ -116,21 +116,21 @@ def change_sentence(name: str, kind: str, est: float, low: float, high: float, w
     """Change between baseline and `wave` among `people` (all respondents or the paired).
     "Rose" or "fell" only for a finding that survives the report's correction."""
     name = lower(name)
-    among = _among(people, wave, n_pairs)
+    whom = among(people, wave, n_pairs)
     units = unit_word(kind)
     d = digits(kind, est, low, high)
     if covers_zero(low, high):
-        return (f"Among {among}, {name} showed no clear change from baseline to {wave} "
+        return (f"Among {whom}, {name} showed no clear change from baseline to {wave} "
                 f"({number(est, d, signed=True)} {units}, {_ci(kind, est, low, high)}).")
     if not verdict.finding:
-        return (f"Among {among}, {name} changed by {number(est, d, signed=True)} {units} from baseline to {wave} "
+        return (f"Among {whom}, {name} changed by {number(est, d, signed=True)} {units} from baseline to {wave} "
                 f"({_ci(kind, est, low, high)}; {_qualified(verdict)}).")
     verb = "rose" if est > 0 else "fell"
-    return (f"Among {among}, {name} {verb} by {number(abs(est), d)} {units} from baseline to {wave} "
+    return (f"Among {whom}, {name} {verb} by {number(abs(est), d)} {units} from baseline to {wave} "
             f"({_ci(kind, est, low, high)}; one of {verdict.family} tests, after correction).")
 
 
-def _among(people: str, wave: str, n_pairs: int | None | bool) -> str:
+def among(people: str, wave: str, n_pairs: int | None | bool) -> str:
     """'participants'; for a paired estimate 'the 94 participants interviewed at both…'
     (n_pairs True: the pairs, their number withheld)."""
     if n_pairs is True:
@@ -142,7 +142,7 @@ def described_change_sentence(name: str, kind: str, est: float, wave: str, peopl
                               n_pairs: int | None | bool = None) -> str:
     """A change reported without a test: the figure and why it is not tested."""
     d = digits(kind, est)
-    return (f"Among {_among(people, wave, n_pairs)}, {lower(name)} changed by {number(est, d, signed=True)} "
+    return (f"Among {among(people, wave, n_pairs)}, {lower(name)} changed by {number(est, d, signed=True)} "
             f"{unit_word(kind)} from baseline to {wave} (described, not tested: {reason}).")
 
 

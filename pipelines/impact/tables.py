@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.disclosure.impact import protect
+from pipelines.impact.withheld import reword
 
 IMPACT_ESTIMATES = {
     # The issue's columns, in its order.
@@ -110,16 +111,19 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, col
 def write_impact(con: duckdb.DuckDBPyConnection, tables, min_cell: int) -> int:
     """Write the three tables of the impact stage (an ``ImpactTables``), then hide the
     sizes an attacker could combine with the published cells to pin a small count
-    (``disclosure.impact.protect``); ``tables`` is updated to what was written. Returns
-    how many sizes were hidden."""
+    (``disclosure.impact.protect``) and reword the notes that printed them
+    (``withheld.reword``); ``tables`` is updated to what was written. Returns how many
+    sizes were hidden."""
     write_table(con, "impact_estimates", tables.estimates, IMPACT_ESTIMATES)
     write_table(con, "attrition", tables.attrition, ATTRITION)
     write_table(con, "dose_response", tables.dose_response, DOSE_RESPONSE)
     hidden = protect(con, min_cell)
     if hidden:
+        reword(con, hidden)
         tables.estimates = con.execute("select * from impact_estimates").df().astype(_types(IMPACT_ESTIMATES))
         tables.attrition = con.execute("select * from attrition").df().astype(_types(ATTRITION))
-    return hidden
+        tables.dose_response = con.execute("select * from dose_response").df().astype(_types(DOSE_RESPONSE))
+    return len(hidden)
 
 
 def _types(columns: dict[str, str]) -> dict[str, str]:

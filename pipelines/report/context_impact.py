@@ -3,8 +3,8 @@
 Built from the impact stage's structured columns, never its English notes and
 sentences, so the section translates and no note can quote a small cell. A row the
 impact stage could not estimate says so without its cell sizes; a count of people
-lost under the minimum cell size is written "fewer than N", and the retained count
-beside it is hidden too (it would give the lost count back).
+withheld (NULL) is written "withheld", since a count may be withheld for being small
+or for what it would give away beside the published cells.
 """
 
 from __future__ import annotations
@@ -52,14 +52,22 @@ def impact_tables(tr: Translator, impact: pd.DataFrame, min_cell: int) -> list[d
 def attrition_rows(tr: Translator, counts: pd.DataFrame, min_cell: int) -> list[dict]:
     rows = []
     for r in counts.itertuples():
-        # The impact stage withholds (NULL) counts that would reveal a small group.
-        small = pd.isna(r.n_lost) or 0 < r.n_lost < min_cell
         rows.append({"programme": r.programme_id, "arm": tr.arm(r.arm), "wave": tr.wave(r.wave),
-                     "baseline": tr.number(r.n_baseline),
-                     "retained": tr("suppressed") if small else tr.number(r.n_retained),
-                     "lost": tr("fewer than %(min)s", min=min_cell) if small else tr.number(r.n_lost),
-                     "lost_pct": "–" if small else tr.percent(100 * r.n_lost / r.n_baseline if r.n_baseline else None)})
+                     "baseline": tr.number(r.n_baseline), **_lost_split(tr, r, min_cell)})
     return rows
+
+
+def _lost_split(tr: Translator, r, min_cell: int) -> dict:
+    """Retained, lost and the share lost as printed. A NULL count was withheld by the
+    impact stage, because it was small or because with the published cells it would
+    pin a small count elsewhere: the table cannot tell which, so it says "withheld",
+    never "fewer than N". A small count that reached the table is still not printed."""
+    if pd.isna(r.n_lost) or pd.isna(r.n_retained):
+        return {"retained": tr("withheld"), "lost": tr("withheld"), "lost_pct": "–"}
+    if 0 < r.n_lost < min_cell:
+        return {"retained": tr("suppressed"), "lost": tr("fewer than %(min)s", min=min_cell), "lost_pct": "–"}
+    return {"retained": tr.number(r.n_retained), "lost": tr.number(r.n_lost),
+            "lost_pct": tr.percent(100 * r.n_lost / r.n_baseline if r.n_baseline else None)}
 
 
 def attrition_differences(tr: Translator, diffs: pd.DataFrame) -> list[str]:
@@ -83,7 +91,8 @@ def dose_rows(tr: Translator, dose: pd.DataFrame) -> list[dict]:
             "programme": programme, "wave": tr.wave(wave), "label": tr.indicator(code),
             "thirds": [f"{tr.number(r.change, d)} ({tr.number(r.sessions_min)}–{tr.number(r.sessions_max)})"
                        for r in part.itertuples()],
-            "n": tr.number(int(part["n"].sum())),
+            # a size the impact stage hid is not a zero
+            "n": tr("withheld") if part["n"].isna().any() else tr.number(int(part["n"].sum())),
             "trend": f"{tr.number(first.trend_slope, d)} ["
                      + tr("%(low)s to %(high)s", low=tr.number(first.trend_ci_low, d),
                           high=tr.number(first.trend_ci_high, d)) + "]",

@@ -3,7 +3,8 @@
 - ``disclosure_audit`` on ``impact_estimates`` (blocking): ``indicators_public`` and
   ``domain_scores`` attacked together; it runs before the report is drawn from them.
 - ``impact_sizes_protected`` on ``impact_estimates`` (blocking): the impact tables'
-  published sizes (``n``, attrition counts, dose thirds) with the visible denominators.
+  published sizes (``n``, attrition counts, dose thirds) with the visible denominators,
+  and the notes beside withheld sizes (``disclosure.notes``).
 - ``reports_disclosure_audit`` on each ``report/<lang>`` (pipelines/defs/report/assets.py).
 - ``period_tables`` carries the first two for each reporting period's slice.
 
@@ -35,7 +36,8 @@ def audit_published(con: duckdb.DuckDBPyConnection, settings: AaiSettings) -> dg
 
 
 def audit_sizes(con: duckdb.DuckDBPyConnection, settings: AaiSettings) -> dg.AssetCheckResult:
-    """The impact tables' sizes, with the visible denominators, pin no count of 1 … m−1 people."""
+    """The impact tables' sizes, with the visible denominators, pin no count of 1 … m−1
+    people, and no note states a size the columns withhold."""
     result = AuditResult()
     impact.audit(con, settings.min_cell, result)
     return dg.AssetCheckResult(passed=result.passed, metadata=result.metadata())
@@ -53,6 +55,7 @@ def disclosure_audit(settings: AaiSettings) -> dg.AssetCheckResult:
 @dg.asset_check(asset=dg.AssetKey("impact_estimates"), name=CHECK_IMPACT_SIZES, blocking=True,
                 additional_deps=["attrition", "dose_response"])
 def impact_sizes_protected(settings: AaiSettings) -> dg.AssetCheckResult:
-    """The impact tables' sizes, with the visible denominators, pin no count of 1 … m−1 people."""
+    """The impact tables' sizes, with the visible denominators, pin no count of 1 … m−1
+    people, and no note states a size the columns withhold."""
     with settings.connect(read_only=True) as con:
         return audit_sizes(con, settings)
