@@ -19,6 +19,7 @@ from statsmodels.stats.multitest import multipletests
 
 from pipelines.impact import build_impact
 from pipelines.defs.impact.assets import impact_tables
+from pipelines.impact.claims import claims, decide
 from pipelines.impact.inputs import load_doses
 from pipelines.impact.sentences import Verdict, change_sentence, did_sentence
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES
@@ -445,6 +446,44 @@ def test_declared_primary_outcomes_narrow_the_family(hand_made):
     primary = est[est["role"] == "primary"]
     assert list(primary["indicator"].unique()) == ["P.who5_mean"]
     assert (est["family_size"] == 1).all()
+
+
+
+def primary_tests(p_values: dict[str, list[float]]) -> pd.DataFrame:
+    """Paired-change rows at the programme total (so primary, there being no DiD) with
+    these p-values, programme by programme, on the catalogue's first survey indicators."""
+    codes = ["2.1", "3.1", "4.3", "4.5", "P.who5_mean"]
+    return pd.DataFrame([{"programme_id": programme, "indicator": codes[k], "group_id": "all", "sex": "all",
+                          "age_band": "all", "wave": "followup1", "method": "paired_change", "p_value": p,
+                          "estimate": 5.0, "ci_low": 1.0, "ci_high": 9.0}
+                         for programme, ps in p_values.items() for k, p in enumerate(ps)])
+
+
+def test_a_report_of_several_programmes_claims_nothing_its_programmes_own_reports_do_not():
+    """A's own family {0.03, 0.9}: BH needs 0.03 <= 0.05·1/2 = 0.025, so nothing survives.
+    The union with B's {0.001, 0.002, 0.004} (five tests) admits p = 0.03 at rank 4
+    (0.03 <= 0.05·4/5 = 0.04): plain BH over the union would claim what A's report does
+    not, so the union claims it only where A's own family does too; B's three survive
+    both (0.004 <= 0.05·3/3 in its own)."""
+    union = primary_tests({"A": [0.03, 0.9], "B": [0.001, 0.002, 0.004]})
+    assert list(multipletests(union["p_value"], method="fdr_bh")[0]) == [True, False, True, True, True]
+    claimed = claims(union, ClaimsConfig())
+    assert list(claimed["survives"]) == [False, False, True, True, True]
+    assert (claimed["family_size"] == 5).all()
+    own = {programme: claims(part, ClaimsConfig()) for programme, part in union.groupby("programme_id")}
+    assert list(own["A"]["survives"]) == [False, False] and list(own["B"]["survives"]) == [True, True, True]
+    # so a figure claimed in the all-programmes report is claimed in its programme's own
+    for programme, part in claimed.groupby("programme_id"):
+        assert not (part["survives"].to_numpy(bool) & ~own[programme]["survives"].to_numpy(bool)).any()
+
+
+def test_the_impact_table_keeps_each_programmes_own_family():
+    """decide() corrects each programme apart: A's 0.03 does not survive in its own
+    family of two, whatever B's p-values."""
+    rows = primary_tests({"A": [0.03, 0.9], "B": [0.001, 0.002, 0.004]}).to_dict("records")
+    table = decide(rows, ClaimsConfig())
+    assert list(table["family_size"]) == [2, 2, 3, 3, 3]
+    assert list(table["survives"]) == [False, False, True, True, True]
 
 
 # --- wording ---------------------------------------------------------------------------

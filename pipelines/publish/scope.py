@@ -221,10 +221,10 @@ def scope_data(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period, rep
 def claimed(data: queries.PeriodData, config: ClaimsConfig) -> queries.PeriodData:
     """The report's own claim family: the primary tests of the programmes it covers,
     corrected together (a programme's report: its own; the all-programmes report: the
-    union, so it claims less). ``role``, ``family_size`` and ``survives`` of
+    union, and an estimate only if its programme's own report claims it too, so it
+    claims less, never more). ``role``, ``family_size`` and ``survives`` of
     ``data.impact`` then say what *this* report may state as a finding."""
     return replace(data, impact=claims(data.impact, config)) if not data.impact.empty else data
-
 
 def check_period(period: Period, full: Period) -> None:
     """Refuse a period that holds no data, in one sentence."""
