@@ -17,9 +17,10 @@ from reference_cr2 import block_icc, explicit_cr2
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from pipelines import catalogue
 from pipelines.impact import build_impact
 from pipelines.defs.impact.assets import impact_tables
-from pipelines.impact.claims import claims, decide
+from pipelines.impact.claims import attrition_claims, claims, decide
 from pipelines.impact.inputs import load_doses
 from pipelines.impact.sentences import Verdict, change_sentence, did_sentence
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES
@@ -484,6 +485,39 @@ def test_the_impact_table_keeps_each_programmes_own_family():
     table = decide(rows, ClaimsConfig())
     assert list(table["family_size"]) == [2, 2, 3, 3, 3]
     assert list(table["survives"]) == [False, False, True, True, True]
+
+
+def attrition_tests(p_values: list[float], programme: str = "P1") -> pd.DataFrame:
+    """The attrition table's counts row and one tested comparison per p-value: the first
+    18 survey indicators for participants, then the same for the comparison group; an
+    interval that excludes zero where p < 0.05."""
+    codes = list(catalogue.survey_indicators()["code"])[:18]
+    rows = [{"programme_id": programme, "arm": "participant", "wave": "followup1", "indicator": "all",
+             "difference": None, "ci_low": None, "ci_high": None, "p_value": None}]
+    rows += [{"programme_id": programme, "arm": "participant" if k < 18 else "comparison", "wave": "followup1",
+              "indicator": codes[k % 18], "difference": 8.0 if p < 0.05 else 1.0,
+              "ci_low": 2.0 if p < 0.05 else -4.0, "ci_high": 14.0, "p_value": p}
+             for k, p in enumerate(p_values)]
+    return pd.DataFrame(rows)
+
+
+def test_attrition_differences_are_one_family_corrected_like_the_claims():
+    """36 tested comparisons (the counts row has no test): p = 0.01 excludes zero but
+    BH needs the smallest p <= 0.05/36 = 0.00139, so nothing survives; p = 0.001 does."""
+    claimed = attrition_claims(attrition_tests([0.01] + [0.5] * 35), ClaimsConfig())
+    assert len(claimed) == 36 and (claimed["family_size"] == 36).all()
+    assert not claimed["survives"].any()
+    claimed = attrition_claims(attrition_tests([0.001] + [0.5] * 35), ClaimsConfig())
+    assert list(claimed["survives"]) == [True] + [False] * 35
+
+
+def test_attrition_of_several_programmes_is_stated_only_where_the_programmes_own_family_holds_it():
+    """A: {0.03, 0.9} (nothing survives on its own, as above); with B's
+    {0.001, 0.002, 0.004} the union would admit 0.03; the intersection does not."""
+    both = pd.concat([attrition_tests([0.03, 0.9], "A"), attrition_tests([0.001, 0.002, 0.004], "B")])
+    claimed = attrition_claims(both, ClaimsConfig())
+    assert list(claimed["survives"]) == [False, False, True, True, True]
+    assert (claimed["family_size"] == 5).all()
 
 
 # --- wording ---------------------------------------------------------------------------

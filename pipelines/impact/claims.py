@@ -25,6 +25,10 @@ its **family**.
   report) corrects the union of their families, and claims an estimate only if it
   also survives its own programme's family (``survive``): it may claim less than a
   programme's own report, never more.
+- **Attrition.** Whether those lost at a follow-up differed at baseline is a second
+  family of the report (``attrition_claims``): every tested lost-versus-retained
+  comparison of its programmes, corrected the same way (BH, intersected with each
+  programme's own); the report states a difference only where it survives.
 """
 
 from __future__ import annotations
@@ -141,6 +145,17 @@ def survive(p_values: pd.Series, programmes: pd.Series, config: ClaimsConfig) ->
 
 def _rejects(p: np.ndarray, config: ClaimsConfig) -> np.ndarray:
     return multipletests(p, alpha=config.false_discovery_rate, method="fdr_bh")[0]
+
+
+def attrition_claims(attrition: pd.DataFrame, config: ClaimsConfig) -> pd.DataFrame:
+    """The tested rows of one report's attrition table (an indicator's baseline
+    difference between those lost and those retained, with a p-value) with
+    ``family_size`` (how many) and ``survives`` (``survive`` over them): the report's
+    attrition family. A difference is stated only where it survives."""
+    out = attrition[(attrition["indicator"] != "all") & attrition["p_value"].notna()].copy()
+    out["family_size"] = pd.array([len(out)] * len(out), dtype="Int64")
+    out["survives"] = survive(out["p_value"], out["programme_id"], config)
+    return out
 
 
 def findings(claimed: pd.DataFrame) -> pd.DataFrame:
