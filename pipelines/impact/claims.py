@@ -25,6 +25,9 @@ its **family**.
   report) corrects the union of their families, and claims an estimate only if it
   also survives its own programme's family (``survive``): it may claim less than a
   programme's own report, never more.
+- **Dose-response** trends are exploratory by design (observational: who attends more
+  differs in other ways; ``DOSE_ROLE``): shown with their intervals and uncorrected
+  p-values, never stated as a finding, in a chart title or in the text.
 - **Attrition.** Whether those lost at a follow-up differed at baseline is a second
   family of the report (``attrition_claims``): every tested lost-versus-retained
   comparison of its programmes, corrected the same way (BH, intersected with each
@@ -43,6 +46,7 @@ from pipelines.impact.sentences import Verdict
 from pipelines.settings import ClaimsConfig
 
 PRIMARY, EXPLORATORY = "primary", "exploratory"
+DOSE_ROLE = EXPLORATORY  # a dose-response trend is never in a claim family
 PRIMARY_METHOD_WITH_COMPARISON, PRIMARY_METHOD_WITHOUT = "did", "paired_change"
 TOTAL = {"group_id": "all", "sex": "all", "age_band": "all"}
 CLAIM_COLUMNS = ["role", "family_size", "survives"]

@@ -104,6 +104,6 @@ def dose_rows(tr: Translator, dose: pd.DataFrame) -> list[dict]:
             "trend": f"{tr.number(first.trend_slope, d)} ["
                      + tr("%(low)s to %(high)s", low=tr.number(first.trend_ci_low, d),
                           high=tr.number(first.trend_ci_high, d)) + "]",
-            "p": tr.number(first.trend_p, 3), "clear": bool(first.trend_p < 0.05),
+            "p": tr.number(first.trend_p, 3),
         })
     return rows
