@@ -355,7 +355,7 @@ def test_a_dose_trend_is_never_stated_as_a_finding(tmp_path: Path, smallest: flo
              "trend_ci_high": 5.3, "trend_p": smallest if k == 0 else 0.2 + 0.04 * k}
             for k, code in enumerate(codes) for t in (1, 2, 3)]
     [chart] = dose_charts(pd.DataFrame(rows), tmp_path, Translator("en"))
-    assert chart.title == "STUDY: change by sessions attended (exploratory: 18 trend tests, not corrected)"
+    assert chart.title == "STUDY: change by sessions attended, exploratory and not corrected (trend tests: 18)"
     assert "attended more" not in chart.title and "p =" not in chart.title
     assert "no trend here is a finding" in chart.caption
 

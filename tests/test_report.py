@@ -167,12 +167,13 @@ def test_an_attrition_difference_is_stated_only_where_it_survives_the_correction
     and is named. A frame nobody corrected is corrected, never read by its intervals."""
     tr, config = Translator("en"), ClaimsConfig()
     none = ["No difference at baseline between those not interviewed again and those interviewed again could be "
-            "told apart from chance after correction for the 36 comparisons of this report."]
+            "told apart from chance, after correction for every such comparison of this report (36)."]
     assert attrition_differences(tr, attrition_claims(attrition_tests([0.01] + [0.5] * 35), config)) == none
     assert attrition_differences(tr, attrition_tests([0.01] + [0.5] * 35)) == none
     assert attrition_differences(tr, attrition_claims(attrition_tests([0.001] + [0.5] * 35), config)) == [
-        "P1, participants: those not interviewed at follow-up 1 differed at baseline on 1.1 Employment rate 55-59 "
-        "(after correction for the 36 comparisons of this report); paired estimates describe a selected group."]
+        "P1, participants: those not interviewed at follow-up 1 differed at baseline on 1.1 Employment rate 55-59, "
+        "after correction for every comparison of those lost in this report (36); paired estimates describe a "
+        "selected group."]
     assert attrition_differences(tr, attrition_claims(attrition_tests([]), config)) == []
 
 
@@ -198,8 +199,8 @@ def test_the_all_programmes_report_claims_nothing_a_programmes_own_report_does_n
     lines = attrition_differences(Translator("en"), every.attrition_differences)
     assert [line for line in lines if "differed" in line] == [
         "B, participants: those not interviewed at follow-up 1 differed at baseline on 1.1 Employment rate 55-59, "
-        "1.2 Employment rate 60-64, 1.3 Employment rate 65-69 (after correction for the 5 comparisons of this "
-        "report); paired estimates describe a selected group."]
+        "1.2 Employment rate 60-64, 1.3 Employment rate 65-69, after correction for every comparison of those "
+        "lost in this report (5); paired estimates describe a selected group."]
 
 
 def test_total_adds_only_visible_programmes(html: str) -> None:

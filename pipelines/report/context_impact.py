@@ -78,15 +78,16 @@ def attrition_differences(tr: Translator, diffs: pd.DataFrame) -> list[str]:
         tested = attrition_claims(tested, ClaimsConfig())
     k = tr.number(len(tested))
     lines = []
-    for (programme, arm, wave), rows in tested[tested["survives"].fillna(False).astype(bool)].groupby(
-            ["programme_id", "arm", "wave"]):
-        lines.append(tr("%(programme)s, %(arm)s: those not interviewed at %(wave)s differed at baseline on %(list)s "
-                        "(after correction for the %(k)s comparisons of this report); paired estimates describe a "
-                        "selected group.", programme=programme, arm=tr.arm(arm), wave=tr.wave(wave), k=k,
-                        list=", ".join(tr.indicator(c) for c in sorted(rows["indicator"], key=code_key))))
+    survivors = tested[tested["survives"].fillna(False).astype(bool)]
+    for (programme, arm, wave), rows in survivors.groupby(["programme_id", "arm", "wave"]):
+        names = ", ".join(tr.indicator(c) for c in sorted(rows["indicator"], key=code_key))
+        lines.append(tr("%(programme)s, %(arm)s: those not interviewed at %(wave)s differed at baseline on %(list)s, "
+                        "after correction for every comparison of those lost in this report (%(k)s); paired "
+                        "estimates describe a selected group.", programme=programme, arm=tr.arm(arm),
+                        wave=tr.wave(wave), k=k, list=names))
     return lines or [tr("No difference at baseline between those not interviewed again and those interviewed "
-                        "again could be told apart from chance after correction for the %(k)s comparisons of this "
-                        "report.", k=k)]
+                        "again could be told apart from chance, after correction for every such comparison of this "
+                        "report (%(k)s).", k=k)]
 
 
 def dose_rows(tr: Translator, dose: pd.DataFrame) -> list[dict]:
