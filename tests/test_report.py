@@ -34,6 +34,7 @@ from pipelines.publish.i18n import Translator
 from pipelines.publish.queries import read_period
 from pipelines.publish.scope import claimed, data_period, period_warehouse, programme_spans
 from pipelines.settings import ClaimsConfig, DataRoot
+from bench.claims import published_texts, stated
 from test_charts import SECRET_NAME, make_warehouse
 from test_impact import attrition_tests, primary_tests
 
@@ -201,6 +202,21 @@ def test_the_all_programmes_report_claims_nothing_a_programmes_own_report_does_n
         "B, participants: those not interviewed at follow-up 1 differed at baseline on 1.1 Employment rate 55-59, "
         "1.2 Employment rate 60-64, 1.3 Employment rate 65-69, after correction for every comparison of those "
         "lost in this report (5); paired estimates describe a selected group."]
+
+
+def test_the_claims_check_reads_every_statement_of_a_built_report(reports) -> None:
+    """What the held-out and bench checks read (bench.claims.published_texts and stated)
+    finds exactly this report's claims: BRC-WWC's one finding in the headline, and in the
+    change chart's title (on the page, and in the manifest). Its dose chart (4.3 trend
+    p = 0.01) and attrition (counts only) state nothing."""
+    texts = published_texts(reports["BRC-WWC"].html)
+    assert "BRC-WWC: change by sessions attended, exploratory and not corrected (trend tests: 1)" in texts
+    assert any(t.startswith("Those lost and those interviewed again could not be compared") for t in texts)
+    finding = ("BRC-WWC: 4.5 Social connectedness changed by +35.0 percentage points relative to the comparison "
+               "group, from baseline (95% interval 12.0 to 58.0), ")
+    assert stated(texts) == [
+        finding + "one of 1 primary tests of this report that holds after correction for all of them.",
+        finding + "a finding after correction.", finding + "a finding after correction"]
 
 
 def test_total_adds_only_visible_programmes(html: str) -> None:
