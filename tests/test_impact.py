@@ -20,6 +20,7 @@ from statsmodels.stats.multitest import multipletests
 from pipelines import catalogue
 from pipelines.impact import build_impact
 from pipelines.defs.impact.assets import impact_tables
+from pipelines.impact.attrition import AT_AN_END, at_an_end
 from pipelines.impact.claims import attrition_claims, claims, decide
 from pipelines.impact.inputs import load_doses
 from pipelines.impact.sentences import Verdict, change_sentence, did_sentence
@@ -373,6 +374,31 @@ def test_attrition_counts_and_the_baseline_difference_is_cr2():
     paired = total(tables.estimates, "paired_change")
     assert "10 of 30 baseline respondents (33%) were not interviewed at followup1" in paired["note"]
     assert "Those lost started" in paired["note"] or "No clear baseline difference" in paired["note"]
+
+
+def test_attrition_is_not_tested_when_one_side_is_all_at_an_end_of_the_scale():
+    """The 10 lost all have 3.1 (a share of 100 %), the 20 retained 7 (35 %): the lost
+    side has no spread, so a test would take 100 % as exact (it gave p = 0.0003 for five
+    people in the claims study); the difference is described, not tested. WHO-5, which
+    varies on both sides, is tested as before."""
+    rows = []
+    for i in range(30):
+        group = f"G{i % 5}"
+        rows.append(obs_row(f"p{i}", "participant", "baseline", "3.1", 1 if i >= 20 else int(i % 3 == 0),
+                            group=group))
+        rows.append(obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 40 + (7 * i) % 11, group=group))
+        if i < 20:
+            rows.append(obs_row(f"p{i}", "participant", "followup1", "3.1", int(i % 3 == 0), group=group))
+            rows.append(obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 45, group=group))
+    att = build_impact(warehouse(rows), 5).attrition.set_index("indicator")
+    share = att.loc["3.1"]
+    assert (share["baseline_lost"], share["baseline_retained"], share["difference"]) == (100.0, 35.0, 65.0)
+    assert pd.isna(share["p_value"]) and pd.isna(share["ci_low"]) and pd.isna(share["ci_high"])
+    assert share["note"] == ("Those lost started 65 percentage points higher than those retained. "
+                             + AT_AN_END.note)
+    assert pd.notna(att.loc["P.who5_mean", "p_value"])
+    assert at_an_end((0.5, 0.0), (0.0, 1.0)) is AT_AN_END and at_an_end((0.5, 0.2), (0.0, 1.0)) is None
+    assert at_an_end((3.0, 5.0), (3.0, 9.0)) is AT_AN_END  # a mean at the bottom of its scale (UCLA-3)
 
 
 def test_dose_response_thirds_and_trend_are_cr2():
