@@ -346,7 +346,7 @@ def test_the_change_chart_draws_programme_outcomes_and_declared_measures(warehou
 def test_a_dose_trend_is_never_stated_as_a_finding(tmp_path: Path, smallest: float) -> None:
     """18 trend tests, the smallest with a rising slope. p = 0.012 would not even survive
     Benjamini-Hochberg over the 18 (it needs p <= 0.05/18 = 0.0028); and dose-response is
-    exploratory by design (claims.DOSE_ROLE), so not even p = 0.0001 titles the chart:
+    exploratory by design (pipelines.impact.claims), so not even p = 0.0001 titles the chart:
     the title names no indicator and no link, and says how many tests it draws from."""
     codes = list(catalogue.survey_indicators()["code"])[:18]
     rows = [{"programme_id": "STUDY", "wave": "followup1", "indicator": code, "unit": "percentage_points",

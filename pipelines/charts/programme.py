@@ -110,7 +110,7 @@ def retention_chart(indicators: pd.DataFrame, out_dir: Path, tr: Translator, min
 
 def dose_title(tr: Translator, programme: str, tests: int) -> str:
     """A dose chart's title states no trend, whatever its p-values: dose-response is
-    exploratory (``claims.DOSE_ROLE``), so the smallest of many uncorrected trend tests
+    exploratory (``pipelines.impact.claims``), so the smallest of many uncorrected trend tests
     is never a finding; the title says so and how many tests the chart draws from."""
     return tr("%(programme)s: change by sessions attended, exploratory and not corrected (trend tests: %(k)s)",
               programme=programme, k=tr.number(tests))

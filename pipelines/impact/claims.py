@@ -26,7 +26,7 @@ its **family**.
   also survives its own programme's family (``survive``): it may claim less than a
   programme's own report, never more.
 - **Dose-response** trends are exploratory by design (observational: who attends more
-  differs in other ways; ``DOSE_ROLE``): shown with their intervals and uncorrected
+  differs in other ways): shown with their intervals and uncorrected
   p-values, never stated as a finding, in a chart title or in the text.
 - **Attrition.** Whether those lost at a follow-up differed at baseline is a second
   family of the report (``attrition_claims``): every tested lost-versus-retained
@@ -46,7 +46,6 @@ from pipelines.impact.sentences import Verdict
 from pipelines.settings import ClaimsConfig
 
 PRIMARY, EXPLORATORY = "primary", "exploratory"
-DOSE_ROLE = EXPLORATORY  # a dose-response trend is never in a claim family
 PRIMARY_METHOD_WITH_COMPARISON, PRIMARY_METHOD_WITHOUT = "did", "paired_change"
 TOTAL = {"group_id": "all", "sex": "all", "age_band": "all"}
 CLAIM_COLUMNS = ["role", "family_size", "survives"]
