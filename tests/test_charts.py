@@ -29,7 +29,9 @@ import pandas as pd
 import pytest
 from matplotlib.transforms import Bbox
 
+from pipelines import catalogue
 from pipelines.charts import build_charts, load_charts
+from pipelines.charts.programme import dose_charts
 from pipelines.publish import readers
 from pipelines.publish.i18n import LANGUAGES, Translator
 from pipelines.publish.queries import read_period
@@ -338,6 +340,24 @@ def test_the_change_chart_draws_programme_outcomes_and_declared_measures(warehou
     assert "Mean scores are drawn in panels of their own, each on its own scale." in change["caption"]
     assert "9.9" not in change["alt"] + change["caption"] and "ucla" not in change["alt"].lower()
     assert "comparison: 6.0 → suppressed." in (charts_dir / change["svg"]).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("smallest", [0.012, 0.0001])
+def test_a_dose_trend_is_never_stated_as_a_finding(tmp_path: Path, smallest: float) -> None:
+    """18 trend tests, the smallest with a rising slope. p = 0.012 would not even survive
+    Benjamini-Hochberg over the 18 (it needs p <= 0.05/18 = 0.0028); and dose-response is
+    exploratory by design (pipelines.impact.claims), so not even p = 0.0001 titles the chart:
+    the title names no indicator and no link, and says how many tests it draws from."""
+    codes = list(catalogue.survey_indicators()["code"])[:18]
+    rows = [{"programme_id": "STUDY", "wave": "followup1", "indicator": code, "unit": "percentage_points",
+             "tertile": t, "sessions_min": 10 * t, "sessions_max": 10 * t + 9, "n": 10, "change": 3.0 * t,
+             "ci_low": 3.0 * t - 4, "ci_high": 3.0 * t + 4, "trend_slope": 3.0, "trend_ci_low": 0.7,
+             "trend_ci_high": 5.3, "trend_p": smallest if k == 0 else 0.2 + 0.04 * k}
+            for k, code in enumerate(codes) for t in (1, 2, 3)]
+    [chart] = dose_charts(pd.DataFrame(rows), tmp_path, Translator("en"))
+    assert chart.title == "STUDY: change by sessions attended, exploratory and not corrected (trend tests: 18)"
+    assert "attended more" not in chart.title and "p =" not in chart.title
+    assert "no trend here is a finding" in chart.caption
 
 
 def test_empty_warehouse_draws_nothing_and_says_why(tmp_path: Path) -> None:

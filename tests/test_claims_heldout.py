@@ -3,9 +3,11 @@
 Seeds 9101 and 9102 are not among the claims study's (1000+, bench/claims.py) nor any
 seed the methods were tuned on. A programme of 6 groups whose members are alike
 (group shocks at both waves and a season at follow-up) and no effect must give no
-finding anywhere — impact table, report, citable figures; the same programme with the
-demo's effects doubled, its outcomes declared in aai.toml, must show the WHO-5 change
-with an interval that contains it.
+finding anywhere — impact table, citable figures, and every sentence and chart title of
+every report (``bench.claims.stated``: the headline's claims, a dose-response title naming
+a link, an attrition sentence naming a difference); the same programme with the demo's
+effects doubled, its outcomes declared in aai.toml, must show the WHO-5 change with an
+interval that contains it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import duckdb
 import pytest
 from conftest import aai
 
+from bench.claims import published_texts, stated
 from pipelines.sample.study import STUDY_PROGRAMME, generate_study, planted_truth
 
 pytestmark = pytest.mark.slow
@@ -38,10 +41,15 @@ def test_a_programme_with_no_effect_claims_nothing(tmp_path: Path) -> None:
             "FROM impact_estimates").fetchone()
     assert tested > 20 and flagged == 0
     [report] = (processed / "reports" / STUDY_PROGRAMME).glob("*/en/report.html")
-    html = report.read_text(encoding="utf-8")
-    assert "could be told apart from chance" in html and "a finding after correction" not in html
-    figures = json.loads((report.parent / "headline_figures.json").read_text(encoding="utf-8"))["figures"]
-    assert not any(f["survives"] for f in figures)
+    assert "could be told apart from chance" in report.read_text(encoding="utf-8")
+    reports = sorted((processed / "reports").glob("*/*/en/report.html"))
+    assert report in reports
+    for path in reports:
+        charts = json.loads((path.parent / "charts" / "manifest.json").read_text(encoding="utf-8"))
+        assert any(chart["key"].startswith("dose_response") for chart in charts)  # titles checked below
+        assert stated(published_texts(path)) == [], path
+        figures = json.loads((path.parent / "headline_figures.json").read_text(encoding="utf-8"))["figures"]
+        assert not any(f["survives"] for f in figures), path
 
 
 def test_a_planted_effect_is_found_with_an_interval_that_contains_it(tmp_path: Path) -> None:

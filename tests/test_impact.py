@@ -17,8 +17,11 @@ from reference_cr2 import block_icc, explicit_cr2
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from pipelines import catalogue
 from pipelines.impact import build_impact
 from pipelines.defs.impact.assets import impact_tables
+from pipelines.impact.attrition import AT_AN_END, at_an_end
+from pipelines.impact.claims import attrition_claims, claims, decide
 from pipelines.impact.inputs import load_doses
 from pipelines.impact.sentences import Verdict, change_sentence, did_sentence
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES
@@ -412,6 +415,31 @@ def test_a_size_hidden_after_wording_leaves_no_number_in_words():
     assert "the participants interviewed at both baseline and followup1" in sentence
 
 
+def test_attrition_is_not_tested_when_one_side_is_all_at_an_end_of_the_scale():
+    """The 10 lost all have 3.1 (a share of 100 %), the 20 retained 7 (35 %): the lost
+    side has no spread, so a test would take 100 % as exact (it gave p = 0.0003 for five
+    people in the claims study); the difference is described, not tested. WHO-5, which
+    varies on both sides, is tested as before."""
+    rows = []
+    for i in range(30):
+        group = f"G{i % 5}"
+        rows.append(obs_row(f"p{i}", "participant", "baseline", "3.1", 1 if i >= 20 else int(i % 3 == 0),
+                            group=group))
+        rows.append(obs_row(f"p{i}", "participant", "baseline", "P.who5_mean", 40 + (7 * i) % 11, group=group))
+        if i < 20:
+            rows.append(obs_row(f"p{i}", "participant", "followup1", "3.1", int(i % 3 == 0), group=group))
+            rows.append(obs_row(f"p{i}", "participant", "followup1", "P.who5_mean", 45, group=group))
+    att = build_impact(warehouse(rows), 5).attrition.set_index("indicator")
+    share = att.loc["3.1"]
+    assert (share["baseline_lost"], share["baseline_retained"], share["difference"]) == (100.0, 35.0, 65.0)
+    assert pd.isna(share["p_value"]) and pd.isna(share["ci_low"]) and pd.isna(share["ci_high"])
+    assert share["note"] == ("Those lost started 65 percentage points higher than those retained. "
+                             + AT_AN_END.note)
+    assert pd.notna(att.loc["P.who5_mean", "p_value"])
+    assert at_an_end((0.5, 0.0), (0.0, 1.0)) is AT_AN_END and at_an_end((0.5, 0.2), (0.0, 1.0)) is None
+    assert at_an_end((3.0, 5.0), (3.0, 9.0)) is AT_AN_END  # a mean at the bottom of its scale (UCLA-3)
+
+
 def test_dose_response_thirds_and_trend_are_cr2():
     rows, att = [], []
     for i in range(30):
@@ -484,6 +512,77 @@ def test_declared_primary_outcomes_narrow_the_family(hand_made):
     primary = est[est["role"] == "primary"]
     assert list(primary["indicator"].unique()) == ["P.who5_mean"]
     assert (est["family_size"] == 1).all()
+
+
+
+def primary_tests(p_values: dict[str, list[float]]) -> pd.DataFrame:
+    """Paired-change rows at the programme total (so primary, there being no DiD) with
+    these p-values, programme by programme, on the catalogue's first survey indicators."""
+    codes = ["2.1", "3.1", "4.3", "4.5", "P.who5_mean"]
+    return pd.DataFrame([{"programme_id": programme, "indicator": codes[k], "group_id": "all", "sex": "all",
+                          "age_band": "all", "wave": "followup1", "method": "paired_change", "p_value": p,
+                          "estimate": 5.0, "ci_low": 1.0, "ci_high": 9.0}
+                         for programme, ps in p_values.items() for k, p in enumerate(ps)])
+
+
+def test_a_report_of_several_programmes_claims_nothing_its_programmes_own_reports_do_not():
+    """A's own family {0.03, 0.9}: BH needs 0.03 <= 0.05·1/2 = 0.025, so nothing survives.
+    The union with B's {0.001, 0.002, 0.004} (five tests) admits p = 0.03 at rank 4
+    (0.03 <= 0.05·4/5 = 0.04): plain BH over the union would claim what A's report does
+    not, so the union claims it only where A's own family does too; B's three survive
+    both (0.004 <= 0.05·3/3 in its own)."""
+    union = primary_tests({"A": [0.03, 0.9], "B": [0.001, 0.002, 0.004]})
+    assert list(multipletests(union["p_value"], method="fdr_bh")[0]) == [True, False, True, True, True]
+    claimed = claims(union, ClaimsConfig())
+    assert list(claimed["survives"]) == [False, False, True, True, True]
+    assert (claimed["family_size"] == 5).all()
+    own = {programme: claims(part, ClaimsConfig()) for programme, part in union.groupby("programme_id")}
+    assert list(own["A"]["survives"]) == [False, False] and list(own["B"]["survives"]) == [True, True, True]
+    # so a figure claimed in the all-programmes report is claimed in its programme's own
+    for programme, part in claimed.groupby("programme_id"):
+        assert not (part["survives"].to_numpy(bool) & ~own[programme]["survives"].to_numpy(bool)).any()
+
+
+def test_the_impact_table_keeps_each_programmes_own_family():
+    """decide() corrects each programme apart: A's 0.03 does not survive in its own
+    family of two, whatever B's p-values."""
+    rows = primary_tests({"A": [0.03, 0.9], "B": [0.001, 0.002, 0.004]}).to_dict("records")
+    table = decide(rows, ClaimsConfig())
+    assert list(table["family_size"]) == [2, 2, 3, 3, 3]
+    assert list(table["survives"]) == [False, False, True, True, True]
+
+
+def attrition_tests(p_values: list[float], programme: str = "P1") -> pd.DataFrame:
+    """The attrition table's counts row and one tested comparison per p-value: the first
+    18 survey indicators for participants, then the same for the comparison group; an
+    interval that excludes zero where p < 0.05."""
+    codes = list(catalogue.survey_indicators()["code"])[:18]
+    rows = [{"programme_id": programme, "arm": "participant", "wave": "followup1", "indicator": "all",
+             "difference": None, "ci_low": None, "ci_high": None, "p_value": None}]
+    rows += [{"programme_id": programme, "arm": "participant" if k < 18 else "comparison", "wave": "followup1",
+              "indicator": codes[k % 18], "difference": 8.0 if p < 0.05 else 1.0,
+              "ci_low": 2.0 if p < 0.05 else -4.0, "ci_high": 14.0, "p_value": p}
+             for k, p in enumerate(p_values)]
+    return pd.DataFrame(rows)
+
+
+def test_attrition_differences_are_one_family_corrected_like_the_claims():
+    """36 tested comparisons (the counts row has no test): p = 0.01 excludes zero but
+    BH needs the smallest p <= 0.05/36 = 0.00139, so nothing survives; p = 0.001 does."""
+    claimed = attrition_claims(attrition_tests([0.01] + [0.5] * 35), ClaimsConfig())
+    assert len(claimed) == 36 and (claimed["family_size"] == 36).all()
+    assert not claimed["survives"].any()
+    claimed = attrition_claims(attrition_tests([0.001] + [0.5] * 35), ClaimsConfig())
+    assert list(claimed["survives"]) == [True] + [False] * 35
+
+
+def test_attrition_of_several_programmes_is_stated_only_where_the_programmes_own_family_holds_it():
+    """A: {0.03, 0.9} (nothing survives on its own, as above); with B's
+    {0.001, 0.002, 0.004} the union would admit 0.03; the intersection does not."""
+    both = pd.concat([attrition_tests([0.03, 0.9], "A"), attrition_tests([0.001, 0.002, 0.004], "B")])
+    claimed = attrition_claims(both, ClaimsConfig())
+    assert list(claimed["survives"]) == [False, False, True, True, True]
+    assert (claimed["family_size"] == 5).all()
 
 
 # --- wording ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -22,16 +23,20 @@ from typer.testing import CliRunner
 
 from pipelines import catalogue
 from pipelines.catalogue import national_indicators_for
+from pipelines.impact.claims import attrition_claims
 from pipelines.impact.tables import ATTRITION, DOSE_RESPONSE, IMPACT_ESTIMATES, frame, write_table
 from pipelines.publish import figures
 from pipelines.report.build import _period_text
+from pipelines.report.context_impact import attrition_differences
 from reporting import build_reports
 from pipelines.periods import parse_period
 from pipelines.publish.i18n import Translator
 from pipelines.publish.queries import read_period
-from pipelines.publish.scope import data_period, period_warehouse, programme_spans
-from pipelines.settings import DataRoot
+from pipelines.publish.scope import claimed, data_period, period_warehouse, programme_spans
+from pipelines.settings import ClaimsConfig, DataRoot
+from bench.claims import published_texts, stated
 from test_charts import SECRET_NAME, make_warehouse
+from test_impact import attrition_tests, primary_tests
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -132,6 +137,7 @@ def test_headline_and_sections(html: str) -> None:
                     "cite"):
         assert f'<section id="{section}">' in html
     assert "Attrition: who was not interviewed again" in html and "Dose-response" in html
+    assert "could not be compared at baseline with a test" in html  # the attrition table has counts only
     assert "+35.0" in html and "[12.0 to 58.0]" in html and "−3.2" in html
 
 
@@ -153,6 +159,64 @@ def test_the_report_claims_only_what_survives_its_correction(reports) -> None:
     did, change = figures["4.5/did/followup1"], figures["4.5/change/followup1"]
     assert (did["role"], did["family_size"], did["survives"]) == ("primary", 1, True)
     assert (change["role"], change["survives"]) == ("exploratory", None)
+
+
+def test_an_attrition_difference_is_stated_only_where_it_survives_the_correction() -> None:
+    """36 comparisons of those lost with those retained: p = 0.01 (interval 2 to 14,
+    excluding zero) does not survive Benjamini-Hochberg over 36 (it needs p <= 0.05/36 =
+    0.00139), so no "differed" sentence, but one saying so over 36 tests; p = 0.001 does,
+    and is named. A frame nobody corrected is corrected, never read by its intervals."""
+    tr, config = Translator("en"), ClaimsConfig()
+    none = ["No difference at baseline between those not interviewed again and those interviewed again could be "
+            "told apart from chance, after correction for every such comparison of this report (36)."]
+    assert attrition_differences(tr, attrition_claims(attrition_tests([0.01] + [0.5] * 35), config)) == none
+    assert attrition_differences(tr, attrition_tests([0.01] + [0.5] * 35)) == none
+    assert attrition_differences(tr, attrition_claims(attrition_tests([0.001] + [0.5] * 35), config)) == [
+        "P1, participants: those not interviewed at follow-up 1 differed at baseline on 1.1 Employment rate 55-59, "
+        "after correction for every comparison of those lost in this report (36); paired estimates describe a "
+        "selected group."]
+    assert attrition_differences(tr, attrition_claims(attrition_tests([]), config)) == []
+
+
+def test_the_all_programmes_report_claims_nothing_a_programmes_own_report_does_not(tmp_path: Path) -> None:
+    """Programme A's tests {0.03, 0.9} and B's {0.001, 0.002, 0.004}, primary estimates
+    and attrition comparisons alike: in A's own report nothing survives (0.03 > 0.025);
+    Benjamini-Hochberg over the union of five would admit 0.03 (<= 0.04), so the
+    all-programmes report, which corrects the union, keeps only what each programme's
+    own report claims: every figure true in it is true in its programme's report."""
+    with duckdb.connect(str(make_warehouse(tmp_path / "empty.duckdb", empty=True)), read_only=True) as con:
+        data = read_period(con, min_cell=5)
+    ps = {"A": [0.03, 0.9], "B": [0.001, 0.002, 0.004]}
+    data = replace(data, impact=primary_tests(ps),
+                   attrition_differences=pd.concat([attrition_tests(p, programme) for programme, p in ps.items()]))
+    config = ClaimsConfig()
+    every = claimed(data.only(["A", "B"]), config)
+    own = {programme: claimed(data.only([programme]), config) for programme in ps}
+    for frame in ("impact", "attrition_differences"):
+        union = getattr(every, frame)
+        assert list(union["survives"]) == [False, False, True, True, True] and (union["family_size"] == 5).all()
+        assert list(getattr(own["A"], frame)["survives"]) == [False, False]
+        assert list(getattr(own["B"], frame)["survives"]) == [True, True, True]
+    lines = attrition_differences(Translator("en"), every.attrition_differences)
+    assert [line for line in lines if "differed" in line] == [
+        "B, participants: those not interviewed at follow-up 1 differed at baseline on 1.1 Employment rate 55-59, "
+        "1.2 Employment rate 60-64, 1.3 Employment rate 65-69, after correction for every comparison of those "
+        "lost in this report (5); paired estimates describe a selected group."]
+
+
+def test_the_claims_check_reads_every_statement_of_a_built_report(reports) -> None:
+    """What the held-out and bench checks read (bench.claims.published_texts and stated)
+    finds exactly this report's claims: BRC-WWC's one finding in the headline, and in the
+    change chart's title (on the page, and in the manifest). Its dose chart (4.3 trend
+    p = 0.01) and attrition (counts only) state nothing."""
+    texts = published_texts(reports["BRC-WWC"].html)
+    assert "BRC-WWC: change by sessions attended, exploratory and not corrected (trend tests: 1)" in texts
+    assert any(t.startswith("Those lost and those interviewed again could not be compared") for t in texts)
+    finding = ("BRC-WWC: 4.5 Social connectedness changed by +35.0 percentage points relative to the comparison "
+               "group, from baseline (95% interval 12.0 to 58.0), ")
+    assert stated(texts) == [
+        finding + "one of 1 primary tests of this report that holds after correction for all of them.",
+        finding + "a finding after correction.", finding + "a finding after correction"]
 
 
 def test_total_adds_only_visible_programmes(html: str) -> None:

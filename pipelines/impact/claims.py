@@ -21,10 +21,17 @@ its **family**.
   (default 5 %) over the family's tests. When nothing has an effect, a family-wise
   false claim then happens in at most that share of reports; ``bench/claims.py``
   measures it on simulated programmes with group effects.
-
-A programme's report and the all-programmes report have different families (the
-latter is the union), so the same estimate may be claimed in one and not the other;
-``claims`` is computed per report, and the impact table stores the programme's own.
+- **Several programmes.** A report covering several programmes (the all-programmes
+  report) corrects the union of their families, and claims an estimate only if it
+  also survives its own programme's family (``survive``): it may claim less than a
+  programme's own report, never more.
+- **Dose-response** trends are exploratory by design (observational: who attends more
+  differs in other ways): shown with their intervals and uncorrected
+  p-values, never stated as a finding, in a chart title or in the text.
+- **Attrition.** Whether those lost at a follow-up differed at baseline is a second
+  family of the report (``attrition_claims``): every tested lost-versus-retained
+  comparison of its programmes, corrected the same way (BH, intersected with each
+  programme's own); the report states a difference only where it survives.
 """
 
 from __future__ import annotations
@@ -115,11 +122,42 @@ def claims(estimates: pd.DataFrame, config: ClaimsConfig) -> pd.DataFrame:
     out["role"] = roles(out, config)
     tested = (out["role"] == PRIMARY) & out["p_value"].notna()
     out["family_size"] = pd.array([int(tested.sum())] * len(out), dtype="Int64")
-    out["survives"] = pd.array([pd.NA] * len(out), dtype="boolean")
-    if tested.any():
-        reject = multipletests(out.loc[tested, "p_value"].to_numpy(dtype=float),
-                               alpha=config.false_discovery_rate, method="fdr_bh")[0]
-        out.loc[tested, "survives"] = reject
+    out["survives"] = survive(out["p_value"].where(tested), out["programme_id"], config)
+    return out
+
+
+def survive(p_values: pd.Series, programmes: pd.Series, config: ClaimsConfig) -> pd.Series:
+    """Which tests a report may state (NA where ``p_values`` is NA: not in the family):
+    those Benjamini-Hochberg rejects over every test of the family *and* over the tests
+    of their own programme. For one programme the two are the same family; a report of
+    several (the union) so never claims what a programme's own report does not."""
+    survives = pd.array([pd.NA] * len(p_values), dtype="boolean")
+    tested = p_values.notna().to_numpy()
+    if not tested.any():
+        return pd.Series(survives, index=p_values.index)
+    p = p_values.to_numpy(dtype=float, na_value=np.nan)
+    keep = np.zeros(len(p), dtype=bool)
+    keep[tested] = _rejects(p[tested], config)
+    owner = programmes.to_numpy()
+    for programme in pd.unique(owner[tested]):
+        own = tested & (owner == programme)
+        keep[own] &= _rejects(p[own], config)
+    survives[tested] = keep[tested]
+    return pd.Series(survives, index=p_values.index)
+
+
+def _rejects(p: np.ndarray, config: ClaimsConfig) -> np.ndarray:
+    return multipletests(p, alpha=config.false_discovery_rate, method="fdr_bh")[0]
+
+
+def attrition_claims(attrition: pd.DataFrame, config: ClaimsConfig) -> pd.DataFrame:
+    """The tested rows of one report's attrition table (an indicator's baseline
+    difference between those lost and those retained, with a p-value) with
+    ``family_size`` (how many) and ``survives`` (``survive`` over them): the report's
+    attrition family. A difference is stated only where it survives."""
+    out = attrition[(attrition["indicator"] != "all") & attrition["p_value"].notna()].copy()
+    out["family_size"] = pd.array([len(out)] * len(out), dtype="Int64")
+    out["survives"] = survive(out["p_value"], out["programme_id"], config)
     return out
 
 

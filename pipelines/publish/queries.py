@@ -31,7 +31,7 @@ _LOADERS = {
                                            "role", "family_size", "survives"]),
     "attrition_counts": ("attrition", ["programme_id", "arm", "wave", "n_baseline", "n_retained", "n_lost"]),
     "attrition_differences": ("attrition", ["programme_id", "arm", "wave", "indicator", "difference", "ci_low",
-                                            "ci_high"]),
+                                            "ci_high", "p_value"]),
     "dose_response": ("dose_response", ["programme_id", "wave", "indicator", "unit", "tertile", "sessions_min",
                                         "sessions_max", "n", "change", "ci_low", "ci_high", "trend_slope",
                                         "trend_ci_low", "trend_ci_high", "trend_p"]),

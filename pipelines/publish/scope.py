@@ -37,7 +37,7 @@ import pandas as pd
 
 from pipelines import files
 from pipelines.disclosure.periods import guard as guard_periods
-from pipelines.impact.claims import claims
+from pipelines.impact.claims import attrition_claims, claims
 from pipelines.impact.estimates import build_impact
 from pipelines.impact.tables import write_impact
 from pipelines.indicators.build import build_indicators
@@ -219,11 +219,14 @@ def scope_data(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period, rep
 
 
 def claimed(data: queries.PeriodData, config: ClaimsConfig) -> queries.PeriodData:
-    """The report's own claim family: the primary tests of the programmes it covers,
-    corrected together (a programme's report: its own; the all-programmes report: the
-    union, so it claims less). ``role``, ``family_size`` and ``survives`` of
-    ``data.impact`` then say what *this* report may state as a finding."""
-    return replace(data, impact=claims(data.impact, config)) if not data.impact.empty else data
+    """The report's own claim families: the primary tests of the programmes it covers,
+    and their attrition tests, each corrected together (a programme's report: its own;
+    the all-programmes report: the union, and an estimate only if its programme's own
+    report claims it too, so it claims less, never more). ``role``, ``family_size`` and
+    ``survives`` of ``data.impact``, and ``family_size`` and ``survives`` of
+    ``data.attrition_differences``, then say what *this* report may state."""
+    return replace(data, impact=claims(data.impact, config) if not data.impact.empty else data.impact,
+                   attrition_differences=attrition_claims(data.attrition_differences, config))
 
 
 def check_period(period: Period, full: Period) -> None:

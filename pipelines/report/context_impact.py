@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipelines.impact.claims import attrition_claims
 from pipelines.publish.i18n import Translator, code_key, digits
+from pipelines.settings import ClaimsConfig
 
 METHODS = ("change", "paired_change", "did")
 
@@ -71,13 +73,29 @@ def _lost_split(tr: Translator, r, min_cell: int) -> dict:
 
 
 def attrition_differences(tr: Translator, diffs: pd.DataFrame) -> list[str]:
-    """A sentence per programme, arm and wave naming indicators on which those lost differed."""
+    """What the report says of those lost at a follow-up, from its attrition family
+    (``claims.attrition_claims``: every tested baseline comparison of those lost with
+    those retained, corrected together): a sentence per programme, arm and wave naming
+    the indicators whose difference survives the correction; when none does, one
+    sentence saying so and over how many tests. Empty when nothing was tested. An
+    interval that excludes zero by itself is never stated."""
+    tested = diffs[diffs["p_value"].notna()] if "p_value" in diffs else diffs.iloc[0:0]
+    if tested.empty:
+        return []
+    if "survives" not in tested:
+        tested = attrition_claims(tested, ClaimsConfig())
+    k = tr.number(len(tested))
     lines = []
-    for (programme, arm, wave), rows in diffs.groupby(["programme_id", "arm", "wave"]):
-        lines.append(tr("%(programme)s, %(arm)s: those not interviewed at %(wave)s differed at baseline on %(list)s; "
-                        "paired estimates describe a selected group.", programme=programme, arm=tr.arm(arm),
-                        wave=tr.wave(wave), list=", ".join(tr.indicator(c) for c in rows["indicator"])))
-    return lines
+    survivors = tested[tested["survives"].fillna(False).astype(bool)]
+    for (programme, arm, wave), rows in survivors.groupby(["programme_id", "arm", "wave"]):
+        names = ", ".join(tr.indicator(c) for c in sorted(rows["indicator"], key=code_key))
+        lines.append(tr("%(programme)s, %(arm)s: those not interviewed at %(wave)s differed at baseline on %(list)s, "
+                        "after correction for every comparison of those lost in this report (%(k)s); paired "
+                        "estimates describe a selected group.", programme=programme, arm=tr.arm(arm),
+                        wave=tr.wave(wave), k=k, list=names))
+    return lines or [tr("No difference at baseline between those not interviewed again and those interviewed "
+                        "again could be told apart from chance, after correction for every such comparison of this "
+                        "report (%(k)s).", k=k)]
 
 
 def dose_rows(tr: Translator, dose: pd.DataFrame) -> list[dict]:
@@ -96,6 +114,6 @@ def dose_rows(tr: Translator, dose: pd.DataFrame) -> list[dict]:
             "trend": f"{tr.number(first.trend_slope, d)} ["
                      + tr("%(low)s to %(high)s", low=tr.number(first.trend_ci_low, d),
                           high=tr.number(first.trend_ci_high, d)) + "]",
-            "p": tr.number(first.trend_p, 3), "clear": bool(first.trend_p < 0.05),
+            "p": tr.number(first.trend_p, 3),
         })
     return rows
