@@ -107,6 +107,37 @@ def test_every_path_gets_a_status_and_a_sentence(data_root, tmp_path_factory):
         assert "SECRET-ID" not in str(rows(con, f"SELECT * FROM {table}")), table
 
 
+def test_a_file_that_fails_says_the_line_where_reading_stopped(data_root, monkeypatch):
+    """The line was once looked up after the file's tables were dropped, so every
+    failure said line 1; an empty file, never read, names no line."""
+    from pipelines.ingest import cells, read_file
+
+    def fails(*args, **kwargs):
+        raise KeyError("a cell's text")
+
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/converted.csv", ATT + "".join(f"BY-GRO-001,2024-03-01,P{i},yes,social\n"
+                                                         for i in range(500)))
+    write(data_root / "raw/empty.csv", "")
+    monkeypatch.setattr(read_file, "convert_file", fails)  # every record read, then conversion fails
+    con = ingest(data_root / "raw")
+    messages = dict(rows(con, "SELECT source_file, message FROM ingest_log"))
+    assert messages["converted.csv"].startswith("reading stopped after line 501 on an unexpected KeyError; ")
+    assert "a cell's text" not in messages["converted.csv"]
+    assert messages["empty.csv"] == "the file could not be read: the file is empty (0 bytes)"
+
+    # An unterminated quote on line 4: the lines after it are a second segment, and its scan fails.
+    monkeypatch.undo()
+    scans = iter([cells.record_scan.scan])
+    monkeypatch.setattr(cells.record_scan, "scan", lambda path: next(scans, fails)(path))
+    write(data_root / "raw/converted.csv", ATT + "BY-GRO-001,2024-03-01,P1,yes,social\n" * 2
+          + 'BY-GRO-001,2024-03-01,"P3,yes,social\n' + "BY-GRO-001,2024-03-01,P4,yes,social\n" * 5)
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT message FROM ingest_log WHERE source_file = 'converted.csv'")[0][0].startswith(
+        "reading stopped after line 4 on an unexpected KeyError; ")
+    assert rows(con, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '_cells%'") == []
+
+
 def test_ignored_files_are_listed_not_read(data_root):
     write(data_root / "raw/old/notes.csv", "a,b\n1,2\n")
     con = duckdb.connect()
@@ -260,7 +291,7 @@ def test_a_plan_can_give_a_column_a_constant(data_root):
     from dataclasses import replace
 
     from pipelines.ingest import convert
-    from pipelines.ingest.cells import read_cells
+    from pipelines.ingest.cells import Cells, read_cells
     from pipelines.ingest.plan import Source, plan_file
     from pipelines.ingest.rows import convert_file
     from pipelines.ingest.stage import create_staging
@@ -273,7 +304,8 @@ def test_a_plan_can_give_a_column_a_constant(data_root):
     con = duckdb.connect()
     create_staging(con)
     convert.prepare(con)
-    cells = read_cells(con, path, ",", len(header), plan.needed, "_cells", data_root)
+    cells = Cells("_cells")
+    read_cells(con, cells, path, ",", len(header), plan.needed, data_root)
     convert_file(con, plan, "s.csv", cells, None)
     assert rows(con, "SELECT participant_id, programme_id, source_row FROM staging_survey") == [("P1", "BRC-WWC", 2)]
     assert rows(con, "SELECT count(*) FROM staging_problems") == [(0,)]

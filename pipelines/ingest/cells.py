@@ -94,6 +94,16 @@ class Cells:
         self.created.append(name)
         return name
 
+    def last_line(self, con: duckdb.DuckDBPyConnection) -> int | None:
+        """The physical line of the last record read so far (None before any), wherever
+        reading stopped: a row or a problem record, even before the view exists."""
+        lines = " UNION ALL ".join([*(f"SELECT line FROM ({part})" for part in self.parts),
+                                    f"SELECT line FROM {self.problems}"])
+        try:
+            return con.execute(f"SELECT max(line) FROM ({lines})").fetchall()[0][0]
+        except duckdb.Error:  # reading stopped before its tables were made
+            return None
+
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP VIEW IF EXISTS {self.table}")
         for name in [*self.created, self.problems, self.fixed]:
@@ -105,12 +115,14 @@ def column_name(position: int) -> str:
 
 
 def read_cells(
-    con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, width: int, needed: list[int],
-    table: str, work_dir: Path, *, skip_records: frozenset[int] = frozenset(),
-) -> Cells:
-    """Read ``path`` (UTF-8) into the view ``table``; ``skip_records`` are records that
-    are not data though not blank (an HXL tag row)."""
-    cells = Cells(table)
+    con: duckdb.DuckDBPyConnection, cells: Cells, path: Path, delimiter: str, width: int, needed: list[int],
+    work_dir: Path, *, skip_records: frozenset[int] = frozenset(),
+) -> None:
+    """Read ``path`` (UTF-8) into the view ``cells.table``; ``skip_records`` are records
+    that are not data though not blank (an HXL tag row). The caller made ``cells`` and
+    drops it whatever happens, so that a read that fails half-way leaves no table
+    behind and can still say where it stopped (``Cells.last_line``)."""
+    table = cells.table
     kept = "".join(f", {column_name(p)} VARCHAR" for p in needed)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {cells.fixed} (record BIGINT, line BIGINT{kept})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {cells.problems} (record BIGINT, line BIGINT, rule VARCHAR, value VARCHAR)")
@@ -148,7 +160,6 @@ def read_cells(
     skip = "".join(f" AND record <> {record}" for record in sorted(skip_records))
     con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM ({rows}) WHERE record <= {limit}{skip}")
     cells.rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    return cells
 
 
 def _read_segment(con, path: Path, delimiter: str, width: int, needed: list[int], cells: Cells,

@@ -62,6 +62,9 @@ class FileResult:
     columns_ignored: list[str] = field(default_factory=list)
     plan: FilePlan | None = None
     mapping: str | None = None  # the mapping file applied (mappings/brc.yaml)
+    # the physical line of the last record read (None before any): kept as reading ends,
+    # because the sentence of a file that then fails is written after its tables are gone
+    last_line: int | None = None
 
 
 # The answers a mapping's declared indicators read, one row per survey row and item
