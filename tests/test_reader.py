@@ -138,6 +138,35 @@ def test_a_file_that_fails_says_the_line_where_reading_stopped(data_root, monkey
     assert rows(con, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '_cells%'") == []
 
 
+def test_a_bad_header_cell_costs_its_column_not_the_file(data_root, monkeypatch):
+    """A header cell over Python csv's default 131,072 characters, or a quote never
+    closed in the header, once lost every row of the file as an unexpected error."""
+    from pipelines.ingest import sniff
+
+    write(data_root / "raw/groups.csv", GROUPS)
+    header = "group_id,session_date,participant_id,attended,"
+    write(data_root / "raw/long.csv", header + "h" * 200_000 + "\n"
+          + "".join(f"BY-GRO-001,2024-03-01,L{i},yes,x\n" for i in range(1, 4)))
+    write(data_root / "raw/quote.csv", header + '"notes\n'
+          + "".join(f"BY-GRO-001,2024-03-01,Q{i},yes,x\n" for i in range(1, 4)))
+    con = ingest(data_root / "raw")
+    assert balance(con, "long.csv") == (3, 3, 0, "loaded")
+    assert balance(con, "quote.csv") == (3, 3, 0, "loaded")
+    assert rows(con, "SELECT source_file, participant_id, source_row, source_line FROM attendance "
+                     "ORDER BY 1, 2") == [(f, f"{f[0].upper()}{i}", i + 1, i + 1) for f in ("long.csv", "quote.csv")
+                                          for i in range(1, 4)]
+    log = dict(rows(con, "SELECT source_file, columns_ignored || ' | ' || message FROM ingest_log"))
+    assert log["long.csv"].startswith("h" * 60 + "… (200,000 characters) | ")
+    assert "a quotation mark in column 5 of the header (line 1) is never closed" in log["quote.csv"]
+
+    monkeypatch.setattr(sniff, "MAX_RECORD_BYTES", 100)  # a header longer than a record may be
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT status, message FROM ingest_log WHERE source_file = 'long.csv'") == [
+        ("unreadable", "the file could not be read: its header (line 1) is longer than 100 characters; check it "
+                       "for a missing line break or a pasted text")
+    ]
+
+
 def test_ignored_files_are_listed_not_read(data_root):
     write(data_root / "raw/old/notes.csv", "a,b\n1,2\n")
     con = duckdb.connect()

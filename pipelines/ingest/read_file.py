@@ -70,7 +70,7 @@ def _odk_repeats_of(raw_file: RawFile, others: dict[str, RawFile]) -> list[str]:
     for name, other in others.items():
         if other.readable and repeats.odk_parent_name(name) == raw_file.source_file:
             try:
-                header = read_header(other.path, sniff(other.path))
+                header = read_header(other.path, sniff(other.path)).cells
             except (UnreadableFile, OSError, UnicodeDecodeError):
                 continue  # that file's own entry says why
             if repeats.is_repeat(header, repeats.ODK_CENTRAL):
@@ -92,6 +92,7 @@ def _text(raw_file: RawFile, transcoded: Path, result: FileResult, copies: list[
     """The file as DuckDB reads it: UTF-8 (a transcoded copy if need be), with its header."""
     dialect = sniff(raw_file.path)
     header = read_header(raw_file.path, dialect)
+    result.notes += header.notes
     path = raw_file.path
     if needs_transcoding(dialect):
         copies.append(transcoded)
@@ -102,7 +103,7 @@ def _text(raw_file: RawFile, transcoded: Path, result: FileResult, copies: list[
                                 f"{dialect.encoding} and were read as �")
     head = head_records(raw_file.path, dialect)
     skip = frozenset({1, 2}) if len(head) > 1 and is_hxl(head[1]) else frozenset({1})
-    return repeats.Text(path, dialect.delimiter, header, skip, raw_file.source_file, dialect.encoding)
+    return repeats.Text(path, dialect.delimiter, header.cells, skip, raw_file.source_file, dialect.encoding)
 
 
 def _odk_parent(raw_file: RawFile, text: repeats.Text, others: dict[str, RawFile], work_dir: Path,
