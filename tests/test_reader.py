@@ -290,6 +290,19 @@ def test_blank_lines_cost_a_few_bytes_each(tmp_path):
     assert found["growth_mb"] < 100, found
 
 
+def test_a_record_after_a_mebibyte_of_blank_lines_is_read(data_root):
+    """DuckDB counts the blank lines before a record into its size, so a short record
+    after 1 MiB of them was quarantined as record_too_long."""
+    write(data_root / "raw/groups.csv", GROUPS)
+    write(data_root / "raw/att.csv", ATT + "BY-GRO-001,2024-03-01,P1,yes,social\n" + "\n" * 1_100_000
+          + "BY-GRO-001,2024-03-01,P2,yes,social\n")
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id, source_row, source_line FROM attendance ORDER BY 1") == [
+        ("P1", 2, 2), ("P2", 1_100_003, 1_100_003)
+    ]
+    assert balance(con, "att.csv") == (2, 2, 0, "loaded")
+
+
 def test_aai_toml_lists_files_to_ignore(data_root):
     import pytest
 

@@ -203,6 +203,11 @@ def _place_rows(con, segment, delimiter, width, needed, cells, scan, rejected, r
         return False
     if _in_runs(scan.blank_start, scan.blank_length, rejected_records):
         return False
+    # DuckDB counts the blank lines before a record into its size: a short record after
+    # 1 MiB of them is "too long" there. The exact reader tells it from a long one.
+    too_long = np.array([int(line) for line, error, _ in rejected if error == "LINE SIZE OVER MAXIMUM"], dtype=np.int64)
+    if _in_runs(scan.blank_start, scan.blank_length, too_long - 1):
+        return False
     # Good row k (1-based, file order: rowid + 1) is record k + (records skipped before it),
     # and a record's line is the record plus the extra lines of the quoted cells before it.
     # Inside an open transaction DuckDB numbers new rows from a large offset, in order.
