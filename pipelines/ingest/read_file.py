@@ -162,8 +162,11 @@ def stage_records(con, result: FileResult, plan: FilePlan | None, text: repeats.
             result.notes += plan.notes()
         if result.rows_read == 0 and result.status == "read":
             result.status, result.message = "no_records", "header only: no records"
-    finally:
+    except Exception:
+        # reading() says where reading stopped once these tables are gone: find it now
         result.last_line = read[0].last_line(con) if read else None
+        raise
+    finally:
         for cells in read:
             cells.drop(con)
 

@@ -62,8 +62,8 @@ class FileResult:
     columns_ignored: list[str] = field(default_factory=list)
     plan: FilePlan | None = None
     mapping: str | None = None  # the mapping file applied (mappings/brc.yaml)
-    # the physical line of the last record read (None before any): kept as reading ends,
-    # because the sentence of a file that then fails is written after its tables are gone
+    # a file whose reading failed: the physical line of the last record read (None
+    # before any), found before its tables were dropped, for the sentence of its log
     last_line: int | None = None
 
 
