@@ -1,12 +1,13 @@
 """Excel (.xlsx, .xls) and OpenDocument (.ods) workbooks: each sheet as a delimited text.
 
 python-calamine (a binding of the Rust calamine reader) reads the cells of the three
-formats. It does not stream: a sheet is loaded whole, at about one and a half to two
+formats. It does not stream: a sheet is loaded whole, taking about one and a half
 times its XML's size in memory (a 14 MB .xlsx took 443 MB). So a sheet is measured
-before it is loaded, from the sizes the workbook's zip directory declares (nothing is
-decompressed), and one over ``MAX_SHEET_BYTES`` is refused with a sentence: it costs
-that sheet, never the others, and saved as CSV it is read in bounded memory. Each
-visible sheet is written, row for row, as a UTF-8 CSV in the ingestion's work folder — rows above the header as empty lines, so that a record's
+before anything is loaded, from the sizes the workbook's zip directory declares
+(nothing is decompressed), and one over ``MAX_SHEET_BYTES`` is refused with a
+sentence: it costs that sheet, never the others, and saved as CSV it is read in
+bounded memory. Each visible sheet is written, row for row, as a UTF-8 CSV in the
+ingestion's work folder — rows above the header as empty lines, so that a record's
 number there is the sheet's own row number — and read from then on like any other
 file (``read_workbook.py``): the same plan, the same DuckDB reading and the same per-cell
 quarantine, with the sheet's name beside the file's in provenance (``book.xlsx#Sheet``,
@@ -44,7 +45,7 @@ import python_calamine as calamine
 HEADER_SEARCH_ROWS = 10
 # A sheet's size as loaded: for .xlsx its XML and the workbook's shared strings, for
 # .ods the workbook's content.xml (all its sheets), for .xls the file; uncompressed.
-# 128 MiB is about two million cells of short text and some 250 MB in memory.
+# 128 MiB is about two million cells of short text and some 200 MB in memory.
 MAX_SHEET_BYTES = 128 << 20
 
 
@@ -69,7 +70,7 @@ def write_sheets(path: Path, work_dir: Path, stem: str, sheets: list[Sheet]) -> 
     ``work_dir`` (appended as written, so the caller can delete them whatever happens),
     or, when larger than ``MAX_SHEET_BYTES``, unread with the reason; return the names
     of the hidden sheets, which are not read."""
-    sizes = sheet_sizes(path)  # before calamine, which loads the shared strings as it opens the workbook
+    sizes = sheet_sizes(path)  # before calamine opens the workbook: it may read the shared strings then
     book = calamine.CalamineWorkbook.from_path(str(path))
     hidden = []
     try:
