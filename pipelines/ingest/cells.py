@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.ingest import records as record_scan
@@ -93,6 +94,16 @@ class Cells:
         self.created.append(name)
         return name
 
+    def last_line(self, con: duckdb.DuckDBPyConnection) -> int | None:
+        """The physical line of the last record read so far (None before any), wherever
+        reading stopped: a row or a problem record, even before the view exists."""
+        lines = " UNION ALL ".join([*(f"SELECT line FROM ({part})" for part in self.parts),
+                                    f"SELECT line FROM {self.problems}"])
+        try:
+            return con.execute(f"SELECT max(line) FROM ({lines})").fetchall()[0][0]
+        except duckdb.Error:  # reading stopped before its tables were made
+            return None
+
     def drop(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP VIEW IF EXISTS {self.table}")
         for name in [*self.created, self.problems, self.fixed]:
@@ -104,12 +115,14 @@ def column_name(position: int) -> str:
 
 
 def read_cells(
-    con: duckdb.DuckDBPyConnection, path: Path, delimiter: str, width: int, needed: list[int],
-    table: str, work_dir: Path, *, skip_records: frozenset[int] = frozenset(),
-) -> Cells:
-    """Read ``path`` (UTF-8) into the view ``table``; ``skip_records`` are records that
-    are not data though not blank (an HXL tag row)."""
-    cells = Cells(table)
+    con: duckdb.DuckDBPyConnection, cells: Cells, path: Path, delimiter: str, width: int, needed: list[int],
+    work_dir: Path, *, skip_records: frozenset[int] = frozenset(),
+) -> None:
+    """Read ``path`` (UTF-8) into the view ``cells.table``; ``skip_records`` are records
+    that are not data though not blank (an HXL tag row). The caller made ``cells`` and
+    drops it whatever happens, so that a read that fails half-way leaves no table
+    behind and can still say where it stopped (``Cells.last_line``)."""
+    table = cells.table
     kept = "".join(f", {column_name(p)} VARCHAR" for p in needed)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {cells.fixed} (record BIGINT, line BIGINT{kept})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {cells.problems} (record BIGINT, line BIGINT, rule VARCHAR, value VARCHAR)")
@@ -147,7 +160,6 @@ def read_cells(
     skip = "".join(f" AND record <> {record}" for record in sorted(skip_records))
     con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM ({rows}) WHERE record <= {limit}{skip}")
     cells.rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    return cells
 
 
 def _read_segment(con, path: Path, delimiter: str, width: int, needed: list[int], cells: Cells,
@@ -183,32 +195,39 @@ def _read_segment(con, path: Path, delimiter: str, width: int, needed: list[int]
 def _place_rows(con, segment, delimiter, width, needed, cells, scan, rejected, record_base, line_base, header) -> bool:
     """Number DuckDB's rows (a view over the segment), repair or record the rejected
     ones; False when the counts do not add up."""
-    blank = set(scan.blank)
-    rejected_records = {int(line) for line, _, _ in rejected}
+    rejected_records = np.unique(np.array([int(line) for line, _, _ in rejected], dtype=np.int64))
     good = con.execute(f"SELECT count(*) FROM {segment}").fetchall()[0][0]
-    if blank & rejected_records or not rejected_records <= set(range(1, scan.records + 1)):
+    if len(rejected_records) and not 1 <= rejected_records[0] <= rejected_records[-1] <= scan.records:
         return False
-    if good != scan.records - len(blank) - len(rejected_records):
+    if good != scan.records - scan.blank_records - len(rejected_records):
+        return False
+    if _in_runs(scan.blank_start, scan.blank_length, rejected_records):
+        return False
+    # DuckDB counts the blank lines before a record into its size: a short record after
+    # 1 MiB of them is "too long" there. The exact reader tells it from a long one.
+    too_long = np.array([int(line) for line, error, _ in rejected if error == "LINE SIZE OVER MAXIMUM"], dtype=np.int64)
+    if _in_runs(scan.blank_start, scan.blank_length, too_long - 1):
         return False
     # Good row k (1-based, file order: rowid + 1) is record k + (records skipped before it),
     # and a record's line is the record plus the extra lines of the quoted cells before it.
     # Inside an open transaction DuckDB numbers new rows from a large offset, in order.
-    skipped = sorted(blank | rejected_records)
+    starts = np.concatenate([scan.blank_start, rejected_records])
+    lengths = np.concatenate([scan.blank_length, np.ones_like(rejected_records)])
+    order = np.argsort(starts, kind="stable")
     first_rowid = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {segment}").fetchall()[0][0]
     ordinal = f"(s.rowid - {first_rowid} + 1)"
     record = ordinal
     joins = ""
-    if skipped:
+    if len(starts):
         steps = cells.new_table("steps")
-        frame = pd.DataFrame([(1, 0)] + [(r - i + 1, i) for i, r in enumerate(skipped, start=1)],
-                             columns=["first_ordinal", "skipped"]).groupby("first_ordinal", as_index=False).max()
-        _table_from(con, steps, frame)
+        _table_from(con, steps, _skipped_steps(starts[order], lengths[order]))
         joins += f" ASOF JOIN {steps} o ON {ordinal} >= o.first_ordinal"
         record = f"{ordinal} + o.skipped"
     line = record
-    if scan.steps:
+    if len(scan.step_records):
         lines = cells.new_table("lines")
-        _table_from(con, lines, pd.DataFrame([(1, 0), *scan.steps], columns=["first_record", "extra"]))
+        _table_from(con, lines, pd.DataFrame({"first_record": np.concatenate([[1], scan.step_records]),
+                                              "extra": np.concatenate([[0], scan.step_extra])}))
         joins += f" ASOF JOIN {lines} l ON {record} >= l.first_record"
         line = f"{record} + l.extra"
     kept = "".join(f", s.{column_name(p)}" for p in needed)
@@ -240,6 +259,23 @@ def _place_rows(con, segment, delimiter, width, needed, cells, scan, rejected, r
     _append(con, cells.fixed, ["record", "line", *(column_name(p) for p in needed)], repaired)
     _append(con, cells.problems, ["record", "line", "rule", "value"], problems)
     return True
+
+
+def _in_runs(starts: np.ndarray, lengths: np.ndarray, values: np.ndarray) -> bool:
+    """Whether any of ``values`` lies in one of the sorted runs (first, length)."""
+    run = np.searchsorted(starts, values, side="right") - 1
+    found = run >= 0
+    return bool((values[found] < starts[run[found]] + lengths[run[found]]).any())
+
+
+def _skipped_steps(starts: np.ndarray, lengths: np.ndarray) -> pd.DataFrame:
+    """For the runs of records DuckDB gives no row for (sorted: first record, length),
+    the steps of the good rows' numbering: from good row ``first_ordinal`` on,
+    ``skipped`` records lie before it. One step per run, however long (three million
+    blank lines in a row are one step); adjacent runs make one."""
+    skipped = np.cumsum(lengths)
+    return pd.DataFrame({"first_ordinal": np.concatenate([[1], starts - skipped + lengths]),
+                         "skipped": np.concatenate([[0], skipped])}).drop_duplicates("first_ordinal", keep="last")
 
 
 def _table_from(con, name: str, frame: pd.DataFrame) -> None:

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from xml.etree import ElementTree
 
-import duckdb
 from python_calamine import CalamineError, PasswordError
 
 from pipelines.ingest import mapped, repeats
@@ -71,7 +70,7 @@ def _odk_repeats_of(raw_file: RawFile, others: dict[str, RawFile]) -> list[str]:
     for name, other in others.items():
         if other.readable and repeats.odk_parent_name(name) == raw_file.source_file:
             try:
-                header = read_header(other.path, sniff(other.path))
+                header = read_header(other.path, sniff(other.path)).cells
             except (UnreadableFile, OSError, UnicodeDecodeError):
                 continue  # that file's own entry says why
             if repeats.is_repeat(header, repeats.ODK_CENTRAL):
@@ -93,6 +92,7 @@ def _text(raw_file: RawFile, transcoded: Path, result: FileResult, copies: list[
     """The file as DuckDB reads it: UTF-8 (a transcoded copy if need be), with its header."""
     dialect = sniff(raw_file.path)
     header = read_header(raw_file.path, dialect)
+    result.notes += header.notes
     path = raw_file.path
     if needs_transcoding(dialect):
         copies.append(transcoded)
@@ -103,7 +103,7 @@ def _text(raw_file: RawFile, transcoded: Path, result: FileResult, copies: list[
                                 f"{dialect.encoding} and were read as �")
     head = head_records(raw_file.path, dialect)
     skip = frozenset({1, 2}) if len(head) > 1 and is_hxl(head[1]) else frozenset({1})
-    return repeats.Text(path, dialect.delimiter, header, skip, raw_file.source_file, dialect.encoding)
+    return repeats.Text(path, dialect.delimiter, header.cells, skip, raw_file.source_file, dialect.encoding)
 
 
 def _odk_parent(raw_file: RawFile, text: repeats.Text, others: dict[str, RawFile], work_dir: Path,
@@ -140,17 +140,16 @@ def stage_records(con, result: FileResult, plan: FilePlan | None, text: repeats.
                   salt: bytes | None, parent: repeats.Parent | None = None) -> None:
     """Read the records of a UTF-8 delimited text and stage them by ``plan`` (None:
     unrecognised); a repeat group's records with their ``parent`` row's columns."""
-    read: list[Cells] = []
+    read: list[Cells] = []  # the file's own cells first
     try:
         needed = plan.needed if plan is not None else []
         header = text.header if parent is None else parent.header(text.header)
         if parent is None:
-            cells = read_cells(con, text.path, text.delimiter, len(header), needed, CELLS_TABLE, work_dir,
-                               skip_records=text.skip)
+            cells = Cells(CELLS_TABLE)
             read.append(cells)
+            read_cells(con, cells, text.path, text.delimiter, len(header), needed, work_dir, skip_records=text.skip)
         else:
-            cells, inner, notes = repeats.read_joined(con, text, parent, needed, CELLS_TABLE, work_dir)
-            read += [cells, *inner]
+            cells, notes = repeats.read_joined(con, text, parent, needed, CELLS_TABLE, work_dir, read)
             result.notes += notes
         result.notes += cells.notes
         if plan is None:
@@ -163,6 +162,10 @@ def stage_records(con, result: FileResult, plan: FilePlan | None, text: repeats.
             result.notes += plan.notes()
         if result.rows_read == 0 and result.status == "read":
             result.status, result.message = "no_records", "header only: no records"
+    except Exception:
+        # reading() says where reading stopped once these tables are gone: find it now
+        result.last_line = read[0].last_line(con) if read else None
+        raise
     finally:
         for cells in read:
             cells.drop(con)
@@ -173,8 +176,8 @@ def reading(con, result: FileResult) -> Iterator[None]:
     """Record any failure to read as the entry's status and sentence; never raise."""
     try:
         yield
-    except UnreadableFile as exc:
-        _unstage(con, result, f"the file could not be read: {exc} (reading stopped at line 1)")
+    except UnreadableFile as exc:  # decided before any record is read
+        _unstage(con, result, f"the file could not be read: {exc}")
     except PasswordError:
         _unstage(con, result, "the workbook is protected by a password; remove the password and send it again")
     except (zipfile.BadZipFile, ElementTree.ParseError, CalamineError) as exc:
@@ -182,26 +185,25 @@ def reading(con, result: FileResult) -> Iterator[None]:
                               "or another kind of file renamed; open it in a spreadsheet, save it as .xlsx or .ods "
                               "and send it again")
     except (UnicodeDecodeError, OSError) as exc:
-        _unstage(con, result, f"the file could not be read ({type(exc).__name__}; reading stopped at "
-                              f"line {_last_line(con, CELLS_TABLE):,})")
+        _unstage(con, result, f"the file could not be read ({type(exc).__name__}; reading stopped "
+                              f"{_stopped(result)})")
     except Exception as exc:  # noqa: BLE001 - one file's failure must never stop the others
         # The message of an unexpected error may quote a cell, and a cell may be personal
         # data: only its kind and where reading stopped are kept.
-        last = _last_line(con, CELLS_TABLE)
+        shape = "" if result.last_line is None else " and that line's shape"
         _unstage(con, result,
-                 f"reading stopped after line {last:,} on an unexpected {type(exc).__name__}; nothing of "
-                 "this file was loaded. Please send the file's header and that line's shape to the maintainers")
+                 f"reading stopped {_stopped(result)} on an unexpected {type(exc).__name__}; nothing of this "
+                 f"file was loaded. Please send the file's header{shape} to the maintainers")
 
 
 def _count(con, table: str) -> int:
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
-def _last_line(con, table: str) -> int:
-    try:
-        return con.execute(f"SELECT coalesce(max(line), 1) FROM {table}").fetchall()[0][0]
-    except duckdb.Error:
-        return 1
+def _stopped(result: FileResult) -> str:
+    if result.last_line is None:
+        return "before any record was read"
+    return f"after line {result.last_line:,}"
 
 
 def _unrecognised(con, result: FileResult, cells: Cells, header: list[str]) -> None:

@@ -32,9 +32,10 @@ def stage_workbook(con, raw_file: RawFile, work_dir: Path, salt: bytes | None = 
         if book.status == "unreadable":
             return [book]
         parents: set[str] = set()
-        results = [_stage_sheet(con, raw_file, sheet, sheets, formulas.get(sheet.name, []), work_dir, salt,
+        results = [_refused(raw_file, sheet) if sheet.refused else
+                   _stage_sheet(con, raw_file, sheet, sheets, formulas.get(sheet.name, []), work_dir, salt,
                                 mappings, parents)
-                   for sheet in sheets if sheet.header_candidates()]
+                   for sheet in sheets if sheet.refused or sheet.header_candidates()]
     finally:
         for sheet in sheets:
             sheet.csv_path.unlink(missing_ok=True)
@@ -56,6 +57,12 @@ def stage_workbook(con, raw_file: RawFile, work_dir: Path, salt: bytes | None = 
     if hidden:
         results[0].notes.append(f"hidden sheets were not read: {', '.join(hidden)}; unhide a sheet that holds data")
     return results
+
+
+def _refused(raw_file: RawFile, sheet: workbook.Sheet) -> FileResult:
+    """A sheet too large to load: its own entry, with the reason (``workbook.MAX_SHEET_BYTES``)."""
+    return FileResult(f"{raw_file.source_file}#{sheet.name}", raw_file.sha256,
+                      encoding=raw_file.path.suffix.lower().lstrip("."), status="unreadable", message=sheet.refused)
 
 
 def _stage_sheet(con, raw_file: RawFile, sheet: workbook.Sheet, sheets: list[workbook.Sheet], formulas: list[str],

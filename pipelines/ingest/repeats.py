@@ -98,18 +98,19 @@ def kobo_parent_sheet(header: list[str], rows: list[list[str]]) -> str | None:
 
 
 def read_joined(con, child: Text, parent: Parent, needed: list[int], table: str,
-                work_dir: Path) -> tuple[Cells, list[Cells], list[str]]:
+                work_dir: Path, read: list[Cells]) -> tuple[Cells, list[str]]:
     """The repeat's records with their parent row's columns, as the cells view ``table``
-    (positions past the repeat's header are the parent's ``columns``); also the cells
-    read (to drop afterwards) and the log's notes on rows that found no partner."""
+    (positions past the repeat's header are the parent's ``columns``), and the log's
+    notes on rows that found no partner. Every cells read, the repeat's first, is
+    added to ``read`` as it is made, for the caller to drop whatever happens."""
     width = len(child.header)
     own = sorted({p for p in needed if p < width} | {parent.link})
     theirs = {width + i: parent.columns[i] for i in range(len(parent.columns)) if width + i in needed}
-    rows = read_cells(con, child.path, child.delimiter, width, own, f"{table}_repeat", work_dir,
-                      skip_records=child.skip)
-    parents = read_cells(con, parent.text.path, parent.text.delimiter, len(parent.text.header),
-                         sorted(set(theirs.values()) | {parent.key}), f"{table}_parent", work_dir,
-                         skip_records=parent.text.skip)
+    rows, parents = Cells(f"{table}_repeat"), Cells(f"{table}_parent")
+    read += [rows, parents]
+    read_cells(con, rows, child.path, child.delimiter, width, own, work_dir, skip_records=child.skip)
+    read_cells(con, parents, parent.text.path, parent.text.delimiter, len(parent.text.header),
+               sorted(set(theirs.values()) | {parent.key}), work_dir, skip_records=parent.text.skip)
     link_value, key_value = f"aai_clean(r.c{parent.link})", f"aai_clean(c{parent.key})"
     # one parent row per key: a key written twice would give its repeat rows twice
     first = (f"SELECT *, {key_value} AS _key FROM {parents.table} "
@@ -123,6 +124,7 @@ def read_joined(con, child: Text, parent: Parent, needed: list[int], table: str,
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_problems AS SELECT * FROM {rows.problems} UNION ALL "
                 f"SELECT r.record, r.line, 'no_parent_row', coalesce({link_value}, '') {joins} WHERE p._key IS NULL")
     joined = Cells(table, rows=_count(con, f"SELECT count(*) FROM {table}"), notes=rows.notes + parents.notes)
+    read.append(joined)
     orphans = rows.rows - joined.rows
     links = f"SELECT {link_value} FROM {rows.table} r WHERE {link_value} IS NOT NULL"
     childless = _count(con, f"SELECT count(*) FROM {parents.table} WHERE {key_value} IS NULL "
@@ -141,7 +143,7 @@ def read_joined(con, child: Text, parent: Parent, needed: list[int], table: str,
     if twice:
         notes.append(f"{twice:,} values of {names[1]} stand on several rows of "
                      f"{parent.text.name}; the first of each was used")
-    return joined, [rows, parents], notes
+    return joined, notes
 
 
 def _count(con, sql: str) -> int:

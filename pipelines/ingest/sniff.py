@@ -4,7 +4,12 @@ DuckDB reads UTF-8 (and UTF-16) only; Cyrillic and Polish Excel still save Windo
 code pages. So the encoding is decided here, from the bytes, and anything that is not
 UTF-8 is transcoded to a temporary UTF-8 copy in streaming chunks before DuckDB reads
 it (``transcode``). The header is parsed here with Python's ``csv`` because it decides
-how the whole file is read (``plan.py``).
+how the whole file is read (``plan.py``). It is one record like any other, read under
+the same cap (``cells.MAX_RECORD_BYTES``), and what is wrong with it costs as little
+as it can: a cell too long to be a column's name is ignored, named by its length; a
+quote that never closes ends the header at its first line (the records after it are
+read from line 2 on, as ``cells.py`` reads on after any unterminated quote); only a
+header longer than the cap refuses the file.
 """
 
 from __future__ import annotations
@@ -13,12 +18,21 @@ import codecs
 import csv
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipelines.ingest.cells import MAX_RECORD_BYTES
+from pipelines.ingest.normalise import VALUE_DISPLAY_CHARS
 
 DELIMITERS = (",", ";", "\t")
 SNIFF_BYTES = 256 * 1024
 TRANSCODE_CHUNK_CHARS = 1 << 20
+# A header cell longer than this names no column (a KoboToolbox label, the longest
+# header there is, is a sentence or two): it is kept as its first characters and its
+# length, and the plan ignores it, so that a pasted text costs that column only.
+MAX_HEADER_CELL_CHARS = 1_000
 
 
 class UnreadableFile(Exception):
@@ -29,6 +43,12 @@ class UnreadableFile(Exception):
 class Dialect:
     encoding: str
     delimiter: str
+
+
+@dataclass
+class Header:
+    cells: list[str]
+    notes: list[str] = field(default_factory=list)  # what was wrong with it, for the file's log
 
 
 def detect_encoding(path: Path) -> str:
@@ -97,10 +117,47 @@ def sniff(path: Path) -> Dialect:
     return Dialect(encoding, detect_delimiter(header_line))
 
 
-def read_header(path: Path, dialect: Dialect) -> list[str]:
-    """The header's cells; a header longer than the sniffed head is read in full."""
+def read_header(path: Path, dialect: Dialect) -> Header:
+    """The header's cells, read from the file's first ``MAX_RECORD_BYTES`` characters
+    (see the module docstring for what happens to a header that is not well formed)."""
     with path.open(encoding=dialect.encoding, newline="", errors="replace") as fh:
-        return next(csv.reader(fh, delimiter=dialect.delimiter), [])
+        head = fh.read(MAX_RECORD_BYTES + 1)
+    cut, head = len(head) > MAX_RECORD_BYTES, head[:MAX_RECORD_BYTES]
+    first_line = re.match(r"[^\r\n]*", head).group()
+    text = io.StringIO(head, newline="")
+    with _field_limit(MAX_RECORD_BYTES):
+        try:
+            cells = next(csv.reader(text, delimiter=dialect.delimiter), [])
+            record = head[:text.tell()]
+            notes = []
+            if record.count('"') % 2 and not (cut and first_line == head):  # the quote runs on to the cap
+                cells = next(csv.reader([first_line], delimiter=dialect.delimiter), [])
+                record = first_line
+                notes.append(f"a quotation mark in column {len(cells)} of the header (line 1) is never closed: the "
+                             "header was read as that line alone, and the records from line 2 on")
+        except csv.Error as exc:
+            raise UnreadableFile(f"its header (line 1) could not be read: {exc}") from None
+    if cut and len(record) == len(head):
+        raise UnreadableFile(f"its header (line 1) is longer than {MAX_RECORD_BYTES:,} characters; check it for "
+                             "a missing line break or a pasted text")
+    return Header([_name(cell) for cell in cells], notes)
+
+
+def _name(cell: str) -> str:
+    """A header cell, or, if too long to name a column, its first characters and length."""
+    if len(cell) <= MAX_HEADER_CELL_CHARS:
+        return cell
+    return f"{cell[:VALUE_DISPLAY_CHARS]}… ({len(cell):,} characters)"
+
+
+@contextmanager
+def _field_limit(chars: int) -> Iterator[None]:
+    """Python's csv caps a field at 131,072 characters by default, for the whole process."""
+    before = csv.field_size_limit(chars)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
 
 
 def head_records(path: Path, dialect: Dialect, count: int = 2) -> list[list[str]]:

@@ -62,6 +62,9 @@ class FileResult:
     columns_ignored: list[str] = field(default_factory=list)
     plan: FilePlan | None = None
     mapping: str | None = None  # the mapping file applied (mappings/brc.yaml)
+    # a file whose reading failed: the physical line of the last record read (None
+    # before any), found before its tables were dropped, for the sentence of its log
+    last_line: int | None = None
 
 
 # The answers a mapping's declared indicators read, one row per survey row and item

@@ -1,7 +1,12 @@
 """Excel (.xlsx, .xls) and OpenDocument (.ods) workbooks: each sheet as a delimited text.
 
 python-calamine (a binding of the Rust calamine reader) reads the cells of the three
-formats, streaming. Each visible sheet is written, row for row, as a UTF-8 CSV in the
+formats. It does not stream: a sheet is loaded whole, taking about one and a half
+times its XML's size in memory (a 14 MB .xlsx took 443 MB). So a sheet is measured
+before anything is loaded, from the sizes the workbook's zip directory declares
+(nothing is decompressed), and one over ``MAX_SHEET_BYTES`` is refused with a
+sentence: it costs that sheet, never the others, and saved as CSV it is read in
+bounded memory. Each visible sheet is written, row for row, as a UTF-8 CSV in the
 ingestion's work folder — rows above the header as empty lines, so that a record's
 number there is the sheet's own row number — and read from then on like any other
 file (``read_workbook.py``): the same plan, the same DuckDB reading and the same per-cell
@@ -28,6 +33,7 @@ import csv
 import datetime as dt
 import re
 import zipfile
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -37,6 +43,10 @@ import python_calamine as calamine
 # A title or a note may stand above the header: the header is looked for in this many
 # first non-empty rows.
 HEADER_SEARCH_ROWS = 10
+# A sheet's size as loaded: for .xlsx its XML and the workbook's shared strings, for
+# .ods the workbook's content.xml (all its sheets), for .xls the file; uncompressed.
+# 128 MiB is about two million cells of short text and some 200 MB in memory.
+MAX_SHEET_BYTES = 128 << 20
 
 
 @dataclass
@@ -47,6 +57,7 @@ class Sheet:
     csv_path: Path
     rows: list[list[str]] = field(default_factory=list)  # the first rows, to look for the header in
     merged: list[str] = field(default_factory=list)  # merged ranges, as A1:C1
+    refused: str = ""  # why the sheet was not read (too large to load), for its log
 
     def header_candidates(self) -> list[int]:
         """0-based row numbers of the first non-empty rows, where the header may be."""
@@ -56,8 +67,10 @@ class Sheet:
 
 def write_sheets(path: Path, work_dir: Path, stem: str, sheets: list[Sheet]) -> list[str]:
     """Append every visible worksheet of the workbook to ``sheets``, each as a CSV under
-    ``work_dir`` (appended as written, so the caller can delete them whatever happens);
-    return the names of the hidden sheets, which are not read."""
+    ``work_dir`` (appended as written, so the caller can delete them whatever happens),
+    or, when larger than ``MAX_SHEET_BYTES``, unread with the reason; return the names
+    of the hidden sheets, which are not read."""
+    sizes = sheet_sizes(path)  # before calamine opens the workbook: it may read the shared strings then
     book = calamine.CalamineWorkbook.from_path(str(path))
     hidden = []
     try:
@@ -67,6 +80,12 @@ def write_sheets(path: Path, work_dir: Path, stem: str, sheets: list[Sheet]) -> 
             elif meta.typ == calamine.SheetTypeEnum.WorkSheet:
                 target = work_dir / f"{stem}-sheet{index}.csv"
                 sheets.append(Sheet(meta.name, target))
+                if (size := sizes[meta.name]) > MAX_SHEET_BYTES:
+                    sheets[-1].refused = (
+                        f"the sheet is {size:,} bytes unpacked, more than the {MAX_SHEET_BYTES:,} a sheet may be, "
+                        "so none of it was read (a workbook's sheet is read whole into memory); save the sheet as "
+                        "CSV (UTF-8, comma separated) and send that")
+                    continue
                 _write(book.get_sheet_by_name(meta.name), sheets[-1])
     finally:
         book.close()
@@ -111,6 +130,19 @@ def cell_name(row: int, column: int) -> str:
     return f"{letters}{row + 1}"
 
 
+def sheet_sizes(path: Path) -> defaultdict[str, int]:
+    """Sheet name → its size as loaded (see ``MAX_SHEET_BYTES``), from the zip's
+    directory, before anything is decompressed; a sheet it cannot place counts 0."""
+    if path.suffix.lower() == ".xls":  # one binary stream, stored as it is loaded
+        return defaultdict(lambda: path.stat().st_size)
+    with zipfile.ZipFile(path) as archive:
+        declared = {info.filename: info.file_size for info in archive.infolist()}
+        if path.suffix.lower() == ".ods":
+            return defaultdict(lambda: declared.get("content.xml", 0))
+        strings = declared.get("xl/sharedStrings.xml", 0)
+        return defaultdict(int, {name: declared[member] + strings for name, member in _xlsx_sheets(archive).items()})
+
+
 def formula_cells(path: Path) -> dict[str, list[str]]:
     """Sheet name → its formula cells (A1 names), from the workbook's XML: calamine
     reads the saved results and does not say which cells were formulas. An .xls
@@ -129,16 +161,23 @@ XLSX_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships
 PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _xlsx_formulas(archive: zipfile.ZipFile) -> dict[str, list[str]]:
+def _xlsx_sheets(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → the zip member that holds its cells."""
     book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{PACKAGE_REL}Relationship")}
-    found = {}
+    members = {}
     for sheet in book.iter(f"{XLSX_MAIN}sheet"):
         target = targets.get(sheet.get(f"{XLSX_REL}id"), "")
         member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        if member not in archive.namelist():
-            continue
+        if member in archive.namelist():
+            members[sheet.get("name")] = member
+    return members
+
+
+def _xlsx_formulas(archive: zipfile.ZipFile) -> dict[str, list[str]]:
+    found = {}
+    for name, member in _xlsx_sheets(archive).items():
         cells = []
         with archive.open(member) as fh:
             for _, element in ElementTree.iterparse(fh):
@@ -147,7 +186,7 @@ def _xlsx_formulas(archive: zipfile.ZipFile) -> dict[str, list[str]]:
                         cells.append(element.get("r", "?"))
                     element.clear()
         if cells:
-            found[sheet.get("name")] = cells
+            found[name] = cells
     return found
 
 
