@@ -46,15 +46,39 @@ DataDirOption = Annotated[
 ]
 
 
+# Dagster's line for each step it skips after a failure: counted, not printed.
+_NOT_EXECUTING = re.compile(r"Dependencies for step \S+ .*\. Not executing\.")
+# The module path Dagster puts before an exception's message (``dagster._core.errors.…: ``).
+_CLASS_PATH = re.compile(r"^(?:dagster|pipelines)(?:\.\w+)+: ")
+
+
+def failure_sentence(error) -> str:
+    """What a failed step says to the user: the message of the first exception under
+    Dagster's wrappers (``error`` and its ``cause`` chain, a ``SerializableErrorInfo``),
+    the sentence our code raised (``WarehouseBusy`` names the holder and the timeout),
+    without the class path of a Dagster or pipelines exception. An exception our code
+    chained to its own (``raise FolderError(…) from exc``) stays behind its sentence."""
+    while error.cause is not None and error.message.startswith("dagster."):
+        error = error.cause
+    return _CLASS_PATH.sub("", error.message.strip())
+
+
 class _ProgressHandler(logging.Handler):
     """Turns Dagster's event stream into one line per stage and per table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.not_run = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "dagster_event", None)
         if event is None:
             if record.levelno >= logging.INFO:
                 message = record.getMessage().split(" - ")[-1]
-                console.print(f"    [dim]{message}[/dim]", highlight=False)
+                if _NOT_EXECUTING.fullmatch(message.strip()):
+                    self.not_run += 1
+                    return
+                console.print(f"    [dim]{escape(message)}[/dim]", highlight=False)
             return
         kind = event.event_type_value
         if kind == "STEP_START":
@@ -71,7 +95,11 @@ class _ProgressHandler(logging.Handler):
                 else:
                     console.print(f"  [red]✗ check {where} failed[/red]")
         elif kind == "STEP_FAILURE":
-            console.print(f"  [red]✗ {event.step_key} failed: {event.event_specific_data.error.message.strip()}[/red]")
+            sentence = failure_sentence(event.event_specific_data.error)
+            console.print(f"  [red]✗ {event.step_key} failed: {escape(sentence)}[/red]", soft_wrap=True)
+        elif event.is_run_failure and self.not_run:
+            console.print(f"    [dim]{self.not_run} later steps not run[/dim]", highlight=False)
+            self.not_run = 0
 
 
 @dg.logger
