@@ -662,7 +662,7 @@ def report(
     from pipelines.defs.partitions import current, period_of, register, report_key
     from pipelines.periods import NO_DATA, parse_period
     from pipelines.publish.i18n import LANGUAGES
-    from pipelines.publish.scope import check_period, data_period, programmes, scope_key
+    from pipelines.publish.scope import check_period, data_period, programmes, scope_keys
 
     settings = _settings(data_dir)
     root = settings.paths
@@ -679,7 +679,7 @@ def report(
             full = data_period(con) or NO_DATA
             chosen = parse_period(period) if period else full
             check_period(chosen, full)
-            known = {scope_key(p): p for p in programmes(con)}
+            known = {key: p for p, key in scope_keys(programmes(con)).items()}
             partitions = current(con, [])
         keys = _report_keys(programme, known, partitions.programmes)
     except ValueError as exc:
@@ -712,7 +712,7 @@ def report(
 def _report_keys(programme: str | None, known: dict[str, str], current_keys: list[str]) -> list[str]:
     """The partition keys a ``--programme`` asks for (a programme id, its folder key or
     ``all``); every programme and ``all`` without one."""
-    from pipelines.publish.scope import ALL_PROGRAMMES, scope_key
+    from pipelines.publish.scope import ALL_PROGRAMMES
 
     if programme is None:
         return current_keys
@@ -721,7 +721,7 @@ def _report_keys(programme: str | None, known: dict[str, str], current_keys: lis
     if programme in known:
         return [programme]
     if programme in known.values():
-        return [scope_key(programme)]
+        return [key for key, p in known.items() if p == programme]
     raise ValueError(f"no programme {programme!r} in the warehouse; known: {', '.join(sorted(known.values())) or 'none'}")
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipelines.charts import plots_programme
 from pipelines.charts.info import ChartInfo, save_chart
-from pipelines.files import slug
+from pipelines.files import slugs
 from pipelines.publish.readers import latest_wave
 from pipelines.publish.i18n import Translator, digits
 
@@ -111,8 +111,9 @@ def retention_chart(indicators: pd.DataFrame, out_dir: Path, tr: Translator, min
 def dose_charts(dose: pd.DataFrame, out_dir: Path, tr: Translator, top: int = 8) -> list[ChartInfo]:
     """One chart per programme: the indicators with the strongest trend by attendance."""
     charts = []
+    names = slugs(dose["programme_id"].unique())  # one file each, even where case is not told apart
     for programme, rows in dose.groupby("programme_id"):
-        info = ChartInfo(key=f"dose_response_{slug(programme)}", section="impact", programme_id=str(programme),
+        info = ChartInfo(key=f"dose_response_{names[str(programme)]}", section="impact", programme_id=str(programme),
                          title=tr("%(programme)s: change by sessions attended", programme=programme))
         wave = latest_wave(rows)
         rows = rows[rows["wave"] == wave]
