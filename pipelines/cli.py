@@ -388,7 +388,7 @@ def _shown(names: dict[str, str], source_file: str) -> str:
 
 
 # A file is worth a non-zero exit of `aai check` when any of these is true.
-CHECK_FAILS = {"unreadable", "unrecognised", "unknown_kind"}
+CHECK_FAILS = {"unreadable", "unrecognised", "unknown_kind", "refused"}
 HEADER_RULES = ("missing_column", "unrecognised_file")
 
 
@@ -404,7 +404,8 @@ def check(
     """Validate files without loading them: what was detected, and the first problems.
 
     Without --mapping, the data root's mapping files apply as in `aai run` (by their
-    files rules, for files under raw/, and by header signature).
+    files rules, for files under raw/, and by header signature). A file under raw/
+    behind a link leading outside it is refused, as `aai run` refuses it.
 
     Exit status 1 when any row or cell would be quarantined, a column is missing or
     misspelt, or a file is not recognised; 2 when the mapping file is wrong. Pass the
@@ -413,10 +414,11 @@ def check(
     import dataclasses
 
     import duckdb
+    import pandas as pd
 
     from pipelines.mapping import load_mapping
 
-    from pipelines.ingest.discover import file_entry
+    from pipelines.ingest.discover import named_entry
     from pipelines.ingest.stage import stage_files, workspace
     from pipelines.validate.warehouse_tables import build_tables
 
@@ -437,8 +439,8 @@ def check(
     with tempfile.TemporaryDirectory(prefix="aai-check-") as tmp:
         con = duckdb.connect()
         with workspace(con, Path(tmp) / "work") as work:
-            results = stage_files(con, [file_entry(path, name) for name, path in entries.items()], work_dir=work,
-                                  mappings=mappings)
+            results = stage_files(con, [named_entry(path, name, raw) for name, path in entries.items()],
+                                  work_dir=work, mappings=mappings)
             build_tables(con)
         log = con.execute("SELECT * FROM ingest_log ORDER BY source_file").df()
         problems = con.execute("SELECT * FROM quarantine ORDER BY source_file, source_row, source_column").df()
@@ -464,11 +466,15 @@ def check(
         header = list(plan.problems) if plan is not None else []
         failed |= bad_rows > 0 or bad_cells > 0 or bool(header) or row.status in CHECK_FAILS
         cells_text = f", {bad_cells} cells would be loaded empty" if bad_cells else ""
-        read_as = row.encoding if row.delimiter is None else \
-            f"{row.encoding}, delimiter {escape(repr({chr(9): 'tab'}.get(row.delimiter, row.delimiter)))}"
-        out.print(f"[bold]{escape(_shown(names, row.source_file))}[/bold]: {row.kind}, {read_as}, "
-                  f"{row.rows_read} rows, {bad_rows} would be quarantined{cells_text}", highlight=False)
-        if row.status in {"unreadable", "unrecognised", "duplicate", "skipped", "no_records"}:
+        shown = escape(_shown(names, row.source_file))
+        if pd.isna(row.encoding):  # never read (refused, empty, not opened): its status, then why
+            out.print(f"[bold]{shown}[/bold]: {row.status}", highlight=False, soft_wrap=True)
+        else:
+            read_as = row.encoding if pd.isna(row.delimiter) else \
+                f"{row.encoding}, delimiter {escape(repr({chr(9): 'tab'}.get(row.delimiter, row.delimiter)))}"
+            out.print(f"[bold]{shown}[/bold]: {row.kind}, {read_as}, {row.rows_read} rows, {bad_rows} would be "
+                      f"quarantined{cells_text}", highlight=False, soft_wrap=True)  # a path is copied whole
+        if row.status in {"unreadable", "unrecognised", "duplicate", "skipped", "no_records", "refused"}:
             out.print(f"  {row.message}", highlight=False, markup=False)
         if row.mapping:
             out.print(f"  read through the mapping {row.mapping}", highlight=False, markup=False)

@@ -186,3 +186,33 @@ def test_a_run_that_cannot_get_the_warehouse_says_who_holds_it_in_one_line(data_
     assert "after 1 s" in failed[0] and "AAI_LOCK_TIMEOUT" in failed[0]
     assert "Dagster" not in output and "dagster." not in output and "Not executing" not in output
     assert re.search(r"^\s+\d+ later steps not run$", output, re.MULTILINE), output[-3000:]
+
+
+def test_check_refuses_a_link_out_of_the_data_root_as_run_does_and_names_an_empty_file(data_root: Path,
+                                                                                         tmp_path_factory) -> None:
+    from conftest import write
+
+    outside = tmp_path_factory.mktemp("outside")
+    write(outside / "survey.csv", "participant_id,programme_id,arm,wave,interview_date,consent\n"
+                                  "P1,OUTSIDE,participant,baseline,2024-03-15,yes\n")
+    raw = data_root / "raw"
+    (raw / "linked.csv").symlink_to(outside / "survey.csv")
+    (raw / "linked_dir").symlink_to(outside)
+    (raw / "empty.csv").write_bytes(b"")
+    inside = write(raw / "real/survey.csv", (outside / "survey.csv").read_text())
+    (raw / "inner.csv").symlink_to(inside)  # a link that stays inside is read, as run reads its target
+    done = aai("check", str(raw / "linked.csv"), str(raw / "linked_dir/survey.csv"), str(raw / "empty.csv"),
+               str(raw / "inner.csv"), root=data_root)
+    lines = [" ".join(line.split()) for line in done.stdout.splitlines()]
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "OUTSIDE" not in done.stdout and "nan" not in done.stdout
+    at = lines.index(f"{raw / 'linked.csv'}: refused")
+    assert lines[at + 1] == "a link to a file outside the data root; not read"
+    at = lines.index(f"{raw / 'linked_dir/survey.csv'}: refused")
+    assert lines[at + 1] == "a link to a folder outside the data root; not followed"
+    at = lines.index(f"{raw / 'empty.csv'}: unreadable")
+    assert lines[at + 1].startswith("the file could not be read: the file is empty (0 bytes)")
+    assert any(line.startswith(f"{raw / 'inner.csv'}: survey, utf-8, delimiter ',', 1 rows") for line in lines)
+    # a file given from outside any data root is checked wherever it is
+    elsewhere = aai("check", str(outside / "survey.csv"), root=data_root)
+    assert "survey, utf-8" in elsewhere.stdout
