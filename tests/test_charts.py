@@ -396,6 +396,7 @@ def test_programme_keys_differ_in_any_letter_case_and_never_take_the_total_s():
 def test_two_programmes_that_would_still_share_a_folder_are_refused_naming_both(monkeypatch):
     """Two hashes that agree: no report may overwrite another's, so the run stops."""
     from pipelines import files
+    from pipelines.defs.partitions import current
     from pipelines.periods import NO_DATA
     from pipelines.publish.scope import report_scopes
 
@@ -409,6 +410,10 @@ def test_two_programmes_that_would_still_share_a_folder_are_refused_naming_both(
     assert str(refused.value) == sentence
     with pytest.raises(files.FolderCollision, match="'COL 1' and 'COL/1'"):
         report_scopes(con, NO_DATA, NO_DATA, key="BRC-WWC")
+    # and the refresh registers no partitions for them: report_partitions fails with that sentence
+    con.execute("create table survey as select programme_id, date '2024-03-01' as interview_date from groups")
+    with pytest.raises(files.FolderCollision, match="'COL 1' and 'COL/1'"):
+        current(con, [])
 
 
 # -- legibility: no chart text drawn over another, in any language ----------------------------------
