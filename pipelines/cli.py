@@ -48,15 +48,39 @@ DataDirOption = Annotated[
 ]
 
 
+# Dagster's line for each step it skips after a failure: counted, not printed.
+_NOT_EXECUTING = re.compile(r"Dependencies for step \S+ .*\. Not executing\.")
+# The module path Dagster puts before an exception's message (``dagster._core.errors.…: ``).
+_CLASS_PATH = re.compile(r"^(?:dagster|pipelines)(?:\.\w+)+: ")
+
+
+def failure_sentence(error) -> str:
+    """What a failed step says to the user: the message of the first exception under
+    Dagster's wrappers (``error`` and its ``cause`` chain, a ``SerializableErrorInfo``),
+    the sentence our code raised (``WarehouseBusy`` names the holder and the timeout),
+    without the class path of a Dagster or pipelines exception. An exception our code
+    chained to its own (``raise FolderError(…) from exc``) stays behind its sentence."""
+    while error.cause is not None and error.message.startswith("dagster."):
+        error = error.cause
+    return _CLASS_PATH.sub("", error.message.strip())
+
+
 class _ProgressHandler(logging.Handler):
     """Turns Dagster's event stream into one line per stage and per table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.not_run = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "dagster_event", None)
         if event is None:
             if record.levelno >= logging.INFO:
                 message = record.getMessage().split(" - ")[-1]
-                console.print(f"    [dim]{message}[/dim]", highlight=False)
+                if _NOT_EXECUTING.fullmatch(message.strip()):
+                    self.not_run += 1
+                    return
+                console.print(f"    [dim]{escape(message)}[/dim]", highlight=False)
             return
         kind = event.event_type_value
         if kind == "STEP_START":
@@ -73,7 +97,11 @@ class _ProgressHandler(logging.Handler):
                 else:
                     console.print(f"  [red]✗ check {where} failed[/red]")
         elif kind == "STEP_FAILURE":
-            console.print(f"  [red]✗ {event.step_key} failed: {event.event_specific_data.error.message.strip()}[/red]")
+            sentence = failure_sentence(event.event_specific_data.error)
+            console.print(f"  [red]✗ {event.step_key} failed: {escape(sentence)}[/red]", soft_wrap=True)
+        elif event.is_run_failure and self.not_run:
+            console.print(f"    [dim]{self.not_run} later steps not run[/dim]", highlight=False)
+            self.not_run = 0
 
 
 @dg.logger
@@ -362,7 +390,7 @@ def _shown(names: dict[str, str], source_file: str) -> str:
 
 
 # A file is worth a non-zero exit of `aai check` when any of these is true.
-CHECK_FAILS = {"unreadable", "unrecognised", "unknown_kind"}
+CHECK_FAILS = {"unreadable", "unrecognised", "unknown_kind", "refused"}
 HEADER_RULES = ("missing_column", "unrecognised_file")
 
 
@@ -378,7 +406,8 @@ def check(
     """Validate files without loading them: what was detected, and the first problems.
 
     Without --mapping, the data root's mapping files apply as in `aai run` (by their
-    files rules, for files under raw/, and by header signature).
+    files rules, for files under raw/, and by header signature). A file under raw/
+    behind a link leading outside it is refused, as `aai run` refuses it.
 
     Exit status 1 when any row or cell would be quarantined, a column is missing or
     misspelt, or a file is not recognised; 2 when the mapping file is wrong. Pass the
@@ -387,10 +416,11 @@ def check(
     import dataclasses
 
     import duckdb
+    import pandas as pd
 
     from pipelines.mapping import load_mapping
 
-    from pipelines.ingest.discover import file_entry
+    from pipelines.ingest.discover import named_entry
     from pipelines.ingest.stage import stage_files, workspace
     from pipelines.validate.warehouse_tables import build_tables
 
@@ -411,8 +441,8 @@ def check(
     with tempfile.TemporaryDirectory(prefix="aai-check-") as tmp:
         con = duckdb.connect()
         with workspace(con, Path(tmp) / "work") as work:
-            results = stage_files(con, [file_entry(path, name) for name, path in entries.items()], work_dir=work,
-                                  mappings=mappings)
+            results = stage_files(con, [named_entry(path, name, raw) for name, path in entries.items()],
+                                  work_dir=work, mappings=mappings)
             build_tables(con)
         log = con.execute("SELECT * FROM ingest_log ORDER BY source_file").df()
         problems = con.execute("SELECT * FROM quarantine ORDER BY source_file, source_row, source_column").df()
@@ -438,11 +468,15 @@ def check(
         header = list(plan.problems) if plan is not None else []
         failed |= bad_rows > 0 or bad_cells > 0 or bool(header) or row.status in CHECK_FAILS
         cells_text = f", {bad_cells} cells would be loaded empty" if bad_cells else ""
-        read_as = row.encoding if row.delimiter is None else \
-            f"{row.encoding}, delimiter {escape(repr({chr(9): 'tab'}.get(row.delimiter, row.delimiter)))}"
-        out.print(f"[bold]{escape(_shown(names, row.source_file))}[/bold]: {row.kind}, {read_as}, "
-                  f"{row.rows_read} rows, {bad_rows} would be quarantined{cells_text}", highlight=False)
-        if row.status in {"unreadable", "unrecognised", "duplicate", "skipped", "no_records"}:
+        shown = escape(_shown(names, row.source_file))
+        if pd.isna(row.encoding):  # never read (refused, empty, not opened): its status, then why
+            out.print(f"[bold]{shown}[/bold]: {row.status}", highlight=False, soft_wrap=True)
+        else:
+            read_as = row.encoding if pd.isna(row.delimiter) else \
+                f"{row.encoding}, delimiter {escape(repr({chr(9): 'tab'}.get(row.delimiter, row.delimiter)))}"
+            out.print(f"[bold]{shown}[/bold]: {row.kind}, {read_as}, {row.rows_read} rows, {bad_rows} would be "
+                      f"quarantined{cells_text}", highlight=False, soft_wrap=True)  # a path is copied whole
+        if row.status in {"unreadable", "unrecognised", "duplicate", "skipped", "no_records", "refused"}:
             out.print(f"  {row.message}", highlight=False, markup=False)
         if row.mapping:
             out.print(f"  read through the mapping {row.mapping}", highlight=False, markup=False)
@@ -636,7 +670,7 @@ def report(
     from pipelines.defs.partitions import current, period_of, register, report_key
     from pipelines.periods import NO_DATA, parse_period
     from pipelines.publish.i18n import LANGUAGES
-    from pipelines.publish.scope import check_period, data_period, programmes, scope_key
+    from pipelines.publish.scope import check_period, data_period, programmes, scope_keys
 
     settings = _settings(data_dir)
     root = settings.paths
@@ -653,7 +687,7 @@ def report(
             full = data_period(con) or NO_DATA
             chosen = parse_period(period) if period else full
             check_period(chosen, full)
-            known = {scope_key(p): p for p in programmes(con)}
+            known = {key: p for p, key in scope_keys(programmes(con)).items()}
             partitions = current(con, [])
         keys = _report_keys(programme, known, partitions.programmes)
     except ValueError as exc:
@@ -686,7 +720,7 @@ def report(
 def _report_keys(programme: str | None, known: dict[str, str], current_keys: list[str]) -> list[str]:
     """The partition keys a ``--programme`` asks for (a programme id, its folder key or
     ``all``); every programme and ``all`` without one."""
-    from pipelines.publish.scope import ALL_PROGRAMMES, scope_key
+    from pipelines.publish.scope import ALL_PROGRAMMES
 
     if programme is None:
         return current_keys
@@ -695,7 +729,7 @@ def _report_keys(programme: str | None, known: dict[str, str], current_keys: lis
     if programme in known:
         return [programme]
     if programme in known.values():
-        return [scope_key(programme)]
+        return [key for key, p in known.items() if p == programme]
     raise ValueError(f"no programme {programme!r} in the warehouse; known: {', '.join(sorted(known.values())) or 'none'}")
 
 

@@ -132,6 +132,27 @@ def read_ingest_ignore(root: DataRoot) -> tuple[str, ...]:
     return tuple(p.strip() for p in patterns)
 
 
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+LATEST_EPOCH = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last second a date can hold
+
+
+def source_date_epoch(value: str | None) -> int | None:
+    """The value of ``SOURCE_DATE_EPOCH`` (reproducible-builds.org) as seconds since
+    1970-01-01; None when it is unset or empty, as the specification asks. Anything
+    else that is not a whole number of seconds is refused in one sentence: the report
+    renderer would otherwise fail on every PDF."""
+    if value is None or not value.strip():
+        return None
+    try:
+        seconds = int(value.strip())
+    except ValueError:
+        seconds = -1
+    if not 0 <= seconds <= LATEST_EPOCH:
+        raise ValueError(f"{SOURCE_DATE_EPOCH} must be a whole number of seconds since 1970-01-01 (the date the "
+                         f"PDFs carry), got {value!r}; unset it for undated PDFs")
+    return seconds
+
+
 def _codes(path: Path, where: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValueError(f"{path}: {where} must be a non-empty list of indicator codes such as \"4.5\"")

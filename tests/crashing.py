@@ -4,8 +4,9 @@
 breaking a run: a 20-digit number in a whole-number cell, a 200,000-character cell,
 a header-only file, a directory named like a file, two programmes whose ids differ
 only in a character a folder name cannot hold (``COL/1`` and ``COL 1``) and a symlink
-to a file outside the data root. ``run`` starts ``aai run`` and can SIGKILL it when a
-line of its output appears; ``snapshot`` is what a run leaves behind, to compare.
+to a file outside the data root. ``run`` starts ``aai run`` and can SIGKILL it at a
+``KillPoint`` (a step starting, or a line of its output); ``kill_points`` are built
+from the jobs' own step lists; ``snapshot`` is what a run leaves behind, to compare.
 """
 
 from __future__ import annotations
@@ -74,6 +75,56 @@ def hostile_root(root: Path) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class KillPoint:
+    """Where the harness kills a run: ``delay`` seconds after the step ``step`` starts
+    (its progress line ``▸ <step>``, the whole name: ``report`` is not
+    ``report_partitions``), or after the first line starting with ``line``."""
+
+    id: str  # selects it: AAI_KILL_POINTS=start-report,inside-indicators
+    what: str
+    step: str | None = None
+    line: str | None = None
+    delay: float = 0.0
+
+    def matches(self, output_line: str) -> bool:
+        text = output_line.strip()
+        return text == f"▸ {self.step}" if self.step else text.startswith(self.line)
+
+
+# The jobs `aai run` runs: the refresh, then one report run per partition (the period
+# job runs only with AAI_REPORT_PERIODS beyond the default `data`, as the harness does not).
+JOBS = ("refresh_all", "reports")
+
+
+def job_steps(job: str) -> list[tuple[str, bool]]:
+    """(step, whether it materializes an asset) for each step of ``job``, in the order
+    the in-process executor runs them, from the code location itself. A step that
+    only runs asset checks reads the warehouse and writes nothing."""
+    from dagster._core.execution.api import create_execution_plan
+
+    from pipelines.definitions import defs
+
+    definitions = defs()
+    writes = {a.node_def.name: bool(a.keys) for a in definitions.resolve_asset_graph().assets_defs}
+    plan = create_execution_plan(definitions.resolve_job_def(job))
+    return [(step.key, writes[step.key]) for step in plan.get_steps_to_execute_in_topo_order()]
+
+
+def kill_points() -> list[KillPoint]:
+    """After a few files of ingestion; at the start of every step that writes (every
+    asset boundary of both jobs); a few seconds into the two longest stages; and
+    between two reports."""
+    starts = [step for job in JOBS for step, writes in job_steps(job) if writes]
+    return [
+        KillPoint("ingestion", "in ingestion, after a few files", line="col/survey_col.csv:"),
+        *(KillPoint(f"start-{step}", f"at the start of {step}", step=step) for step in starts),
+        KillPoint("inside-indicators", "inside indicators", step="indicators", delay=2.0),
+        KillPoint("inside-impact_tables", "inside impact_tables", step="impact_tables", delay=3.0),
+        KillPoint("between-reports", "inside report, between reports", line="Report written to"),
+    ]
+
+
 @dataclass
 class Outcome:
     returncode: int
@@ -81,11 +132,10 @@ class Outcome:
     output: str
 
 
-def run(root: Path, dagster_home: Path, *, kill_after: str | None = None, delay: float = 0.0,
+def run(root: Path, dagster_home: Path, *, kill_at: KillPoint | None = None,
         timeout: float = 900, command: tuple[str, ...] = ("run",)) -> Outcome:
-    """``aai run`` (or another ``command``) on ``root``; with ``kill_after``, SIGKILL its
-    process group ``delay`` seconds after the first line of its output that starts with
-    that text."""
+    """``aai run`` (or another ``command``) on ``root``; with ``kill_at``, SIGKILL its
+    process group (the report workers too) at that point."""
     env = os.environ | {"AAI_DATA_DIR": str(root), "DAGSTER_HOME": str(dagster_home), "COLUMNS": "200"}
     process = subprocess.Popen([str(AAI), *command], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, start_new_session=True)
@@ -101,8 +151,8 @@ def run(root: Path, dagster_home: Path, *, kill_after: str | None = None, delay:
     try:
         for line in process.stdout:
             lines.append(line)
-            if kill_after and not killed.is_set() and line.strip().startswith(kill_after):
-                time.sleep(delay)
+            if kill_at and not killed.is_set() and kill_at.matches(line):
+                time.sleep(kill_at.delay)
                 kill()
         process.wait()
     finally:

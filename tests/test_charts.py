@@ -384,7 +384,7 @@ def test_programme_ids_never_share_a_folder():
     """`COL/1` and `COL 1` once both became the folder `COL-1`: one report replaced the other."""
     from pipelines.files import slug
 
-    ids = ["COL/1", "COL 1", "COL-1", "COL_1", "../COL-1", "Без ізоляції", "BRC-WWC"]
+    ids = ["COL/1", "COL 1", "COL-1", "COL_1", "../COL-1", "Без ізоляції", "BRC-WWC", slug("COL/1")]
     folders = [slug(i) for i in ids]
     assert len(set(folders)) == len(ids)
     assert slug("BRC-WWC") == "BRC-WWC" and slug("COL-1") == "COL-1"  # safe ids keep their folder
@@ -392,6 +392,48 @@ def test_programme_ids_never_share_a_folder():
     assert slug("COL/1") == slug("COL/1")  # stable across runs
     with pytest.raises(ValueError, match="empty programme id"):
         slug("  ")
+
+
+def test_programme_keys_differ_in_any_letter_case_and_never_take_the_total_s():
+    """The id `COL-1-d8958a89` once shared the folder of `COL/1`, `all-5ef5ef03` that of
+    the programme `all`, and `brc-wwc` that of `BRC-WWC` on macOS and Windows."""
+    from pipelines.files import slug
+    from pipelines.publish.scope import ALL_PROGRAMMES, scope_key, scope_keys
+
+    ids = ["COL/1", "COL-1-d8958a89", "all", "ALL", "All", "all-5ef5ef03", "BRC-WWC", "brc-wwc", "Brc-Wwc",
+           "MAZ-SHC", "ZTRASS-WI"]
+    keys = scope_keys(ids)
+    folded = [k.casefold() for k in keys.values()]
+    assert len(set(folded)) == len(ids) and ALL_PROGRAMMES not in folded
+    assert slug("COL/1") == "COL-1-d8958a89" != keys["COL-1-d8958a89"]
+    assert keys["all"] == scope_key("all") == "all-5ef5ef03" != keys["all-5ef5ef03"]  # the programme all keeps its key
+    # safe ids keep their folder; of two that differ only in case, the one sorting first
+    assert [keys[p] for p in ("BRC-WWC", "MAZ-SHC", "ZTRASS-WI")] == ["BRC-WWC", "MAZ-SHC", "ZTRASS-WI"]
+    assert keys["brc-wwc"].startswith("brc-wwc-") and scope_key("brc-wwc") == "brc-wwc"  # alone, it is itself
+    assert scope_keys(reversed(ids)) == keys  # whatever order the warehouse lists them in
+
+
+def test_two_programmes_that_would_still_share_a_folder_are_refused_naming_both(monkeypatch):
+    """Two hashes that agree: no report may overwrite another's, so the run stops."""
+    from pipelines import files
+    from pipelines.defs.partitions import current
+    from pipelines.periods import NO_DATA
+    from pipelines.publish.scope import report_scopes
+
+    monkeypatch.setattr(files, "_digest", lambda text: "0" * files.SLUG_HASH_CHARS)
+    con = duckdb.connect()
+    con.execute("create table groups as select * from (values ('COL/1'), ('COL 1'), ('BRC-WWC')) t(programme_id)")
+    sentence = "the programme ids 'COL 1' and 'COL/1' would share the folder 'COL-1-00000000'; " \
+               "rename one of them in its files"
+    with pytest.raises(files.FolderCollision) as refused:
+        report_scopes(con, NO_DATA, NO_DATA)
+    assert str(refused.value) == sentence
+    with pytest.raises(files.FolderCollision, match="'COL 1' and 'COL/1'"):
+        report_scopes(con, NO_DATA, NO_DATA, key="BRC-WWC")
+    # and the refresh registers no partitions for them: report_partitions fails with that sentence
+    con.execute("create table survey as select programme_id, date '2024-03-01' as interview_date from groups")
+    with pytest.raises(files.FolderCollision, match="'COL 1' and 'COL/1'"):
+        current(con, [])
 
 
 # -- legibility: no chart text drawn over another, in any language ----------------------------------

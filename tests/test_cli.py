@@ -2,13 +2,17 @@
 
 import csv
 import json
+import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import aai
+from conftest import AAI, aai
 from test_index import FULL, HAND
 
 from pipelines.sample import PLANTED_PROBLEMS
@@ -155,3 +159,61 @@ def test_run_summary_names_a_misspelt_column_while_the_other_files_load(tmp_path
     printed = " ".join(capsys.readouterr().out.split())
     assert "columns: survey.csv: column who5_3 is missing — did you mean who5_33? (rename it to who5_3)" in printed
     assert "mapping: mappings/programme.yaml: matched no file; check its files rule" in printed
+
+
+def test_a_run_that_cannot_get_the_warehouse_says_who_holds_it_in_one_line(data_root: Path) -> None:
+    """The lock's sentence reaches the user, not Dagster's wrapper of it, and the steps
+    that then cannot run are one line, not one each."""
+
+    from conftest import GROUPS, write
+    from test_warehouse import HOLD
+
+    write(data_root / "raw/groups.csv", GROUPS)
+    database = data_root / "processed/warehouse.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(database), "120"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+        done = subprocess.run([AAI, "run"], env=env | {"AAI_DATA_DIR": str(data_root), "AAI_LOCK_TIMEOUT": "1"},
+                              capture_output=True, text=True, timeout=300)
+    finally:
+        holder.kill()
+        holder.wait()
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output[-3000:]
+    failed = [line for line in output.splitlines() if "raw_files failed" in line]
+    assert len(failed) == 1, output[-3000:]
+    assert f"still held by process {holder.pid} on " in failed[0] and " since " in failed[0]
+    assert "after 1 s" in failed[0] and "AAI_LOCK_TIMEOUT" in failed[0]
+    assert "Dagster" not in output and "dagster." not in output and "Not executing" not in output
+    assert re.search(r"^\s+\d+ later steps not run$", output, re.MULTILINE), output[-3000:]
+
+
+def test_check_refuses_a_link_out_of_the_data_root_as_run_does_and_names_an_empty_file(data_root: Path,
+                                                                                         tmp_path_factory) -> None:
+    from conftest import write
+
+    outside = tmp_path_factory.mktemp("outside")
+    write(outside / "survey.csv", "participant_id,programme_id,arm,wave,interview_date,consent\n"
+                                  "P1,OUTSIDE,participant,baseline,2024-03-15,yes\n")
+    raw = data_root / "raw"
+    (raw / "linked.csv").symlink_to(outside / "survey.csv")
+    (raw / "linked_dir").symlink_to(outside)
+    (raw / "empty.csv").write_bytes(b"")
+    inside = write(raw / "real/survey.csv", (outside / "survey.csv").read_text())
+    (raw / "inner.csv").symlink_to(inside)  # a link that stays inside is read, as run reads its target
+    done = aai("check", str(raw / "linked.csv"), str(raw / "linked_dir/survey.csv"), str(raw / "empty.csv"),
+               str(raw / "inner.csv"), root=data_root)
+    lines = [" ".join(line.split()) for line in done.stdout.splitlines()]
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "OUTSIDE" not in done.stdout and "nan" not in done.stdout
+    at = lines.index(f"{raw / 'linked.csv'}: refused")
+    assert lines[at + 1] == "a link to a file outside the data root; not read"
+    at = lines.index(f"{raw / 'linked_dir/survey.csv'}: refused")
+    assert lines[at + 1] == "a link to a folder outside the data root; not followed"
+    at = lines.index(f"{raw / 'empty.csv'}: unreadable")
+    assert lines[at + 1].startswith("the file could not be read: the file is empty (0 bytes)")
+    assert any(line.startswith(f"{raw / 'inner.csv'}: survey, utf-8, delimiter ',', 1 rows") for line in lines)
+    # a file given from outside any data root is checked wherever it is
+    elsewhere = aai("check", str(outside / "survey.csv"), root=data_root)
+    assert "survey, utf-8" in elsewhere.stdout

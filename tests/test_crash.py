@@ -6,20 +6,36 @@ plus a 20-digit number, a 200,000-character cell, a header-only file, a director
 like a file, two programmes ``COL/1`` and ``COL 1`` and a symlink out of the root
 (``crashing.hostile_root``). ``aai run`` on it must complete every stage; a second run
 must give byte-identical files. Then the harness kills ``aai run`` with SIGKILL at
-every asset boundary, in the middle of ingestion and inside the longer stages, reruns,
-and compares everything with the uninterrupted run (on the same hostile files with one
-sample programme instead of three, to keep the slow tier within CI's time). The figures are written to
-``bench/out/crash.json`` and quoted in docs/performance.md.
+every asset boundary of the refresh and report jobs (the start of each step that
+writes, read from the jobs' definitions: ``crashing.kill_points``), in the middle of
+ingestion, inside the longer stages and between reports, reruns, and compares
+everything with the uninterrupted run (on the same hostile files with one sample
+programme instead of three, to keep the slow tier within CI's time). The figures,
+elapsed time included, are written to ``bench/out/crash.json`` and quoted in
+docs/performance.md. ``AAI_KILL_POINTS=start-report,inside-indicators`` runs only
+those points (their figures go to ``bench/out/crash-partial.json``).
 """
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from crashing import COL_PROGRAMMES, LONG_CELL, TWENTY_DIGITS, hostile_root, run, snapshot
+from crashing import (
+    COL_PROGRAMMES,
+    JOBS,
+    LONG_CELL,
+    TWENTY_DIGITS,
+    hostile_root,
+    job_steps,
+    kill_points,
+    run,
+    snapshot,
+)
 
 from pipelines.files import slug
 from pipelines.files import TEMPORARY_MARK
@@ -27,16 +43,25 @@ from pipelines.files import TEMPORARY_MARK
 ROOT = Path(__file__).parents[1]
 OUT = ROOT / "bench" / "out"
 
-# (what, a line of `aai run`'s output, seconds after it): the kill points
-KILL_POINTS = [
-    ("in ingestion, after a few files", "col/survey_col.csv:", 0.0),
-    *((f"at the start of {step}", f"▸ {step}", 0.0)
-      for step in ("warehouse_tables", "indicator_observations", "indicators", "domain_scores", "impact_tables",
-                   "charts", "report")),
-    ("inside indicators", "▸ indicators", 2.0),
-    ("inside impact_tables", "▸ impact_tables", 3.0),
-    ("inside report, between reports", "Report written to", 0.0),
-]
+SELECTED = "AAI_KILL_POINTS"  # a comma-separated list of kill point ids: run only those
+
+
+def test_kill_points_cover_every_asset_boundary_of_the_jobs() -> None:
+    """Every step of the refresh and report jobs that writes is killed at its start;
+    the others only run asset checks, which read. A step is matched by its whole name,
+    so the start of ``report`` is not the start of ``report_partitions``."""
+    points = kill_points()
+    assert len({p.id for p in points}) == len(points)
+    starts = {p.step for p in points if p.step and not p.delay}
+    for job in JOBS:
+        steps = job_steps(job)
+        assert steps, job
+        assert {step for step, writes in steps if writes} <= starts, job
+    assert {"raw_files", "review", "results", "report_charts", "report"} <= starts
+    report = next(p for p in points if p.id == "start-report")
+    assert report.matches("▸ report\n")
+    assert not any(report.matches(f"▸ {other}") for other in ("report_partitions", "report_charts",
+                                                               "report__en_reports_disclosure_audit"))
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +90,10 @@ def small_scenario(tmp_path_factory):
     home = base / "dagster_home"
     home.mkdir()
     shutil.copy(ROOT / "dagster-instance.yaml", home / "dagster.yaml")
+    started = time.monotonic()
     first = run(root, home)
     assert first.returncode == 0, first.output[-4000:]
-    return root, home, snapshot(root)
+    return root, home, snapshot(root), time.monotonic() - started
 
 
 def _warehouse(root: Path) -> duckdb.DuckDBPyConnection:
@@ -146,22 +172,37 @@ def test_reports_built_in_parallel_equal_reports_built_one_at_a_time(scenario):
 
 @pytest.mark.slow
 def test_sigkill_at_every_boundary_then_rerun_gives_the_same_outputs(small_scenario):
-    root, home, reference = small_scenario
+    root, home, reference, first_seconds = small_scenario
+    selected = [i.strip() for i in os.environ.get(SELECTED, "").split(",") if i.strip()]
+    points = kill_points()
+    unknown = set(selected) - {p.id for p in points}
+    assert not unknown, f"{SELECTED} names no kill point {sorted(unknown)}; there are {[p.id for p in points]}"
+    points = [p for p in points if p.id in selected] if selected else points
+    started = time.monotonic()
     results, failures = [], []
-    for what, line, delay in KILL_POINTS:
-        killed = run(root, home, kill_after=line, delay=delay)
+    for point in points:
+        began = time.monotonic()
+        killed = run(root, home, kill_at=point)
         half_written = [p.relative_to(root).as_posix() for p in (root / "processed").rglob("*")
                         if p.is_file() and TEMPORARY_MARK not in p.name and not _complete(p)]
         rerun = run(root, home)
         after = snapshot(root) if rerun.returncode == 0 else {"rerun failed": rerun.output[-2000:]}
         differences = sorted(k for k in reference.keys() | after.keys() if reference.get(k) != after.get(k))
-        results.append({"kill": what, "killed": killed.killed, "half_written_files": len(half_written),
-                        "rerun_exit": rerun.returncode, "differences": len(differences)})
+        results.append({"id": point.id, "kill": point.what, "killed": killed.killed,
+                        "killed_run_exit": killed.returncode, "half_written_files": len(half_written),
+                        "rerun_exit": rerun.returncode,
+                        "differences": len(differences), "seconds": round(time.monotonic() - began, 1)})
         if not killed.killed or half_written or differences:
-            failures.append((what, killed.killed, half_written[:5], differences[:5]))
+            failures.append((point.what, killed.killed, half_written[:5], differences[:5],
+                             "" if killed.killed else killed.output[-1500:]))
     OUT.mkdir(parents=True, exist_ok=True)
+    loop_seconds = time.monotonic() - started
     summary = {"cases": len(results), "killed": sum(r["killed"] for r in results),
                "half_written_files": sum(r["half_written_files"] for r in results),
-               "runs_with_differences": sum(bool(r["differences"]) for r in results), "cases_detail": results}
-    (OUT / "crash.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+               "runs_with_differences": sum(bool(r["differences"]) for r in results),
+               "seconds": round(first_seconds + loop_seconds),
+               "seconds_uninterrupted_run": round(first_seconds, 1), "selected": selected or "all",
+               "cases_detail": results}
+    name = "crash-partial.json" if selected else "crash.json"  # a few points never replace the whole figures
+    (OUT / name).write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     assert not failures, failures

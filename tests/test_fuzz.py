@@ -2,12 +2,13 @@
 
 Slow tier (``make fuzz`` or ``make test-all``). Seeds are the demo's own files and
 hand-made ones in every encoding; each case is a few random byte edits of a seed
-(``fuzzing.mutate``). The figures are written to ``bench/out/fuzz.json`` and quoted in
-docs/performance.md.
+(``fuzzing.mutate``). The figures, elapsed time included, are written to
+``bench/out/fuzz.json`` and quoted in docs/performance.md.
 """
 
 import json
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def _seeds(folder: Path) -> list[bytes]:
 
 @pytest.mark.slow
 def test_fuzz_campaign(tmp_path):
+    started = time.monotonic()
     rng = random.Random(SEED)
     seeds = _seeds(tmp_path / "seeds")
     totals = {"cases": 0, "escapes": 0, "imbalanced": 0, "unexpected": 0, "files_in_log": 0}
@@ -61,6 +63,7 @@ def test_fuzz_campaign(tmp_path):
         totals["unexpected"] += len(found["unexpected"])
         failures += found["imbalanced"] + found["unexpected"]
     OUT.mkdir(exist_ok=True)
-    (OUT / "fuzz.json").write_text(json.dumps({"seed": SEED, **totals, "failures": failures[:20]}, indent=2))
+    (OUT / "fuzz.json").write_text(json.dumps({"seed": SEED, **totals, "seconds": round(time.monotonic() - started),
+                                                  "failures": failures[:20]}, indent=2))
     assert totals["cases"] >= CASES and totals["files_in_log"] == totals["cases"]
     assert (totals["escapes"], totals["imbalanced"], totals["unexpected"]) == (0, 0, 0), failures[:10]

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -297,6 +298,32 @@ def test_pdf_bytes_do_not_depend_on_the_clock_and_honour_source_date_epoch(tmp_p
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
     write_pdf(html, tmp_path / "c.pdf", identifier="0" * 64)
     assert PdfReader(tmp_path / "c.pdf").metadata.creation_date.year == 2025
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "")  # empty means unset (reproducible-builds.org)
+    write_pdf(html, tmp_path / "d.pdf", identifier="0" * 64)
+    assert (tmp_path / "d.pdf").read_bytes() == (tmp_path / "a.pdf").read_bytes()
+    assert os.environ["SOURCE_DATE_EPOCH"] == ""  # restored as it was
+
+
+@pytest.mark.parametrize("value", ["soon", "1.5e9", "-1", "99999999999999"])
+def test_a_malformed_source_date_epoch_is_refused_in_one_sentence_before_a_run(value, monkeypatch,
+                                                                               data_root: Path) -> None:
+    from conftest import AAI
+    from pipelines.defs.resources import AaiSettings
+    from pipelines.report.render import write_pdf
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    sentence = f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 (the date the PDFs carry), " \
+               f"got {value!r}; unset it for undated PDFs"
+    with pytest.raises(ValueError) as refused:
+        AaiSettings.from_environment(data_dir=str(data_root))
+    assert str(refused.value) == sentence
+    with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH must be a whole number"):
+        write_pdf("<html></html>", data_root / "x.pdf", identifier="0" * 64)
+    if value == "soon":  # the command refuses before any work, with that sentence alone
+        done = subprocess.run([AAI, "run"], env=os.environ | {"AAI_DATA_DIR": str(data_root)}, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 2
+        assert " ".join(done.stderr.split()) == sentence and not (data_root / "processed").exists()
 
 
 # -- acceptance: no small cell anywhere ----------------------------------------------------------

@@ -23,7 +23,7 @@ from pipelines import catalogue
 from pipelines.charts import plots, programme
 from pipelines.charts.results import results_chart
 from pipelines.charts.info import ChartInfo, save_chart as _save
-from pipelines.files import slug, sweep, writable_folder, write_text
+from pipelines.files import slugs, sweep, writable_folder, write_text
 from pipelines.impact.claims import findings
 from pipelines.publish import benchmarks as published, domain_sets, queries, readers, scope
 from pipelines.publish.i18n import ARM_ORDER, Translator, code_key, digits
@@ -228,7 +228,9 @@ def _change_charts(indicators: pd.DataFrame, impact: pd.DataFrame, out_dir: Path
             message=tr("No survey outcomes yet: the indicators_public table is empty or missing."),
         )]
     found = findings(impact) if not impact.empty and "survives" in impact else impact
-    return [_change_chart(programme, rows, outcomes, found, impact, out_dir, tr, min_cell)
+    names = slugs(drawn["programme_id"].unique())  # one file each, even where case is not told apart
+    return [_change_chart(programme, rows, outcomes, found, impact, out_dir, tr, min_cell,
+                          name=names[str(programme)])
             for programme, rows in drawn.groupby("programme_id")]
 
 
@@ -258,13 +260,13 @@ def change_title(tr: Translator, programme: str, latest: str | None, found: pd.D
 
 
 def _change_chart(programme: str, rows: pd.DataFrame, outcomes: pd.DataFrame, found: pd.DataFrame,
-                  impact: pd.DataFrame, out_dir: Path, tr: Translator, min_cell: int) -> ChartInfo:
+                  impact: pd.DataFrame, out_dir: Path, tr: Translator, min_cell: int, *, name: str) -> ChartInfo:
     frame, latest = change_frame(rows, tr)
     frame["panel"] = frame["indicator"].map(dict(zip(outcomes["code"], outcomes["panel"], strict=True)))
     panels = _panels(frame, outcomes, tr)
     order = [key for key, *_ in panels]
     frame = frame.sort_values("panel", key=lambda s: s.map(order.index), kind="stable")
-    info = ChartInfo(key=f"indicator_change_{slug(programme)}", section="change", programme_id=str(programme),
+    info = ChartInfo(key=f"indicator_change_{name}", section="change", programme_id=str(programme),
                      title=change_title(tr, programme, latest, found, impact, set(frame["indicator"])))
     suppressed_label = tr("suppressed")
     n = {arm: int(v) for arm, v in frame[~frame["suppressed"]].groupby("arm")["n"].max().items()}

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipelines.charts import plots_programme
 from pipelines.charts.info import ChartInfo, save_chart
-from pipelines.files import slug
+from pipelines.files import slugs
 from pipelines.publish.readers import latest_wave
 from pipelines.publish.i18n import Translator, digits
 
@@ -119,11 +119,12 @@ def dose_title(tr: Translator, programme: str, tests: int) -> str:
 def dose_charts(dose: pd.DataFrame, out_dir: Path, tr: Translator, top: int = 8) -> list[ChartInfo]:
     """One chart per programme: the indicators with the strongest trend by attendance."""
     charts = []
+    names = slugs(dose["programme_id"].unique())  # one file each, even where case is not told apart
     for programme, rows in dose.groupby("programme_id"):
         wave = latest_wave(rows)
         rows = rows[rows["wave"] == wave]
         tests = rows.loc[rows["trend_p"].notna(), "indicator"].nunique()
-        info = ChartInfo(key=f"dose_response_{slug(programme)}", section="impact", programme_id=str(programme),
+        info = ChartInfo(key=f"dose_response_{names[str(programme)]}", section="impact", programme_id=str(programme),
                          title=dose_title(tr, str(programme), tests))
         strongest = rows.drop_duplicates("indicator").sort_values(["trend_p", "indicator"]).head(top)["indicator"]
         df = rows[rows["indicator"].isin(strongest)].copy()

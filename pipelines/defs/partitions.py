@@ -2,7 +2,7 @@
 
 Both dimensions are Dagster dynamic partitions, registered by the ``report_partitions``
 asset from the warehouse: programmes from the groups register and the surveys (each
-by its folder key, ``publish.scope.scope_key``, plus ``all``), periods from the data's
+by its folder key, ``publish.scope.scope_keys``, plus ``all``), periods from the data's
 dates at the granularities the data root asks for (``AAI_REPORT_PERIODS``: the whole
 data period, and each calendar year, quarter or month holding data). A report is one
 (programme, period) partition of the ``report/<lang>`` asset of its language.
@@ -20,7 +20,7 @@ import duckdb
 
 from pipelines.defs.resources import AaiSettings
 from pipelines.periods import NO_DATA, Period, parse_period, periods_within
-from pipelines.publish.scope import ALL_PROGRAMMES, data_period, is_whole, programmes, scope_key
+from pipelines.publish.scope import ALL_PROGRAMMES, data_period, is_whole, programmes, scope_keys
 
 PROGRAMMES = dg.DynamicPartitionsDefinition(name="programme")
 PERIODS = dg.DynamicPartitionsDefinition(name="period")
@@ -53,14 +53,15 @@ def report_key(programme: str, period: str) -> dg.MultiPartitionKey:
 
 
 def current(con: duckdb.DuckDBPyConnection, granularities: list[str]) -> Partitions:
-    """The programme and period keys of the warehouse behind ``con``."""
+    """The programme and period keys of the warehouse behind ``con``; two programmes
+    that would share a report folder raise ``FolderCollision`` naming both."""
     full = data_period(con)
     if full is None:
         return Partitions([ALL_PROGRAMMES], [NO_DATA.label], NO_DATA.label)
     labels: list[str] = []
     for granularity in ["data", *granularities]:
         labels += [p.label for p in periods_within(full, granularity) if p.label not in labels]
-    return Partitions([*(scope_key(p) for p in programmes(con)), ALL_PROGRAMMES], labels, full.label)
+    return Partitions([*scope_keys(programmes(con)).values(), ALL_PROGRAMMES], labels, full.label)
 
 
 def register(instance: dg.DagsterInstance, programme_keys: list[str], period_keys: list[str]) -> None:

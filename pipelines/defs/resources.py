@@ -29,8 +29,10 @@ from pipelines.settings import (
     MAX_MIN_CELL,
     ClaimsConfig,
     DataRoot,
+    SOURCE_DATE_EPOCH,
     read_claims_config,
     read_ingest_ignore,
+    source_date_epoch,
 )
 from pipelines.warehouse import LOCK_TIMEOUT_SECONDS, connect
 
@@ -76,6 +78,8 @@ class AaiSettings(dg.ConfigurableResource):
                              f"got {self.report_periods!r}")
         if self.lock_timeout_seconds < 0:
             raise ValueError(f"lock_timeout_seconds (AAI_LOCK_TIMEOUT) cannot be negative, got {self.lock_timeout_seconds}")
+        # not a setting of ours, but every report's PDF reads it: refused here, before any work
+        source_date_epoch(os.environ.get(SOURCE_DATE_EPOCH))
         return self
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

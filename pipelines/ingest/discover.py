@@ -39,6 +39,10 @@ KIND_SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
     ("groups", frozenset({"group_id", "start_date"})),
 )
 
+# What ``refused`` says of a link that leads outside the data root.
+LINK_OUT_OF_ROOT = {"file": "a link to a file outside the data root; not read",
+                    "folder": "a link to a folder outside the data root; not followed"}
+
 
 @dataclass(frozen=True)
 class RawFile:
@@ -77,6 +81,20 @@ def file_entry(path: Path, source_file: str) -> RawFile:
                        message=f"the file could not be opened ({exc.strerror or type(exc).__name__})")
 
 
+def named_entry(path: Path, source_file: str, raw_dir: Path) -> RawFile:
+    """The entry of a file named on the command line (``aai check``): refused with
+    ``discover``'s sentence when it lies under ``raw_dir`` behind a link — its own or
+    a folder's — that leads outside (``aai run`` would not read it either); else
+    ``file_entry``. A file elsewhere is read wherever its path leads."""
+    root = raw_dir.resolve()
+    location = Path(os.path.abspath(path))
+    for link in (location, *location.parents):
+        if link.is_symlink() and _inside(link.parent, root) and not _inside(link, root):
+            message = LINK_OUT_OF_ROOT["file" if link == location else "folder"]
+            return RawFile(path, source_file, None, status="refused", message=message)
+    return file_entry(path, source_file)
+
+
 def discover(raw_dir: Path, ignore: tuple[str, ...] = ()) -> list[RawFile]:
     """One entry per path under ``raw_dir``, in a stable order; see the module docstring.
 
@@ -107,8 +125,7 @@ def discover(raw_dir: Path, ignore: tuple[str, ...] = ()) -> list[RawFile]:
 def _folder_entry(path: Path, relative: str, root: Path) -> RawFile | None:
     if path.is_symlink():
         if not _inside(path, root):
-            return RawFile(path, relative, None, status="refused",
-                           message="a link to a folder outside the data root; not followed")
+            return RawFile(path, relative, None, status="refused", message=LINK_OUT_OF_ROOT["folder"])
         return RawFile(path, relative, None, status="skipped",
                        message="a link to a folder inside raw/; its files are read where they are")
     if path.name.startswith("."):
@@ -122,8 +139,7 @@ def _folder_entry(path: Path, relative: str, root: Path) -> RawFile | None:
 
 def _entry(path: Path, relative: str, root: Path, ignore: tuple[str, ...]) -> RawFile:
     if path.is_symlink() and not _inside(path, root):
-        return RawFile(path, relative, None, status="refused",
-                       message="a link to a file outside the data root; not read")
+        return RawFile(path, relative, None, status="refused", message=LINK_OUT_OF_ROOT["file"])
     if any(part.startswith(".") for part in relative.split("/")):
         return RawFile(path, relative, None, status="skipped",
                        message="a hidden file (its name starts with a dot); not read")

@@ -25,8 +25,7 @@ charts and its text both read.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -179,29 +178,40 @@ def report_folder(reports: Path, key: str, period_label: str, lang: str) -> Path
     return Path(reports) / key / period_label / lang
 
 
+def scope_keys(programme_ids: Iterable[str]) -> dict[str, str]:
+    """Each programme of a warehouse → its folder and partition key: its ``files.slug``,
+    never ``all`` (the total's) and never another programme's, in any letter case
+    (``files.slugs``); ``FolderCollision`` naming both ids if two would still meet."""
+    return files.slugs(programme_ids, reserved=[ALL_PROGRAMMES])
+
+
 def scope_key(programme: str) -> str:
-    """A programme's folder and partition key; never ``all``, which is the total's."""
-    key = files.slug(programme)
-    return key if key != ALL_PROGRAMMES else f"{key}-{hashlib.sha256(programme.encode()).hexdigest()[:8]}"
+    """One programme's key, as ``scope_keys`` gives it beside programmes that differ
+    from it by more than letter case."""
+    return scope_keys([programme])[programme]
 
 
 def report_scopes(con: duckdb.DuckDBPyConnection, period: Period, full: Period,
-                  key: str | None = None) -> list[Scope]:
+                  key: str | None = None, *, among: Iterable[str] = ()) -> list[Scope]:
     """The reports of ``period`` read from ``con`` (the period's own warehouse: the
     warehouse itself or its slice): one per programme with data in the period and one
     for all of them — or only the one named by ``key`` (a programme's key or ``all``).
-    A key no programme has, or a programme without data in the period, is refused
-    with a sentence naming what there is."""
+    Keys are given among the programmes of ``con`` and ``among`` (the whole
+    warehouse's, for a slice: a programme keeps its key in every period). A key no
+    programme has, or a programme without data in the period, is refused with a
+    sentence naming what there is; two programmes that would share a folder, with
+    ``FolderCollision``."""
     known = programmes(con)
+    keys = scope_keys([*known, *among])
     spans = programme_spans(con)
     shown = known if is_whole(period, full) else [p for p in known if p in spans]
-    scopes = [Scope(scope_key(p), [p], False) for p in shown] + [Scope(ALL_PROGRAMMES, shown, True)]
+    scopes = [Scope(keys[p], [p], False) for p in shown] + [Scope(ALL_PROGRAMMES, shown, True)]
     if key is None:
         return scopes
     chosen = [s for s in scopes if s.key == key]
     if chosen:
         return chosen
-    if key in {scope_key(p) for p in known}:
+    if key in {keys[p] for p in known}:
         raise ValueError(f"programme {key!r} has no sessions or interviews in the period {period.label}")
     raise ValueError(f"no programme {key!r} in the warehouse; known: {', '.join(known) or 'none'}")
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from pipelines.publish.i18n import Translator
+from pipelines.settings import SOURCE_DATE_EPOCH, source_date_epoch
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -38,27 +39,31 @@ def render_html(context: dict, tr: Translator) -> str:
     return env.get_template("report.html.j2").render(**context, lang=tr.lang)
 
 
-SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 # The fonts' own timestamp when SOURCE_DATE_EPOCH is not set: 1980-01-01, the epoch
 # reproducible builds use for archive formats that cannot store an earlier date.
 FIXED_EPOCH = "315532800"
 
 
 @contextmanager
-def _fixed_clock() -> Iterator[str | None]:
+def _fixed_clock() -> Iterator[int | None]:
     """Every font subset embedded in a PDF carries a ``head.modified`` timestamp, which
     fontTools sets to *now* unless ``SOURCE_DATE_EPOCH`` is set; so two renderings of
     the same report differed in their font streams. Set it for the rendering (to the
-    user's value, else FIXED_EPOCH) and restore the environment after. Yields the
-    user's own value, which also dates the document; None without one."""
+    user's value, else FIXED_EPOCH: an empty value counts as unset) and restore the
+    environment after. Yields the user's own value, which also dates the document;
+    None without one. A malformed value is refused (``settings.source_date_epoch``);
+    the settings refuse it before a run starts."""
     given = os.environ.get(SOURCE_DATE_EPOCH)
-    if given is None:
+    seconds = source_date_epoch(given)
+    if seconds is None:
         os.environ[SOURCE_DATE_EPOCH] = FIXED_EPOCH
     try:
-        yield given
+        yield seconds
     finally:
         if given is None:
             os.environ.pop(SOURCE_DATE_EPOCH, None)
+        else:
+            os.environ[SOURCE_DATE_EPOCH] = given
 
 
 class MissingFont(RuntimeError):
@@ -88,6 +93,6 @@ def write_pdf(html: str, path: Path, *, identifier: str) -> None:
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
     with _fixed_clock() as epoch:
         document = HTML(string=html, url_fetcher=fetcher).render()
-        stamp = datetime.fromtimestamp(int(epoch), UTC).isoformat() if epoch else None
+        stamp = None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat()
         document.metadata.created = document.metadata.modified = stamp
         document.write_pdf(path, pdf_identifier=identifier[:32].encode("ascii"))

@@ -25,7 +25,18 @@ from pipelines.periods import Period
 from pipelines.publish.framework import load_frameworks
 from pipelines.publish.queries import PeriodData
 from pipelines.publish.results import report_results
-from pipelines.publish.scope import CHARTS_FOLDER, Scope, check_period, programme_spans, report_folder, report_scopes, scope_data
+from pipelines.files import FolderCollision
+from pipelines.publish.scope import (
+    CHARTS_FOLDER,
+    Scope,
+    check_period,
+    is_whole,
+    programme_spans,
+    programmes,
+    report_folder,
+    report_scopes,
+    scope_data,
+)
 from pipelines.report.build import build_report
 
 CHECK_REPORTS_DISCLOSURE_AUDIT = "reports_disclosure_audit"
@@ -80,7 +91,10 @@ def _read(context: dg.AssetExecutionContext, settings: AaiSettings) -> _Read:
     with period_connection(settings, keys["period"]) as (con, period, full):
         try:
             check_period(period, full)
-            scope = report_scopes(con, period, full, key=keys["programme"])[0]
+            among = _programmes(settings, period, full)
+            scope = report_scopes(con, period, full, key=keys["programme"], among=among)[0]
+        except FolderCollision:  # two programmes would write one folder: the run stops, saying which
+            raise
         except ValueError as exc:  # a backfill over it has nothing to do, which is not a failure
             context.log.info("Nothing to do: %s", exc)
             return _Read(None, None, {}, period, full, f"nothing to do: {exc}")
@@ -92,6 +106,16 @@ def _read(context: dg.AssetExecutionContext, settings: AaiSettings) -> _Read:
                 con, data, scope.programmes[0], load_frameworks(root.frameworks, shown_from=root.root),
                 period=period, full=full, min_cell=settings.min_cell))
         return _Read(scope, data, programme_spans(con), period, full)
+
+
+def _programmes(settings: AaiSettings, period: Period, full: Period) -> list[str]:
+    """The whole warehouse's programmes, when the report reads a period's slice (whose
+    own are fewer): a programme's key is the one its partition got from the whole.
+    (With the warehouse itself, ``period_connection`` holds its lock and it is ``con``.)"""
+    if is_whole(period, full):
+        return []
+    with settings.connect(read_only=True) as con:
+        return programmes(con)
 
 
 def _per_language(context: dg.AssetExecutionContext, settings: AaiSettings, key_of, what: str, build):
