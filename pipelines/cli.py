@@ -98,7 +98,7 @@ class _ProgressHandler(logging.Handler):
                     console.print(f"  [red]✗ check {where} failed[/red]")
         elif kind == "STEP_FAILURE":
             sentence = failure_sentence(event.event_specific_data.error)
-            console.print(f"  [red]✗ {event.step_key} failed: {escape(sentence)}[/red]", soft_wrap=True)
+            console.print(f"  [red]✗ {event.step_key} failed: {escape(sentence)}[/red]")
         elif event.is_run_failure and self.not_run:
             console.print(f"    [dim]{self.not_run} later steps not run[/dim]", highlight=False)
             self.not_run = 0
@@ -123,7 +123,7 @@ def _instance() -> dg.DagsterInstance:
     try:  # a wrong PostgreSQL setting is one line here, not Dagster's retries and traceback
         check_home(Path(home))
     except InstanceProblem as exc:
-        console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
+        console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
     return dg.DagsterInstance.get()
 
@@ -208,7 +208,7 @@ def _run_reports(definitions, instance, settings: AaiSettings, period: str, keys
                                         [languages] * len(order)), strict=True))
     except BrokenProcessPool:
         console.print("[red]A report worker process died (out of memory?).[/red] Run again with --workers 1 "
-                      "to build the reports one at a time.", soft_wrap=True)
+                      "to build the reports one at a time.")
         return None
     if any(d is None for d in done.values()):
         return None
@@ -254,7 +254,7 @@ def _report_partition(config: dict, period: str, key: str, languages: list[str])
             runs = run_reports(_worker_definitions(), instance, config, period, [key], languages,
                                build_period=False, loggers={"progress": _progress_logger})
     except Exception as exc:  # the run could not start (e.g. the instance's database went away): one line
-        console.print(f"[red]Report {escape(key)} could not run: {escape(str(exc))}[/red]", soft_wrap=True)
+        console.print(f"[red]Report {escape(key)} could not run: {escape(str(exc))}[/red]")
         return None
     return _recorded(runs) if all(r.success for r in runs) else None
 
@@ -279,7 +279,7 @@ def _mappings_or_exit(load):
         return load()
     except MappingError as exc:
         console.print("[red]A mapping file cannot be used, so nothing was read:[/red]")
-        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        console.print(str(exc), markup=False, highlight=False)
         console.print("The format is in docs/questionnaire.md.")
         raise typer.Exit(2) from exc
 
@@ -293,7 +293,7 @@ def _claims_or_exit(settings: AaiSettings) -> None:
         check_config(settings.claims())
     except ValueError as exc:
         console.print("[red]aai.toml cannot be used, so nothing was read:[/red]")
-        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        console.print(str(exc), markup=False, highlight=False)
         console.print("Primary outcomes are explained in docs/impact.md (Claims).")
         raise typer.Exit(2) from exc
 
@@ -310,7 +310,7 @@ def _decisions_or_exit(root):
                        today=date.today())
     except DecisionsError as exc:
         console.print("[red]The review decisions cannot be used, so nothing was read:[/red]")
-        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        console.print(str(exc), markup=False, highlight=False)
         console.print("The format is in docs/review.md.")
         raise typer.Exit(2) from exc
 
@@ -358,28 +358,28 @@ def _summary(root, mappings=()) -> bool:
         table.add_row("rows excluded by review", f"{review[1]:,}")
     out.print(table)
     # Plain lines, never truncated: scripts and people copy these paths.
-    out.print(f"warehouse: {root.warehouse}", soft_wrap=True)
+    out.print(f"warehouse: {root.warehouse}")
     for label, folder, suffixes in (("report", root.reports, {".html", ".pdf"}), ("chart", root.charts, {".png"})):
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.suffix in suffixes:
-                out.print(f"{label}: {path}", soft_wrap=True, highlight=False)
+                out.print(f"{label}: {path}", highlight=False)
     for mapping in mappings:
         count = applied.get(mapping.path, 0)
         read = f"{count} files read through it" if count else \
             "matched no file; check its files rule, or that the files hold every column it reads"
-        out.print(f"mapping: {mapping.path}: {read}", soft_wrap=True, highlight=False)
+        out.print(f"mapping: {mapping.path}: {read}", highlight=False)
     unrecognised = False
     for source_file, status, rows_read, message in attention:
         if status == "unrecognised":
             unrecognised = True
             out.print(f"unrecognised: {source_file}: {rows_read:,} records not loaded; describe the file in a "
                       "mapping file (mappings/, docs/questionnaire.md), rename its columns (docs/data-contract.md) "
-                      "or list it under [ingest] ignore in aai.toml", soft_wrap=True, highlight=False)
+                      "or list it under [ingest] ignore in aai.toml", highlight=False)
         elif status == "unreadable":
-            out.print(f"unreadable: {source_file}: {message}", soft_wrap=True, highlight=False)
+            out.print(f"unreadable: {source_file}: {message}", highlight=False)
         else:
             sentences = [part for part in message.split("; ") if "column " in part and " is missing" in part]
-            out.print(f"columns: {source_file}: {'; '.join(sentences)}", soft_wrap=True, highlight=False)
+            out.print(f"columns: {source_file}: {'; '.join(sentences)}", highlight=False)
     return unrecognised
 
 
@@ -470,12 +470,12 @@ def check(
         cells_text = f", {bad_cells} cells would be loaded empty" if bad_cells else ""
         shown = escape(_shown(names, row.source_file))
         if pd.isna(row.encoding):  # never read (refused, empty, not opened): its status, then why
-            out.print(f"[bold]{shown}[/bold]: {row.status}", highlight=False, soft_wrap=True)
+            out.print(f"[bold]{shown}[/bold]: {row.status}", highlight=False)
         else:
             read_as = row.encoding if pd.isna(row.delimiter) else \
                 f"{row.encoding}, delimiter {escape(repr({chr(9): 'tab'}.get(row.delimiter, row.delimiter)))}"
             out.print(f"[bold]{shown}[/bold]: {row.kind}, {read_as}, {row.rows_read} rows, {bad_rows} would be "
-                      f"quarantined{cells_text}", highlight=False, soft_wrap=True)  # a path is copied whole
+                      f"quarantined{cells_text}", highlight=False)  # a path is copied whole
         if row.status in {"unreadable", "unrecognised", "duplicate", "skipped", "no_records", "refused"}:
             out.print(f"  {row.message}", highlight=False, markup=False)
         if row.mapping:
@@ -530,7 +530,7 @@ def map_file(
     for table in tables(result):
         out.print(table)
     target.write_text(result.yaml(), encoding="utf-8")
-    out.print(f"draft: {target}", soft_wrap=True, highlight=False)
+    out.print(f"draft: {target}", highlight=False)
     out.print("Check it, fill in what was not placed, then save it in the data root's mappings/ folder.")
 
 
@@ -545,7 +545,7 @@ def form(
     from pipelines.mapping.form import write_form
 
     write_form(output)
-    out.print(f"form: {output}", soft_wrap=True, highlight=False)
+    out.print(f"form: {output}", highlight=False)
 
 
 @app.command()
@@ -612,7 +612,7 @@ def audit(
     out.print(table)
     for failure in result.failures[:show]:
         width = "" if failure.width is None else f" (attacker's range {failure.width:.2f} wide)"
-        out.print(f"FAIL {failure.source}: {failure.cell}: {failure.what}{width}", soft_wrap=True, highlight=False)
+        out.print(f"FAIL {failure.source}: {failure.cell}: {failure.what}{width}", highlight=False)
     if len(result.failures) > show:
         out.print(f"… and {len(result.failures) - show} more")
     raise typer.Exit(0 if result.passed else 1)
@@ -630,12 +630,12 @@ def instance() -> None:
     home = os.environ.get("DAGSTER_HOME")
     if not home:
         console.print("[red]DAGSTER_HOME is not set: runs would go to a temporary instance and not be kept.[/red] "
-                      "Set it to the folder holding dagster.yaml (make uses .dagster_home).", soft_wrap=True)
+                      "Set it to the folder holding dagster.yaml (make uses .dagster_home).")
         raise typer.Exit(2)
     try:
-        out.print(describe(Path(home)), soft_wrap=True, highlight=False)
+        out.print(describe(Path(home)), highlight=False)
     except InstanceProblem as exc:
-        console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
+        console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
 
 
@@ -691,7 +691,7 @@ def report(
             partitions = current(con, [])
         keys = _report_keys(programme, known, partitions.programmes)
     except ValueError as exc:
-        console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
+        console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
     period_key = chosen.label if period else partitions.data_period
     with _report_pool(workers, len(keys)) as pool:
@@ -707,14 +707,14 @@ def report(
         raise typer.Exit(1)
     written = [Path(r["folder"]) for r in recorded if "folder" in r]
     for reason in sorted({r["report"] for r in recorded if "report" in r}):
-        console.print(f"{escape(reason)}", soft_wrap=True)
+        console.print(f"{escape(reason)}")
     if not written:
         console.print(f"[red]No report written for the period {period_key}.[/red]")
         raise typer.Exit(2)
     for folder in written:
         for name in ("report.html", "report.pdf", "headline_figures.csv"):
             label = "figures" if name.endswith(".csv") else "report"
-            out.print(f"{label}: {folder / name}", soft_wrap=True, highlight=False)
+            out.print(f"{label}: {folder / name}", highlight=False)
 
 
 def _report_keys(programme: str | None, known: dict[str, str], current_keys: list[str]) -> list[str]:
@@ -809,7 +809,7 @@ def _frameworks_or_exit(settings: AaiSettings, *, warehouse: bool = True) -> tup
         return load_frameworks(settings.paths.frameworks, shown_from=settings.paths.root)
     except FrameworkError as exc:
         console.print("[red]A results framework cannot be used:[/red]")
-        console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        console.print(str(exc), markup=False, highlight=False)
         console.print("The format is in docs/results.md.")
         raise typer.Exit(2) from exc
 
