@@ -275,6 +275,24 @@ def test_report_build_hides_a_figure_that_would_difference_to_a_small_count(tmp_
     assert not guarded.loc[1, "suppressed"]  # sessions are not people
 
 
+def test_a_data_period_is_differenced_against_a_year_it_overlaps(tmp_path):
+    # the data period starts with the data in March 2024: by its dates it does not cover
+    # the year 2024, but every record of 2024 is in it, so the two differ by the people
+    # of January and February 2025
+    from pipelines.disclosure.periods import audit as audit_periods
+
+    figures_file(tmp_path, "PRG", "2024", 40)
+    figures_file(tmp_path, "PRG", "2024-03..2025-02", 40 + 5)  # 5 = m: not small
+    result = AuditResult()
+    audit_periods(tmp_path / "processed" / "reports", M, result)
+    assert result.passed and result.checked["figures compared across overlapping periods"] == 1
+    figures_file(tmp_path, "PRG", "2024-03..2025-02", 40 + 2)
+    result = AuditResult()
+    audit_periods(tmp_path / "processed" / "reports", M, result)
+    assert not result.passed
+    assert "periods 2024 and 2024-03..2025-02" in result.failures[0].cell
+
+
 # ---------------------------------------------------------------- the demo
 
 def test_audit_passes_on_the_demo(demo_root):

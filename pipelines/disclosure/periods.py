@@ -9,12 +9,15 @@ reached by the end of 2024 and by the end of March 2025 differ by the people who
 for the first time in between, and a difference of 1 … m−1 is a small count.
 
 ``audit`` reads every ``headline_figures.json`` under a reports folder and, for every
-figure published for two periods of which one covers the other, checks the difference
-of each count of people it carries (``n``, and a share's numerator recovered from its
-rounded percentage). ``guard`` runs the same comparison while a report is built, and
-hides a figure that would difference to a small count against a report already
-published. Periods that overlap without one covering the other are not differenced
-(their difference is not one group of people).
+figure published for two overlapping periods, checks the difference of each count of
+people it carries (``n``, and a share's numerator recovered from its rounded
+percentage). ``guard`` runs the same comparison while a report is built, and hides a
+figure that would difference to a small count against a report already published.
+Overlapping, not only nested: calendar periods are nested or apart, but the data
+period starts and ends with the data (``2024-03..2025-04``), so the year 2024 is not
+inside it by its dates while every record of 2024 is — their difference is the people
+of January to April 2025. Comparing every overlapping pair may hide a figure whose
+difference is not one group of people; that errs on the safe side.
 """
 
 from __future__ import annotations
@@ -116,15 +119,16 @@ def _rest(a: pd.DataFrame, b: pd.DataFrame, min_cell: int) -> pd.Series:
     return pd.Series(np.asarray(out), index=a.index)
 
 
-def nested_pairs(figures: pd.DataFrame) -> pd.DataFrame:
-    """Pairs of rows with one key, published for two periods one of which covers the other."""
+def overlapping_pairs(figures: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of rows with one key, published for two different periods that overlap
+    (the module docstring says why not only those of which one covers the other)."""
     spans = {label: _period(label) for label in figures["period"].unique()}
     figures = figures[figures["period"].map(lambda p: spans.get(p) is not None)]
     pairs = figures.merge(figures, on="key", suffixes=("_a", "_b"))
     keep = []
     for pa, pb in zip(pairs["period_a"], pairs["period_b"], strict=True):
         a, b = spans[pa], spans[pb]
-        keep.append(pa < pb and (a.covers(b) or b.covers(a)) and (a.start, a.end) != (b.start, b.end))
+        keep.append(pa < pb and a.overlaps(b) and (a.start, a.end) != (b.start, b.end))
     return pairs[np.array(keep, dtype=bool)]
 
 
@@ -134,13 +138,13 @@ def _side(pairs: pd.DataFrame, suffix: str) -> pd.DataFrame:
 
 
 def audit(reports: Path, min_cell: int, result) -> None:
-    """Every pair of nested periods' figures: no count of people differs by 1 … m−1."""
+    """Every pair of overlapping periods' figures: no count of people differs by 1 … m−1."""
     figures = load(reports) if Path(reports).is_dir() else pd.DataFrame()
     result.checked["reports (headline_figures.json)"] = 0 if figures.empty else figures["file"].nunique()
     if figures.empty:
         return
-    pairs = nested_pairs(figures)
-    result.checked["figures compared across nested periods"] = len(pairs)
+    pairs = overlapping_pairs(figures)
+    result.checked["figures compared across overlapping periods"] = len(pairs)
     if pairs.empty:
         return
     bad = small_differences(_side(pairs, "_a"), _side(pairs, "_b"), min_cell)
@@ -149,12 +153,12 @@ def audit(reports: Path, min_cell: int, result) -> None:
         result.failures.append(Failure(
             "reports", f"programme_id={programme} indicator={indicator} {method} wave={wave} "
                        f"periods {row.period_a} and {row.period_b}",
-            "differs between nested periods by a small count"))
+            "differs between overlapping periods by a small count"))
 
 
 def guard(data, period_label: str, reports: Path, min_cell: int):
     """``data`` (a report's PeriodData) with every indicator figure hidden whose counts
-    would difference to a small count against a nested period already published."""
+    would difference to a small count against an overlapping period already published."""
     published = load(reports) if Path(reports).is_dir() else pd.DataFrame()
     if published.empty:
         return data
@@ -169,7 +173,7 @@ def guard(data, period_label: str, reports: Path, min_cell: int):
     candidates["key"] = list(zip(candidates["programme_id"], candidates["indicator"], candidates["arm"],
                                  candidates["wave"], strict=True))
     candidates["position"] = np.arange(len(candidates))
-    pairs = nested_pairs(pd.concat([candidates, published], ignore_index=True))
+    pairs = overlapping_pairs(pd.concat([candidates, published], ignore_index=True))
     mine_a = pairs["period_a"] == period_label
     mine_b = pairs["period_b"] == period_label
     bad = small_differences(_side(pairs, "_a"), _side(pairs, "_b"), min_cell) & (mine_a | mine_b)

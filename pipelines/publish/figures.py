@@ -199,7 +199,7 @@ def programme_figures(con: duckdb.DuckDBPyConnection, programme: str, *, reports
     """The citable figures of ``programme``'s report of ``period`` (by default the data
     period; ``full`` the whole warehouse's), read from the period's warehouse ``con`` as
     the report reads them: the same ``scope_data`` call (the guard against published
-    nested periods, the programme's own claim family) and the same provenance. Results
+    overlapping periods, the programme's own claim family) and the same provenance. Results
     and exports use these rows, so they never state a figure the report does not."""
     full = full or data_period(con) or NO_DATA
     period = period or full

@@ -221,7 +221,7 @@ def scope_data(con: duckdb.DuckDBPyConnection, scope: Scope, period: Period, rep
     """Everything one report and its charts show, read from the period's warehouse
     ``con``: its programmes' rows only (the total also answers for files that fed no
     programme); figures hidden that would difference to a small count against a
-    nested period already published under ``reports``; and the report's own claim
+    overlapping period already published under ``reports``; and the report's own claim
     family (``claimed``). Charts and report call this with the same arguments, so they
     show the same figures."""
     data = guard_periods(queries.read_period(con, min_cell=min_cell), period.label, reports, min_cell)

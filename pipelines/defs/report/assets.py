@@ -7,7 +7,7 @@ and ``report/<lang>`` writes the report beside them, reading the charts' manifes
 redrawing. Both read the period's own warehouse (the warehouse itself for the whole data
 period, else ``period_tables``). Each report materialization is recorded with its
 language, programme, period and content hash; ``reports_disclosure_audit`` differences
-every published report against the reports of nested periods before anyone reads it.
+every published report against the reports of overlapping periods before anyone reads it.
 """
 
 
@@ -200,7 +200,7 @@ def report(context: dg.AssetExecutionContext, settings: AaiSettings):
 def _reports_audit(lang: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=report_key(lang), name=CHECK_REPORTS_DISCLOSURE_AUDIT, blocking=True)
     def reports_disclosure_audit(settings: AaiSettings) -> dg.AssetCheckResult:
-        """No count of people differs by 1 … m−1 between reports of two nested periods."""
+        """No count of people differs by 1 … m−1 between reports of two overlapping periods."""
         result = AuditResult()
         audit_reports(settings.paths.reports, settings.min_cell, result)
         return dg.AssetCheckResult(passed=result.passed, metadata=result.metadata())
