@@ -7,7 +7,7 @@ export AAI_DATA_DIR ?= $(CURDIR)/data
 # Dagster writes run storage here instead of scattering .tmp_dagster_home_* dirs.
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo test dev lock sample bench bench-inference bench-claims bench-scale clean audit
+.PHONY: setup demo test dev lock sample bench bench-inference bench-claims bench-scale bench-reports clean audit
 
 setup: $(STAMP)
 
@@ -69,6 +69,11 @@ bench: setup
 # 1k and 10k survey rows by default; SIZE=large for 400k survey and 10M attendance rows.
 bench-scale: setup
 	$(BIN)/python -m bench.scale $(if $(SIZE),--size $(SIZE))
+
+# The reports' share of a full run on a fresh demo root, from Dagster's step timings
+# (docs/performance.md, "Reports against the whole run"), about 2 minutes.
+bench-reports: setup
+	$(BIN)/python -m bench.reports
 
 # Coverage study of the published intervals (docs/impact.md, "Coverage study"), about 6 minutes on 2 cores.
 bench-inference: setup
