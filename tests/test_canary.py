@@ -62,8 +62,10 @@ def test_run_names_the_unrecognised_file_and_exits_1(canary_run):
 @pytest.mark.slow
 def test_no_personal_data_anywhere_after_a_run(canary_run):
     root, home, done = canary_run
-    needles = [(s, s.encode("utf-8")) for s in SECRETS]
-    needles += [(s, s.encode("cp1251")) for s in SECRETS if not s.isascii()]
+    # as any file or database could hold them: UTF-8, UTF-16 either way round, and the
+    # two Cyrillic code pages a field office's Excel writes
+    needles = [(s, s.encode(codec)) for s in SECRETS for codec in ("utf-8", "utf-16-le", "utf-16-be")]
+    needles += [(s, s.encode(codec)) for s in SECRETS if not s.isascii() for codec in ("cp1251", "koi8-u")]
     with duckdb.connect(str(root / "processed/warehouse.duckdb"), read_only=True) as con:
         for (table,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall():
             text = str(con.execute(f'SELECT * FROM "{table}"').fetchall())
