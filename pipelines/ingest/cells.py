@@ -43,6 +43,11 @@ MAX_RECORD_BYTES = 1 << 20
 # Records of one file beyond this many are counted and quarantined, never loaded.
 MAX_RECORDS_PER_FILE = 20_000_000
 PYTHON_BATCH_ROWS = 50_000
+# DuckDB's ``store_rejects`` holds about 2 KB per rejected record while it reads, whatever
+# ``rejects_limit`` says (600,000 rejects: 640 MB). A segment of more records than this
+# is first counted with ``ignore_errors`` (a read that keeps nothing); when more than
+# this many of its records would be rejected, the Python reader reads it in batches.
+MAX_FAST_REJECTS = 20_000
 
 READ_CSV = """
 CREATE TEMP TABLE {segment} AS
@@ -51,6 +56,13 @@ FROM read_csv($path, header = false, all_varchar = true, auto_detect = false, de
               quote = '"', escape = '"', columns = $columns, store_rejects = true,
               rejects_table = '{rejects}', rejects_scan = '{scan}', max_line_size = {max_line},
               strict_mode = true)
+"""
+
+COUNT_CSV = """
+SELECT count(*)
+FROM read_csv($path, header = false, all_varchar = true, auto_detect = false, delim = $delim,
+              quote = '"', escape = '"', columns = $columns, ignore_errors = true,
+              max_line_size = {max_line}, strict_mode = true)
 """
 
 RULE_REASONS = {
@@ -134,7 +146,13 @@ def read_cells(
         while segment is not None:
             scan = record_scan.scan(segment)
             last_record = record_base + scan.records
-            if not _read_segment(con, segment, delimiter, width, needed, cells, scan, record_base, line_base, header):
+            if _many_rejects(con, segment, delimiter, width, scan):
+                cells.notes.append(f"read line by line: more than {MAX_FAST_REJECTS:,} records do not fit "
+                                   "the header's columns")
+                _read_with_python(con, segment, delimiter, width, needed, cells, record_base, line_base, header,
+                                  stop_at=scan.open_quote_record)
+            elif not _read_segment(con, segment, delimiter, width, needed, cells, scan, record_base, line_base,
+                                   header):
                 if not cells.notes:
                     cells.notes.append("read line by line: the fast reader's record counts did not add up")
                 _read_with_python(con, segment, delimiter, width, needed, cells, record_base, line_base, header,
@@ -160,6 +178,20 @@ def read_cells(
     skip = "".join(f" AND record <> {record}" for record in sorted(skip_records))
     con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM ({rows}) WHERE record <= {limit}{skip}")
     cells.rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def _many_rejects(con, path: Path, delimiter: str, width: int, scan: record_scan.RecordMap) -> bool:
+    """Whether DuckDB would reject more than ``MAX_FAST_REJECTS`` records of the segment
+    (rows it cannot give: records minus the rows of a read that skips errors)."""
+    if scan.records - scan.blank_records <= MAX_FAST_REJECTS:
+        return False
+    try:
+        read = con.execute(COUNT_CSV.format(max_line=MAX_RECORD_BYTES), {
+            "path": str(path), "delim": delimiter,
+            "columns": {column_name(p): "VARCHAR" for p in range(width)}}).fetchall()[0][0]
+    except duckdb.Error:
+        return False  # the full read fails the same way and falls back on its own
+    return scan.records - read > MAX_FAST_REJECTS
 
 
 def _read_segment(con, path: Path, delimiter: str, width: int, needed: list[int], cells: Cells,
@@ -337,6 +369,9 @@ def _read_with_python(con, path: Path, delimiter: str, width: int, needed: list[
             reader = csv.reader(fh, delimiter=delimiter)
             record, batch, problems = 0, [], []
             while True:
+                if len(problems) >= PYTHON_BATCH_ROWS:
+                    _append(con, cells.problems, ["record", "line", "rule", "value"], problems)
+                    problems = []
                 first_line = reader.line_num + 1
                 try:
                     row = next(reader)
