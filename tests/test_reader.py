@@ -185,6 +185,24 @@ def test_a_bad_header_cell_costs_its_column_not_the_file(data_root, monkeypatch)
     assert log["long.csv"].startswith("h" * 60 + "… (200,000 characters) | ")
     assert "a quotation mark in column 5 of the header (line 1) is never closed" in log["quote.csv"]
 
+    # a stray quote in the header that closes only in a data row once swallowed the rows
+    # between (neither loaded nor quarantined, and their text in the log as a column's name)
+    write(data_root / "raw/quote.csv", header + '"notes\n'
+          + "".join(f"BY-GRO-001,2024-03-01,Q{i},yes,x\n" for i in range(1, 4)) + 'BY-GRO-001,2024-03-01,Q4,yes,"x\n')
+    # a name with a line break in it (Excel's Alt+Enter) is one header cell over two lines
+    write(data_root / "raw/named.csv", header + '"activity\n(what)"\n'
+          + "".join(f"BY-GRO-001,2024-03-01,N{i},yes,x\n" for i in range(1, 4)))
+    con = ingest(data_root / "raw")
+    assert balance(con, "quote.csv") == (4, 3, 1, "loaded_with_quarantine")  # Q4's own quote never closes
+    assert rows(con, "SELECT participant_id, source_row, source_line FROM attendance WHERE source_file = 'quote.csv' "
+                     "ORDER BY 1") == [(f"Q{i}", i + 1, i + 1) for i in range(1, 4)]
+    log = dict(rows(con, "SELECT source_file, coalesce(columns_ignored, '') || ' | ' || message FROM ingest_log"))
+    assert "a quotation mark in column 5 of the header (line 1) is closed only on line 5" in log["quote.csv"]
+    assert "Q1" not in log["quote.csv"]
+    assert balance(con, "named.csv") == (3, 3, 0, "loaded")
+    assert rows(con, "SELECT participant_id, source_row, source_line FROM attendance WHERE source_file = 'named.csv' "
+                     "ORDER BY 1") == [(f"N{i}", i + 1, i + 2) for i in range(1, 4)]
+
     monkeypatch.setattr(sniff, "MAX_RECORD_BYTES", 100)  # a header longer than a record may be
     con = ingest(data_root / "raw")
     assert rows(con, "SELECT status, message FROM ingest_log WHERE source_file = 'long.csv'") == [

@@ -128,10 +128,12 @@ def column_name(position: int) -> str:
 
 def read_cells(
     con: duckdb.DuckDBPyConnection, cells: Cells, path: Path, delimiter: str, width: int, needed: list[int],
-    work_dir: Path, *, skip_records: frozenset[int] = frozenset(),
+    work_dir: Path, *, skip_records: frozenset[int] = frozenset(), header_line_only: bool = False,
 ) -> None:
     """Read ``path`` (UTF-8) into the view ``cells.table``; ``skip_records`` are records
-    that are not data though not blank (an HXL tag row). The caller made ``cells`` and
+    that are not data though not blank (an HXL tag row); with ``header_line_only`` the
+    header is line 1 alone (a quote in it ran on: ``sniff.read_header``) and records are
+    read from line 2, numbered from 2. The caller made ``cells`` and
     drops it whatever happens, so that a read that fails half-way leaves no table
     behind and can still say where it stopped (``Cells.last_line``)."""
     table = cells.table
@@ -143,6 +145,9 @@ def read_cells(
     parts = itertools.count()
     rests: list[Path] = []  # copies of a file's tail: they hold personal data, deleted below
     try:
+        if header_line_only:
+            rests.append(work_dir / f"{table}-rest-{next(parts)}.csv")
+            segment, record_base, line_base, header = _rest_after_line(path, 0, rests[-1]), 1, 1, False
         while segment is not None:
             scan = record_scan.scan(segment)
             last_record = record_base + scan.records

@@ -103,7 +103,8 @@ def _text(raw_file: RawFile, transcoded: Path, result: FileResult, copies: list[
                                 f"{dialect.encoding} and were read as �")
     head = head_records(raw_file.path, dialect)
     skip = frozenset({1, 2}) if len(head) > 1 and is_hxl(head[1]) else frozenset({1})
-    return repeats.Text(path, dialect.delimiter, header.cells, skip, raw_file.source_file, dialect.encoding)
+    return repeats.Text(path, dialect.delimiter, header.cells, skip, raw_file.source_file, dialect.encoding,
+                        header.first_line_only)
 
 
 def _odk_parent(raw_file: RawFile, text: repeats.Text, others: dict[str, RawFile], work_dir: Path,
@@ -147,7 +148,8 @@ def stage_records(con, result: FileResult, plan: FilePlan | None, text: repeats.
         if parent is None:
             cells = Cells(CELLS_TABLE)
             read.append(cells)
-            read_cells(con, cells, text.path, text.delimiter, len(header), needed, work_dir, skip_records=text.skip)
+            read_cells(con, cells, text.path, text.delimiter, len(header), needed, work_dir, skip_records=text.skip,
+                       header_line_only=text.header_line_only)
         else:
             cells, notes = repeats.read_joined(con, text, parent, needed, CELLS_TABLE, work_dir, read)
             result.notes += notes

@@ -50,6 +50,7 @@ class Text:
     skip: frozenset[int]  # records that are not data (the header, rows above it, an HXL row)
     name: str  # as logged: Form.csv, book.xlsx#Form
     encoding: str = "utf-8"  # of the file as sent (the text itself is UTF-8)
+    header_line_only: bool = False  # a quote in the header ran on: records are read from line 2
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,11 @@ def read_joined(con, child: Text, parent: Parent, needed: list[int], table: str,
     theirs = {width + i: parent.columns[i] for i in range(len(parent.columns)) if width + i in needed}
     rows, parents = Cells(f"{table}_repeat"), Cells(f"{table}_parent")
     read += [rows, parents]
-    read_cells(con, rows, child.path, child.delimiter, width, own, work_dir, skip_records=child.skip)
+    read_cells(con, rows, child.path, child.delimiter, width, own, work_dir, skip_records=child.skip,
+               header_line_only=child.header_line_only)
     read_cells(con, parents, parent.text.path, parent.text.delimiter, len(parent.text.header),
-               sorted(set(theirs.values()) | {parent.key}), work_dir, skip_records=parent.text.skip)
+               sorted(set(theirs.values()) | {parent.key}), work_dir, skip_records=parent.text.skip,
+               header_line_only=parent.text.header_line_only)
     link_value, key_value = f"aai_clean(r.c{parent.link})", f"aai_clean(c{parent.key})"
     # one parent row per key: a key written twice would give its repeat rows twice
     first = (f"SELECT *, {key_value} AS _key FROM {parents.table} "

@@ -7,9 +7,11 @@ it (``transcode``). The header is parsed here with Python's ``csv`` because it d
 how the whole file is read (``plan.py``). It is one record like any other, read under
 the same cap (``cells.MAX_RECORD_BYTES``), and what is wrong with it costs as little
 as it can: a cell too long to be a column's name is ignored, named by its length; a
-quote that never closes ends the header at its first line (the records after it are
-read from line 2 on, as ``cells.py`` reads on after any unterminated quote); only a
-header longer than the cap refuses the file.
+quote that never closes, or closes only in a later line after taking in a separator or
+more than a column name's length (a stray quote swallowing data rows, not a name with a
+line break in it), ends the header at its first line, and the records are read from
+line 2 on (``Header.first_line_only``); only a header longer than the cap refuses the
+file.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Dialect:
 class Header:
     cells: list[str]
     notes: list[str] = field(default_factory=list)  # what was wrong with it, for the file's log
+    first_line_only: bool = False  # the header is line 1 alone: records are read from line 2 on
 
 
 def detect_encoding(path: Path) -> str:
@@ -129,18 +132,29 @@ def read_header(path: Path, dialect: Dialect) -> Header:
         try:
             cells = next(csv.reader(text, delimiter=dialect.delimiter), [])
             record = head[:text.tell()]
-            notes = []
-            if record.count('"') % 2 and not (cut and first_line == head):  # the quote runs on to the cap
+            notes, first_line_only = [], False
+            never_closed = record.count('"') % 2 and not (cut and first_line == head)  # else it runs to the cap
+            if never_closed or _swallows_rows(cells, dialect.delimiter):
+                lines = record.rstrip("\r\n").count("\n") + 1
                 cells = next(csv.reader([first_line], delimiter=dialect.delimiter), [])
-                record = first_line
-                notes.append(f"a quotation mark in column {len(cells)} of the header (line 1) is never closed: the "
+                record, first_line_only = first_line, True
+                closed = "is never closed" if never_closed else f"is closed only on line {lines}"
+                notes.append(f"a quotation mark in column {len(cells)} of the header (line 1) {closed}: the "
                              "header was read as that line alone, and the records from line 2 on")
         except csv.Error as exc:
             raise UnreadableFile(f"its header (line 1) could not be read: {exc}") from None
     if cut and len(record) == len(head):
         raise UnreadableFile(f"its header (line 1) is longer than {MAX_RECORD_BYTES:,} characters; check it for "
                              "a missing line break or a pasted text")
-    return Header([_name(cell) for cell in cells], notes)
+    return Header([_name(cell) for cell in cells], notes, first_line_only)
+
+
+def _swallows_rows(cells: list[str], delimiter: str) -> bool:
+    """Whether a quoted header cell runs over into later lines and takes in what only
+    rows hold: a separator, or more than a column name's length. A name with a line
+    break in it (Excel's Alt+Enter, saved as CSV) is neither, and stays one cell."""
+    return any(("\n" in cell or "\r" in cell) and (delimiter in cell or len(cell) > MAX_HEADER_CELL_CHARS)
+               for cell in cells)
 
 
 def _name(cell: str) -> str:
