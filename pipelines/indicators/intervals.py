@@ -14,9 +14,9 @@ are correlated and a programme's cell holds far less information than its head c
   group's own cell (it describes that group's people), or an indicator whose units are
   groups: the variance of independent observations, s²/n with n − 1 df (what CR2 gives
   when every cluster is one person), and the plain Wilson interval for shares. A
-  share of fewer than ``MIN_CLUSTERS`` groups gets none: it describes every group
-  there is, and 1 of 1 would otherwise print as "100 % (20.7–100)", as if a sample of
-  groups could say more.
+  share of fewer than ``MIN_CLUSTERS`` groups gets none, as a clustered cell of so few
+  groups gets none: 1 of 1 would otherwise print as "100 % (20.7–100)", as if one group
+  could say what such groups do in general.
 
 Counts and sums have no interval. Everything is computed from per-(cell, cluster)
 aggregates (``intervals.sql``, read as numbers by ``frames.read_blocks``) and written
@@ -44,8 +44,8 @@ COLUMNS = ["ci_low", "ci_high", "interval_method", "n_clusters", "df", "interval
 FEW_GROUPS_NOTE = (f"No interval: fewer than {MIN_CLUSTERS} groups. With so few groups no interval can "
                    f"separate the programme from what happened to each of its groups.")
 ONE_RESPONDENT_NOTE = "No interval: a single respondent."
-FEW_COUNTED_NOTE = (f"No interval: fewer than {MIN_CLUSTERS} groups are counted, and the figure describes "
-                    f"every one of them.")
+FEW_COUNTED_NOTE = (f"No interval: fewer than {MIN_CLUSTERS} groups are counted. With so few groups no "
+                    f"interval can say what such groups do in general; the figure describes these.")
 NO_SPREAD_NOTE = "No interval: every value is the same, so the data say nothing about their spread."
 
 UPDATE_SQL = (
