@@ -70,7 +70,7 @@ bench: setup
 bench-scale: setup
 	$(BIN)/python -m bench.scale $(if $(SIZE),--size $(SIZE))
 
-# Coverage study of the published intervals (docs/impact.md, "Coverage study"), about 6 minutes on 2 cores.
+# Coverage study of the published intervals (docs/impact.md, "Coverage study"), about 7 minutes on 2 cores.
 bench-inference: setup
 	$(BIN)/python -m bench.inference
 
