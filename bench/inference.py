@@ -443,6 +443,25 @@ def by_outcome(results: pd.DataFrame) -> pd.DataFrame:
     return coverage.assign(**{"false positives max": fp}).reset_index()
 
 
+def by_icc(results: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """Per design and method, coverage min–max at each ICC over ``outcomes``, group counts
+    and scenarios, wherever the pipeline publishes the design."""
+    part = results[results["outcome"].isin(outcomes) & ~results["refused"]
+                   & ((results["groups"] >= MIN_CLUSTERS) | results["design"].isin(INDEPENDENT))]
+    rows = []
+    for design in DESIGNS:
+        for method in METHOD_NAMES:
+            cells = part[(part["design"] == design) & (part["method"] == method)]
+            if cells.empty:
+                continue
+            row = {"design": design, "method": method}
+            for icc in ICCS:
+                at = cells.loc[cells["icc"] == icc, "coverage"]
+                row[f"ICC {icc:g}"] = f"{_pct(at.min())}–{_pct(at.max())}" if len(at) else ""
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def outside(results: pd.DataFrame, low: float = 0.93, high: float = 0.97) -> pd.DataFrame:
     """The published settings whose coverage falls outside the target."""
     pub = results[(results["method"] == PUBLISHED) & ~results["refused"]]
@@ -483,6 +502,14 @@ def report(results: pd.DataFrame, reps: int, seconds: float, command: str, stamp
         "## Published intervals by outcome (coverage min–max wherever published)",
         "",
         by_outcome(results).to_markdown(index=False),
+        "",
+        "## Coverage by ICC, shares of 30 % and the scores (wherever published)",
+        "",
+        by_icc(results, ["share", "ucla", "who5"]).to_markdown(index=False),
+        "",
+        "## Coverage by ICC, shares of 5 and 95 % (wherever published)",
+        "",
+        by_icc(results, ["share05", "share95"]).to_markdown(index=False),
         "",
         "## Published settings outside 93–97 %",
         "",
