@@ -416,7 +416,7 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
             "false positives max": _pct(null["rejects"].max()),
             "power (effect) min–max": (f"{_pct(pub.loc[pub['effect'], 'rejects'].min())}–"
                                        f"{_pct(pub.loc[pub['effect'], 'rejects'].max())}"
-                                       if pub["effect"].any() else ""),
+                                       if pub.loc[pub["effect"], "rejects"].notna().any() else ""),
             f"today's method: coverage min": _pct(naive["coverage"].min()),
             "today's false positives max": _pct(naive.loc[~naive["effect"], "rejects"].max()),
         })
