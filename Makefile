@@ -75,7 +75,7 @@ bench-scale: setup
 bench-reports: setup
 	$(BIN)/python -m bench.reports
 
-# Coverage study of the published intervals (docs/impact.md, "Coverage study"), about 6 minutes on 2 cores.
+# Coverage study of the published intervals (docs/impact.md, "Coverage study"), about 7 minutes on 2 cores.
 bench-inference: setup
 	$(BIN)/python -m bench.inference
 

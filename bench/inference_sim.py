@@ -15,10 +15,17 @@ arm, which has no groups). ICC is therefore the share of a participant's latent
 variance that their group explains. Outcomes, all inside their scale by construction:
 
 - ``share``: 1 when η > 0, else 0 (baseline share 30 %); the truth is Φ(mean η).
+  ``share05`` and ``share95`` are the same with a baseline share of 5 % and 95 %.
 - ``ucla``: a UCLA-3-like score 3 + Binomial(6, Φ(η)), 3–9, baseline mean about 5.
 - ``who5``: a WHO-5-like score 4·Binomial(25, Φ(η)), 0–100, baseline mean about 57.
+- ``sessions``: sessions attended per participant, 1 + Poisson(9 · exp(η/2 − 1/8)),
+  bounded only below (by 1), mean 10, skewed; levels only (the comparison arm has no
+  sessions, and the pipeline publishes no change in attendance).
 
-For the bounded scores the truth is ``min + width · Φ(mean η / √2)``. Two scenarios:
+For the bounded scores the truth is ``min + width · Φ(mean η / √2)``. A single group's
+own cell describes that group's people, so its truth is conditional on the group's shocks
+(``group_truth``). A third of the people, at random, are in the breakdown studied (an age
+band, ``band``): its cells hold about a third as many people per group. Two scenarios:
 *null*, nothing changes (β = δ = 0, every design's truth is 0, so rejections are false
 positives); *effect*, a secular trend common to both arms (β = 0.1) and a programme
 effect δ = 0.3 on the latent scale (about 11 points for the share, 0.5 for UCLA-3, 8
@@ -32,25 +39,50 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from pipelines.inference import scale_family
+
 GROUP_SIZES = (8, 30)
 COMPARISON = 50
 KEEP = 0.85
 TREND = 0.1
 EFFECT = 0.3
+BAND = 1 / 3  # share of people in the breakdown studied
+SESSIONS = "sessions"
+SESSIONS_MEAN = 9.0  # sessions beyond the first, on average
 
 OUTCOMES = {
     # name: (latent mean at baseline, scale min, scale max, binomial trials or None for a share)
     "share": (float(stats.norm.ppf(0.30)), 0.0, 1.0, None),
+    "share05": (float(stats.norm.ppf(0.05)), 0.0, 1.0, None),
+    "share95": (float(stats.norm.ppf(0.95)), 0.0, 1.0, None),
     "ucla": (-0.61, 3.0, 9.0, 6),
     "who5": (0.25, 0.0, 100.0, 25),
+    "sessions": (0.0, 1.0, np.inf, SESSIONS),
 }
+
+
+def family(outcome: str) -> str:
+    """The interval family the pipeline gives the outcome (``pipelines.inference.scale_family``)."""
+    _, low, high, trials = OUTCOMES[outcome]
+    return scale_family("share" if trials is None else "mean", low, high)
 
 
 def truth(outcome: str, latent_mean: float) -> float:
     """Expected value of the outcome (a proportion for the share) at a latent mean."""
     _, low, high, trials = OUTCOMES[outcome]
+    if trials == SESSIONS:
+        return low + SESSIONS_MEAN
     spread = 1.0 if trials is None else np.sqrt(2.0)
     return low + (high - low) * float(stats.norm.cdf(latent_mean / spread))
+
+
+def group_truth(outcome: str, shift: np.ndarray, icc: float) -> np.ndarray:
+    """Expected value in one group whose shared effect (u + v at the wave) is ``shift``."""
+    mu, low, high, trials = OUTCOMES[outcome]
+    if trials == SESSIONS:
+        return low + SESSIONS_MEAN * np.exp(shift / 2 - icc / 8)
+    spread = np.sqrt(1.0 - icc) if trials is None else np.sqrt(2.0 - icc)
+    return low + (high - low) * stats.norm.cdf((mu + shift) / spread)
 
 
 @dataclass(frozen=True)
@@ -68,6 +100,9 @@ class Sample:
     post: np.ndarray
     y: np.ndarray
     sessions: np.ndarray  # per row, the person's dose (participants), NaN otherwise
+    band: np.ndarray  # per row, whether the person is in the breakdown studied
+    shift: np.ndarray  # reps × groups × waves: each group's shared effect u + v
+    icc: float
 
 
 def simulate(rng: np.random.Generator, reps: int, groups: int, icc: float, outcome: str, effect: float) -> Sample:
@@ -95,27 +130,37 @@ def simulate(rng: np.random.Generator, reps: int, groups: int, icc: float, outco
         seen = np.ones(len(rep), bool) if post == 0 else rng.random(len(rep)) < KEEP
         if trials is None:
             y = (eta > 0).astype(float)
+        elif trials == SESSIONS:
+            y = low + rng.poisson(SESSIONS_MEAN * np.exp((eta - mu) / 2 - 1 / 8))
         else:
             y = low + (high - low) * rng.binomial(trials, stats.norm.cdf(eta)) / trials
         rows.append((seen, np.full(len(rep), post), y))
+    band = rng.random(len(rep)) < BAND
     take = np.concatenate([r[0] for r in rows])
     stack = lambda a: np.concatenate([a, a])[take]  # noqa: E731
     return Sample(stack(rep), stack(participant), stack(group), stack(person),
                   np.concatenate([r[1] for r in rows])[take], np.concatenate([r[2] for r in rows])[take],
-                  stack(dose))
+                  stack(dose), stack(band), u[:, :, None] + v, icc)
 
 
 def truths(outcome: str, effect: float) -> dict[str, float]:
     """The value each design estimates."""
     mu = OUTCOMES[outcome][0]
     trend = TREND if effect else 0.0
+    change = truth(outcome, mu + trend + effect) - truth(outcome, mu)
+    did = truth(outcome, mu + trend + effect) - truth(outcome, mu + trend)
     return {
         "level": truth(outcome, mu),
-        "change": truth(outcome, mu + trend + effect) - truth(outcome, mu),
-        "paired_change": truth(outcome, mu + trend + effect) - truth(outcome, mu),
-        "did": truth(outcome, mu + trend + effect) - truth(outcome, mu + trend),
+        "change": change,
+        "paired_change": change,
+        "did": did,
         "attrition": 0.0,
         "dose_trend": 0.0,
+        "dose_third": change,  # attendance does not change the effect: every third's truth
+        "level_comparison": truth(outcome, mu),
+        "level_breakdown": truth(outcome, mu),  # the band is drawn at random
+        "paired_breakdown": change,
+        "did_breakdown": did,
     }
 
 
