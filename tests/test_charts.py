@@ -385,7 +385,8 @@ def test_programme_ids_never_share_a_folder():
     A safe id that merely ends like a hash (a date, a grant number) keeps its plain folder."""
     from pipelines.files import slug, slugs
 
-    ids = ["COL/1", "COL 1", "COL-1", "COL_1", "../COL-1", "Без ізоляції", "BRC-WWC", slug("COL/1"), "PRG-20240101"]
+    ids = ["COL/1", "COL 1", "COL-1", "COL_1", "../COL-1", "Без ізоляції", "BRC-WWC", slug("COL/1"),
+           "PRG-20240101"]
     folders = list(slugs(ids).values())
     assert len(set(folders)) == len(ids)
     assert slug("BRC-WWC") == "BRC-WWC" and slug("COL-1") == "COL-1"  # safe ids keep their folder
