@@ -746,14 +746,14 @@ def export_iati(programme: ProgrammeOption, data_dir: DataDirOption = None, out_
     """The programme's results framework as an IATI 2.03 iati-activity with its results, checked against the
     official schema (docs/results.md)."""
     from pipelines import files
-    from pipelines.files import slug
     from pipelines.publish.iati import export
+    from pipelines.publish.scope import export_key
 
     settings = _settings(data_dir)
     framework, shown = _framework_or_exit(settings, programme)
-    path = out_file or settings.paths.processed / "exports" / slug(programme) / "iati-activity.xml"
     try:
         with settings.connect(read_only=True) as con:
+            path = out_file or settings.paths.processed / "exports" / export_key(con, programme) / "iati-activity.xml"
             document = export(con, framework, shown, reports_dir=settings.paths.reports, min_cell=settings.min_cell,
                               claims_config=settings.claims())
     except ValueError as exc:
@@ -769,27 +769,31 @@ def export_tables(programme: ProgrammeOption, data_dir: DataDirOption = None, ou
     """The programme's headline figures and results table as CSV and XLSX that open cleanly in Excel."""
     import pandas as pd
 
-    from pipelines.files import slug
     from pipelines.publish.figures import programme_figures
     from pipelines.publish.results import COLUMNS, report_dates, results
-    from pipelines.publish.scope import programmes
+    from pipelines.publish.scope import export_key, programmes
     from pipelines.publish.tables import write_tables
 
     settings = _settings(data_dir)
     root = settings.paths
-    folder = out_dir or root.processed / "exports" / slug(programme)
     frameworks = [f for f, _ in _frameworks_or_exit(settings) if f.programme == programme]
     with settings.connect(read_only=True) as con:
         if programme not in programmes(con):
             console.print(f"[red]No programme {programme!r} in the warehouse.[/red]")
             raise typer.Exit(2)
+        try:
+            key = export_key(con, programme)
+        except ValueError as exc:  # FolderCollision: it would share another programme's folder
+            console.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(2) from exc
         # the figures once: the results table is computed from the same rows
         rows, prov = programme_figures(con, programme, reports_dir=root.reports, min_cell=settings.min_cell,
                                        claims_config=settings.claims())
         table = results(frameworks[0], rows, report_dates(con, programme, prov, None, None)) if frameworks \
             else pd.DataFrame(columns=COLUMNS)
+    folder = out_dir or root.processed / "exports" / key
     folder.mkdir(parents=True, exist_ok=True)
-    for path in write_tables(rows, table, folder, programme):
+    for path in write_tables(rows, table, folder, key):
         out.print(str(path), highlight=False)
 
 
