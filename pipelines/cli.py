@@ -52,17 +52,33 @@ DataDirOption = Annotated[
 _NOT_EXECUTING = re.compile(r"Dependencies for step \S+ .*\. Not executing\.")
 # The module path Dagster puts before an exception's message (``dagster._core.errors.…: ``).
 _CLASS_PATH = re.compile(r"^(?:dagster|pipelines)(?:\.\w+)+: ")
+# Where our own code lives: an exception raised here carries one of our sentences.
+_PACKAGE = Path(__file__).resolve().parent
 
 
 def failure_sentence(error) -> str:
-    """What a failed step says to the user: the message of the first exception under
-    Dagster's wrappers (``error`` and its ``cause`` chain, a ``SerializableErrorInfo``),
-    the sentence our code raised (``WarehouseBusy`` names the holder and the timeout),
-    without the class path of a Dagster or pipelines exception. An exception our code
-    chained to its own (``raise FolderError(…) from exc``) stays behind its sentence."""
+    """What a failed step says to the user about the first exception under Dagster's
+    wrappers (``error`` and its ``cause`` chain, a ``SerializableErrorInfo``): the
+    sentence our code raised (``WarehouseBusy`` names the holder and the timeout),
+    without the class path of a Dagster or pipelines exception; an exception our code
+    chained to its own (``raise FolderError(…) from exc``) stays behind its sentence.
+    Any other exception's message may quote a cell, and a cell may be personal data
+    (a DuckDB conversion error, a KeyError): only its class is named."""
     while error.cause is not None and error.message.startswith("dagster."):
         error = error.cause
+    if not _raised_by_us(error.stack):
+        return f"unexpected {error.cls_name}; the run's log in Dagster has the details"
     return _CLASS_PATH.sub("", error.message.strip())
+
+
+def _raised_by_us(stack: list[str]) -> bool:
+    """Whether the innermost frame of a formatted traceback is a ``raise`` in this
+    package. The frame alone is not enough: a call into compiled code (``con.execute``)
+    that fails leaves the caller's line as the innermost frame."""
+    if not stack:
+        return False
+    where = re.match(r'\s*File "(.+?)", line \d+, in .*\n\s*(.*)', stack[-1])
+    return bool(where) and Path(where[1]).resolve().is_relative_to(_PACKAGE) and where[2].startswith("raise")
 
 
 class _ProgressHandler(logging.Handler):
