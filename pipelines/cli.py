@@ -52,17 +52,33 @@ DataDirOption = Annotated[
 _NOT_EXECUTING = re.compile(r"Dependencies for step \S+ .*\. Not executing\.")
 # The module path Dagster puts before an exception's message (``dagster._core.errors.…: ``).
 _CLASS_PATH = re.compile(r"^(?:dagster|pipelines)(?:\.\w+)+: ")
+# Where our own code lives: an exception raised here carries one of our sentences.
+_PACKAGE = Path(__file__).resolve().parent
 
 
 def failure_sentence(error) -> str:
-    """What a failed step says to the user: the message of the first exception under
-    Dagster's wrappers (``error`` and its ``cause`` chain, a ``SerializableErrorInfo``),
-    the sentence our code raised (``WarehouseBusy`` names the holder and the timeout),
-    without the class path of a Dagster or pipelines exception. An exception our code
-    chained to its own (``raise FolderError(…) from exc``) stays behind its sentence."""
+    """What a failed step says to the user about the first exception under Dagster's
+    wrappers (``error`` and its ``cause`` chain, a ``SerializableErrorInfo``): the
+    sentence our code raised (``WarehouseBusy`` names the holder and the timeout),
+    without the class path of a Dagster or pipelines exception; an exception our code
+    chained to its own (``raise FolderError(…) from exc``) stays behind its sentence.
+    Any other exception's message may quote a cell, and a cell may be personal data
+    (a DuckDB conversion error, a KeyError): only its class is named."""
     while error.cause is not None and error.message.startswith("dagster."):
         error = error.cause
+    if not _raised_by_us(error.stack):
+        return f"unexpected {error.cls_name}; the run's log in Dagster has the details"
     return _CLASS_PATH.sub("", error.message.strip())
+
+
+def _raised_by_us(stack: list[str]) -> bool:
+    """Whether the innermost frame of a formatted traceback is a ``raise`` in this
+    package. The frame alone is not enough: a call into compiled code (``con.execute``)
+    that fails leaves the caller's line as the innermost frame."""
+    if not stack:
+        return False
+    where = re.match(r'\s*File "(.+?)", line \d+, in .*\n\s*(.*)', stack[-1])
+    return bool(where) and Path(where[1]).resolve().is_relative_to(_PACKAGE) and where[2].startswith("raise")
 
 
 class _ProgressHandler(logging.Handler):
@@ -746,14 +762,14 @@ def export_iati(programme: ProgrammeOption, data_dir: DataDirOption = None, out_
     """The programme's results framework as an IATI 2.03 iati-activity with its results, checked against the
     official schema (docs/results.md)."""
     from pipelines import files
-    from pipelines.files import slug
     from pipelines.publish.iati import export
+    from pipelines.publish.scope import export_key
 
     settings = _settings(data_dir)
     framework, shown = _framework_or_exit(settings, programme)
-    path = out_file or settings.paths.processed / "exports" / slug(programme) / "iati-activity.xml"
     try:
         with settings.connect(read_only=True) as con:
+            path = out_file or settings.paths.processed / "exports" / export_key(con, programme) / "iati-activity.xml"
             document = export(con, framework, shown, reports_dir=settings.paths.reports, min_cell=settings.min_cell,
                               claims_config=settings.claims())
     except ValueError as exc:
@@ -769,27 +785,31 @@ def export_tables(programme: ProgrammeOption, data_dir: DataDirOption = None, ou
     """The programme's headline figures and results table as CSV and XLSX that open cleanly in Excel."""
     import pandas as pd
 
-    from pipelines.files import slug
     from pipelines.publish.figures import programme_figures
     from pipelines.publish.results import COLUMNS, report_dates, results
-    from pipelines.publish.scope import programmes
+    from pipelines.publish.scope import export_key, programmes
     from pipelines.publish.tables import write_tables
 
     settings = _settings(data_dir)
     root = settings.paths
-    folder = out_dir or root.processed / "exports" / slug(programme)
     frameworks = [f for f, _ in _frameworks_or_exit(settings) if f.programme == programme]
     with settings.connect(read_only=True) as con:
         if programme not in programmes(con):
             console.print(f"[red]No programme {programme!r} in the warehouse.[/red]")
             raise typer.Exit(2)
+        try:
+            key = export_key(con, programme)
+        except ValueError as exc:  # FolderCollision: it would share another programme's folder
+            console.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(2) from exc
         # the figures once: the results table is computed from the same rows
         rows, prov = programme_figures(con, programme, reports_dir=root.reports, min_cell=settings.min_cell,
                                        claims_config=settings.claims())
         table = results(frameworks[0], rows, report_dates(con, programme, prov, None, None)) if frameworks \
             else pd.DataFrame(columns=COLUMNS)
+    folder = out_dir or root.processed / "exports" / key
     folder.mkdir(parents=True, exist_ok=True)
-    for path in write_tables(rows, table, folder, programme):
+    for path in write_tables(rows, table, folder, key):
         out.print(str(path), highlight=False)
 
 

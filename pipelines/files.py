@@ -78,48 +78,54 @@ def sweep(folder: Path) -> int:
 SLUG_SAFE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 SLUG_MAX_CHARS = 60
 SLUG_HASH_CHARS = 8
-# what a hashed slug ends with: an id that already does is hashed too, so the id
-# ``COL-1-d8958a89`` never takes the folder of ``COL/1``
-LOOKS_HASHED = re.compile(rf".*-[0-9A-Fa-f]{{{SLUG_HASH_CHARS}}}")
+SLUG_LONG_HASH_CHARS = 16  # a hashed slug that is another id's plain folder
 
 
 class FolderCollision(ValueError):
     """Two distinct ids would name one folder: one sentence naming both."""
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:SLUG_HASH_CHARS]
+def _digest(text: str, chars: int = SLUG_HASH_CHARS) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:chars]
 
 
-def slug(text: str, *, hashed: bool = False) -> str:
-    """A file-name-safe, collision-free form of a programme id (ids come from the
-    field's files): the id itself when it is already safe (``BRC-WWC``), so existing
-    folders and figure ids never move; otherwise — an unsafe id, one that already ends
-    like a hashed slug, or any id with ``hashed`` — its safe characters plus a short
-    hash of the whole id, so ``COL/1``, ``COL 1`` and ``COL-1-d8958a89`` get three
-    folders, never one. Ids that differ only in letter case are told apart by
+def slug(text: str, *, hashed: bool = False, chars: int = SLUG_HASH_CHARS) -> str:
+    """A file-name-safe form of a programme id (ids come from the field's files): the id
+    itself when it is already safe (``BRC-WWC``, ``PRG-20240101``), so existing folders
+    and figure ids never move; otherwise — or with ``hashed`` — its safe characters plus
+    the first ``chars`` hex digits of a hash of the whole id, so ``COL/1`` and ``COL 1``
+    get two folders, never one. Ids that meet anyway (``COL/1`` beside an id spelled
+    ``COL-1-d8958a89``, or two differing only in letter case) are told apart by
     ``slugs``, which sees them all."""
     text = str(text)
     if not text.strip():
         raise ValueError("an empty programme id cannot name a folder")
-    if not hashed and SLUG_SAFE.fullmatch(text) and len(text) <= SLUG_MAX_CHARS and not LOOKS_HASHED.fullmatch(text):
+    if not hashed and SLUG_SAFE.fullmatch(text) and len(text) <= SLUG_MAX_CHARS:
         return text
     readable = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:SLUG_MAX_CHARS] or "id"
-    return f"{readable}-{_digest(text)}"
+    return f"{readable}-{_digest(text, chars)}"
 
 
 def slugs(ids: Iterable[str], *, reserved: Iterable[str] = ()) -> dict[str, str]:
     """Each of ``ids`` → its ``slug``, distinct from every other's and from the
     ``reserved`` names even where letter case is not told apart (the file systems of
-    macOS and Windows): an id whose slug is another's or a reserved name but for case
-    (``brc-wwc`` beside ``BRC-WWC``) is hashed, and the id that sorts first keeps its
-    plain folder. Two that still meet (two equal hashes) raise ``FolderCollision``."""
-    taken: dict[str, str | None] = {name.casefold(): None for name in reserved}
+    macOS and Windows). Every safe id keeps its plain folder unless that is a reserved
+    name or another's but for case (``brc-wwc`` beside ``BRC-WWC``: the id that sorts
+    first keeps it); those and the unsafe ids are hashed, and a hashed slug that is some
+    id's plain folder or a reserved name (``COL/1`` beside an id spelled
+    ``COL-1-d8958a89``) takes a longer digest. Two that still meet (two equal hashes)
+    raise ``FolderCollision``; the result does not depend on the order of ``ids``."""
+    ordered = sorted({str(i) for i in ids})
+    plain: dict[str, str | None] = {name.casefold(): None for name in reserved}
     found: dict[str, str] = {}
-    for text in sorted({str(i) for i in ids}):
-        name = slug(text)
-        if name.casefold() in taken:
-            name = slug(text, hashed=True)
+    for text in ordered:
+        if slug(text) == text and text.casefold() not in plain:
+            plain[text.casefold()] = found[text] = text
+    taken = dict(plain)
+    for text in (t for t in ordered if t not in found):
+        name = slug(text, hashed=True)
+        if name.casefold() in plain:
+            name = slug(text, hashed=True, chars=SLUG_LONG_HASH_CHARS)
         other = taken.setdefault(name.casefold(), text)
         if other is None:
             raise FolderCollision(f"the programme id {text!r} would take the reserved folder {name!r}; "

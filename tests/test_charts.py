@@ -381,13 +381,16 @@ def test_latest_wave_ranks_follow_ups_by_number() -> None:
 
 
 def test_programme_ids_never_share_a_folder():
-    """`COL/1` and `COL 1` once both became the folder `COL-1`: one report replaced the other."""
-    from pipelines.files import slug
+    """`COL/1` and `COL 1` once both became the folder `COL-1`: one report replaced the other.
+    A safe id that merely ends like a hash (a date, a grant number) keeps its plain folder."""
+    from pipelines.files import slug, slugs
 
-    ids = ["COL/1", "COL 1", "COL-1", "COL_1", "../COL-1", "Без ізоляції", "BRC-WWC", slug("COL/1")]
-    folders = [slug(i) for i in ids]
+    ids = ["COL/1", "COL 1", "COL-1", "COL_1", "../COL-1", "Без ізоляції", "BRC-WWC", slug("COL/1"),
+           "PRG-20240101"]
+    folders = list(slugs(ids).values())
     assert len(set(folders)) == len(ids)
     assert slug("BRC-WWC") == "BRC-WWC" and slug("COL-1") == "COL-1"  # safe ids keep their folder
+    assert slug("PRG-20240101") == slugs(ids)["PRG-20240101"] == "PRG-20240101"
     assert all(re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", f) for f in folders)
     assert slug("COL/1") == slug("COL/1")  # stable across runs
     with pytest.raises(ValueError, match="empty programme id"):
@@ -405,8 +408,11 @@ def test_programme_keys_differ_in_any_letter_case_and_never_take_the_total_s():
     keys = scope_keys(ids)
     folded = [k.casefold() for k in keys.values()]
     assert len(set(folded)) == len(ids) and ALL_PROGRAMMES not in folded
-    assert slug("COL/1") == "COL-1-d8958a89" != keys["COL-1-d8958a89"]
-    assert keys["all"] == scope_key("all") == "all-5ef5ef03" != keys["all-5ef5ef03"]  # the programme all keeps its key
+    # a safe id keeps its plain folder; the hashed id it meets gets a longer digest
+    assert keys["COL-1-d8958a89"] == "COL-1-d8958a89" == slug("COL/1") != keys["COL/1"]
+    assert re.fullmatch(r"COL-1-d8958a89[0-9a-f]{8}", keys["COL/1"])
+    assert keys["all-5ef5ef03"] == scope_key("all") == "all-5ef5ef03" != keys["all"]
+    assert re.fullmatch(r"all-5ef5ef03[0-9a-f]{8}", keys["all"])
     # safe ids keep their folder; of two that differ only in case, the one sorting first
     assert [keys[p] for p in ("BRC-WWC", "MAZ-SHC", "ZTRASS-WI")] == ["BRC-WWC", "MAZ-SHC", "ZTRASS-WI"]
     assert keys["brc-wwc"].startswith("brc-wwc-") and scope_key("brc-wwc") == "brc-wwc"  # alone, it is itself
@@ -420,7 +426,7 @@ def test_two_programmes_that_would_still_share_a_folder_are_refused_naming_both(
     from pipelines.periods import NO_DATA
     from pipelines.publish.scope import report_scopes
 
-    monkeypatch.setattr(files, "_digest", lambda text: "0" * files.SLUG_HASH_CHARS)
+    monkeypatch.setattr(files, "_digest", lambda text, chars=files.SLUG_HASH_CHARS: "0" * chars)
     con = duckdb.connect()
     con.execute("create table groups as select * from (values ('COL/1'), ('COL 1'), ('BRC-WWC')) t(programme_id)")
     sentence = "the programme ids 'COL 1' and 'COL/1' would share the folder 'COL-1-00000000'; " \

@@ -217,3 +217,41 @@ def test_check_refuses_a_link_out_of_the_data_root_as_run_does_and_names_an_empt
     # a file given from outside any data root is checked wherever it is
     elsewhere = aai("check", str(outside / "survey.csv"), root=data_root)
     assert "survey, utf-8" in elsewhere.stdout
+
+
+
+def _step_failure(cause):
+    """``cause`` (a ``SerializableErrorInfo``, or an exception raised) as Dagster reports
+    a failed step: under its own wrapper."""
+    from dagster._utils.error import SerializableErrorInfo, serializable_error_info_from_exc_info
+
+    if isinstance(cause, BaseException):
+        cause = serializable_error_info_from_exc_info((type(cause), cause, cause.__traceback__))
+    return SerializableErrorInfo("dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while "
+                                 "executing op \"raw_files\":\n", [], "DagsterExecutionStepExecutionError", cause)
+
+
+def test_a_failed_step_prints_our_sentence_but_never_a_foreign_message(tmp_path):
+    """An unexpected DuckDB conversion error quotes the cell it could not convert, and a
+    cell may be a name: the console once printed it. Only a sentence our code raised is
+    printed; otherwise the class, and where the details are."""
+    from dagster._utils.error import SerializableErrorInfo
+    from filelock import FileLock
+
+    from pipelines.cli import failure_sentence
+    from pipelines.warehouse import _locked
+
+    database = tmp_path / "warehouse.duckdb"
+    with FileLock(f"{database}.lock"), pytest.raises(TimeoutError) as busy, _locked(database, 0):
+        pass
+    assert failure_sentence(_step_failure(busy.value)).startswith(f"the warehouse {database} is still held by ")
+
+    with pytest.raises(duckdb.ConversionException) as foreign:
+        duckdb.connect().execute("SELECT CAST('Olena Petrenko' AS INTEGER)")
+    unexpected = "unexpected ConversionException; the run's log in Dagster has the details"
+    assert failure_sentence(_step_failure(foreign.value)) == unexpected
+    # compiled code called from our own line leaves that line innermost, but it is no raise
+    ours = Path(__file__).resolve().parent.parent / "pipelines" / "warehouse.py"
+    called = SerializableErrorInfo("_duckdb.ConversionException: Could not convert string 'Olena Petrenko'\n",
+                                   [f'  File "{ours}", line 9, in read\n    con.execute(sql)\n'], "ConversionException")
+    assert failure_sentence(_step_failure(called)) == unexpected

@@ -400,3 +400,29 @@ def test_notes_state_no_size_the_impact_stage_hid(tmp_path):
     printed = dict(zip(counts["arm"], attrition_rows(Translator("en"), counts, M), strict=True))
     assert (printed["participant"]["lost"], printed["participant"]["retained"]) == ("withheld", "withheld")
     assert not any("fewer than" in r["lost"] for r in printed.values())
+
+
+def test_a_paired_note_may_state_the_size_its_own_row_publishes():
+    """Everyone interviewed again answered the indicator, so the paired row publishes n =
+    100, the hidden retained count; its note "Paired on 100 people" once failed the
+    blocking audit and stopped the reports. A note whose row publishes another size
+    still fails."""
+    from pipelines.disclosure import notes
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE disclosure_panel AS SELECT * FROM (VALUES ('P', 'participant', 'followup1', 'all', "
+                "'all', 'all', 120, 100, 100)) t(programme_id, arm, wave, indicator, breakdown, value, b, "
+                "retained, both_first)")
+    con.execute("CREATE TABLE attrition AS SELECT * FROM (VALUES ('P', 'participant', 'followup1', 'all', 120, "
+                "NULL::INT, NULL::INT, 'Attrition withheld to protect a small count.')) t(programme_id, arm, wave, "
+                "indicator, n_baseline, n_retained, n_lost, note)")
+    con.execute("CREATE TABLE impact_estimates AS SELECT * FROM (VALUES ('P', 'followup1', 'kessler', 'all', 'all', "
+                "'all', 'paired_change', 100, 'Paired on 100 people.', 'Scores fell.')) t(programme_id, wave, "
+                "indicator, group_id, sex, age_band, method, n, note, sentence)")
+    beside = AuditResult()
+    notes.audit(con, beside)
+    assert beside.passed
+    con.execute("UPDATE impact_estimates SET n = 90")
+    withheld = AuditResult()
+    notes.audit(con, withheld)
+    assert [f.cell for f in withheld.failures] == ["programme_id=P arm=participant wave=followup1"]

@@ -290,6 +290,18 @@ def test_record_scan_finds_blank_and_multiline_records(tmp_path):
     assert (found.open_quote_record, found.open_quote_line) == (6, 8)
 
 
+def test_a_crlf_blank_line_split_across_chunks_is_blank(tmp_path):
+    """The CR of a blank CRLF line the last byte of one chunk, its LF the first of the
+    next: the blank record was missed, the counts disagreed with DuckDB's and the
+    segment was read again by Python. Every chunk border is tried."""
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"h\r\n1\r\n\r\n2\r\n\r\n\r\n3\r\n")
+    for chunk_bytes in range(1, 12):
+        found = scan(path, chunk_bytes=chunk_bytes)
+        assert (found.records, found.blank_records) == (7, 3), chunk_bytes
+        assert [int(r) for s, n in zip(found.blank_start, found.blank_length) for r in range(s, s + n)] == [3, 5, 6]
+
+
 # Stages the groups and a file of a header, seven rows and three million blank lines (500,000 after
 # each row but the last: a longer run DuckDB takes for one over-long line) after a small
 # file has warmed everything up; prints the peak memory (MB) before and after, the

@@ -382,6 +382,23 @@ def test_iati_export_is_valid_2_03_and_states_the_reports_figures(demo_root: Pat
     assert any(hidden for *_, hidden in visible)
 
 
+def test_exports_of_programmes_differing_in_case_never_share_a_folder(tmp_path: Path) -> None:
+    """`BRC-WWC` and `brc-wwc` once shared exports/BRC-WWC/ and its file names on macOS and
+    Windows: exports are named by the report folders' keys, which tell them apart."""
+    from pipelines.publish.results import COLUMNS
+    from pipelines.publish.scope import export_key, scope_keys
+    from pipelines.publish.tables import write_tables
+
+    con = duckdb.connect()
+    con.execute("create table groups as select * from (values ('BRC-WWC'), ('brc-wwc'), ('COL/1')) t(programme_id)")
+    keys = {p: export_key(con, p) for p in ("BRC-WWC", "brc-wwc", "COL/1")}
+    assert keys == scope_keys(keys) and keys["BRC-WWC"] == "BRC-WWC"
+    assert len({k.casefold() for k in keys.values()}) == 3
+    written = [p.name.casefold() for k in keys.values()
+               for p in write_tables([], pd.DataFrame(columns=COLUMNS), tmp_path, k)]
+    assert len(set(written)) == 9
+
+
 def test_tables_export_opens_in_excel_with_the_reports_numbers(demo_root: Path, tmp_path: Path) -> None:
     done = aai("export", "tables", "--programme", "BRC-WWC", "--out", str(tmp_path), root=demo_root)
     assert done.returncode == 0, done.stderr

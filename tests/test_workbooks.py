@@ -141,6 +141,16 @@ def test_a_workbook_no_sheet_of_which_is_data_is_counted_and_unrecognised(data_r
         "the file could not be read as a workbook (BadZipFile): it may be damaged, or another kind of file renamed")
 
 
+def test_a_zip_without_the_workbook_is_a_damaged_workbook(data_root):
+    """The size check reads the zip's directory first: a zip lacking xl/workbook.xml once
+    failed there with "an unexpected KeyError" instead of the damaged-workbook sentence."""
+    with zipfile.ZipFile(data_root / "raw/renamed.xlsx", "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT status, message FROM ingest_log")[0][1].startswith(
+        "the file could not be read as a workbook (BadZipFile): it may be damaged, or another kind of file renamed")
+
+
 def test_merged_cells_are_named_in_the_log(data_root):
     book = openpyxl.Workbook()
     sheet = book.active

@@ -72,6 +72,7 @@ def scan(path: Path, chunk_bytes: int = CHUNK_BYTES) -> RecordMap:
     newlines_in_record = 0  # physical line ends inside the current record so far
     extra = 0  # physical lines beyond one, summed over the finished records
     offset = 0
+    last_byte = -1  # the previous chunk's last byte: a CRLF may be split between two chunks
     with path.open("rb") as fh:
         while chunk := fh.read(chunk_bytes):
             data = np.frombuffer(chunk, dtype=np.uint8)
@@ -84,7 +85,7 @@ def scan(path: Path, chunk_bytes: int = CHUNK_BYTES) -> RecordMap:
                 inside = np.diff(end_index, prepend=-1) - 1
                 inside[0] += newlines_in_record
                 lengths = np.diff(ends, prepend=record_start - offset - 1) - 1
-                is_blank = (lengths == 0) | ((lengths == 1) & _byte_before(data, ends, CR))
+                is_blank = (lengths == 0) | ((lengths == 1) & _byte_before(data, ends, CR, last_byte))
                 if is_blank.any():
                     first, count = _runs(np.flatnonzero(is_blank) + found.records + 1)
                     blank_start.append(first)
@@ -100,6 +101,7 @@ def scan(path: Path, chunk_bytes: int = CHUNK_BYTES) -> RecordMap:
                 newlines_in_record += len(newlines)
             quotes_before += len(quote_positions)
             offset += len(chunk)
+            last_byte = chunk[-1]
     found.blank_start, found.blank_length = np.concatenate(blank_start), np.concatenate(blank_length)
     found.step_records, found.step_extra = np.concatenate(step_records), np.concatenate(step_extra)
     if offset > record_start:  # a last record without a final newline
@@ -117,10 +119,11 @@ def _runs(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return numbers[first], np.diff(first, append=len(numbers))
 
 
-def _byte_before(data: np.ndarray, ends: np.ndarray, value: int) -> np.ndarray:
-    """Whether the byte just before each record end is ``value`` (a CR of CRLF)."""
+def _byte_before(data: np.ndarray, ends: np.ndarray, value: int, previous: int) -> np.ndarray:
+    """Whether the byte just before each record end is ``value`` (a CR of CRLF); before
+    the chunk's first byte stands ``previous``, the last byte of the chunk before."""
     before = ends - 1
     inside = before >= 0
-    out = np.zeros(len(ends), dtype=bool)
+    out = np.full(len(ends), previous == value)
     out[inside] = data[before[inside]] == value
     return out

@@ -161,10 +161,19 @@ XLSX_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships
 PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
+def _member(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A member every workbook has; ``BadZipFile`` when it is missing, so the file gets
+    the damaged-workbook sentence (``read_file.reading``), not an unexpected error."""
+    try:
+        return archive.read(name)
+    except KeyError as exc:
+        raise zipfile.BadZipFile(f"no {name} in the zip") from exc
+
+
 def _xlsx_sheets(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → the zip member that holds its cells."""
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    book = ElementTree.fromstring(_member(archive, "xl/workbook.xml"))
+    rels = ElementTree.fromstring(_member(archive, "xl/_rels/workbook.xml.rels"))
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{PACKAGE_REL}Relationship")}
     members = {}
     for sheet in book.iter(f"{XLSX_MAIN}sheet"):

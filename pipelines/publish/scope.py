@@ -185,6 +185,13 @@ def scope_keys(programme_ids: Iterable[str]) -> dict[str, str]:
     return files.slugs(programme_ids, reserved=[ALL_PROGRAMMES])
 
 
+def export_key(con: duckdb.DuckDBPyConnection, programme: str) -> str:
+    """The name of a programme's exports (``exports/<key>/``, ``<key>_results.csv``): its
+    report folder's key among the warehouse's programmes, so ``BRC-WWC`` and ``brc-wwc``
+    never share a folder or a file where letter case is not told apart."""
+    return scope_keys([*programmes(con), programme])[programme]
+
+
 def scope_key(programme: str) -> str:
     """One programme's key, as ``scope_keys`` gives it beside programmes that differ
     from it by more than letter case."""

@@ -19,7 +19,6 @@ import pandas as pd
 from openpyxl import Workbook
 
 from pipelines import files
-from pipelines.files import slug
 from pipelines.publish.figures import COLUMNS as FIGURE_COLUMNS, spreadsheet_safe
 from pipelines.publish.results import COLUMNS as RESULT_COLUMNS
 
@@ -34,16 +33,16 @@ def sheets(rows: list[dict], results: pd.DataFrame) -> dict[str, list[list[objec
     }
 
 
-def write_tables(rows: list[dict], results: pd.DataFrame, out_dir: Path, programme: str) -> list[Path]:
-    """``<programme>_headline_figures.csv``, ``<programme>_results.csv`` and
-    ``<programme>_figures.xlsx`` (one sheet each) in ``out_dir``."""
+def write_tables(rows: list[dict], results: pd.DataFrame, out_dir: Path, key: str) -> list[Path]:
+    """``<key>_headline_figures.csv``, ``<key>_results.csv`` and ``<key>_figures.xlsx``
+    (one sheet each) in ``out_dir``; ``key`` is the programme's ``scope.export_key``."""
     tables = sheets(rows, results)
     written = []
     for name, table in tables.items():
-        path = out_dir / f"{slug(programme)}_{name}.csv"
+        path = out_dir / f"{key}_{name}.csv"
         files.write_bytes(path, csv_bytes(table))
         written.append(path)
-    path = out_dir / f"{slug(programme)}_figures.xlsx"
+    path = out_dir / f"{key}_figures.xlsx"
     buffer = io.BytesIO()
     workbook(tables).save(buffer)
     files.write_bytes(path, buffer.getvalue())
