@@ -668,3 +668,23 @@ def test_the_change_table_lists_what_the_change_chart_draws(demo_root: Path) -> 
     # the programme's own means (WHO-5, loneliness) beside the AAI's shares, and no register output
     assert {tr.indicator("P.who5_mean"), tr.indicator("4.3")} <= listed
     assert tr.indicator("P.reached") not in listed
+
+
+def test_a_report_of_several_programmes_says_over_how_many_tests_it_corrected():
+    """An all-programmes report corrects over every programme's primary tests: a
+    programme with none surviving says so with that report's count, not only its own."""
+    from pipelines.report.context import claim_lines
+
+    rows = [{"programme_id": programme, "indicator": code, "role": "primary", "p_value": p, "survives": False,
+             "family_size": 5, "unit": "percentage_points", "mde": 12.0, "estimate": 1.0, "ci_low": -2.0,
+             "ci_high": 4.0, "method": "did"}
+            for programme, code, p in (("A", "2.1", 0.2), ("A", "3.1", 0.4), ("B", "2.1", 0.3), ("B", "3.1", 0.6),
+                                       ("B", "4.5", 0.9))]
+    lines = claim_lines(Translator("en"), pd.DataFrame(rows), ["A", "B"])
+    assert lines[0].startswith("A: no change in the 2 primary outcomes tested could be told apart from chance "
+                               "after correcting for the 5 primary tests of this report.")
+    assert lines[1].startswith("B: no change in the 3 primary outcomes tested could be told apart from chance "
+                               "after correcting for the 5 primary tests of this report.")
+    one = claim_lines(Translator("en"), pd.DataFrame(rows[:2]).assign(family_size=2), ["A"])
+    assert one[0].startswith("A: no change in the 2 primary outcomes tested could be told apart from chance after "
+                             "correcting for all of them.")

@@ -196,9 +196,14 @@ def claim_lines(tr, impact, programmes) -> list[str]:
         detectable = tr(" With these numbers, a change in a share could only have been detected from about "
                         "%(low)s to %(high)s percentage points.", low=tr.number(shares.min(), 0),
                         high=tr.number(shares.max(), 0)) if not shares.empty else ""
-        lines.append(tr("%(programme)s: no change in the %(k)s primary outcomes tested could be told apart from "
-                        "chance after correcting for all of them.", programme=programme,
-                        k=tr.number(len(tested))) + detectable)
+        if family > len(tested):  # a report of several programmes corrects over all of theirs
+            none = tr("%(programme)s: no change in the %(k)s primary outcomes tested could be told apart from chance "
+                      "after correcting for the %(family)s primary tests of this report.", programme=programme,
+                      k=tr.number(len(tested)), family=tr.number(family))
+        else:
+            none = tr("%(programme)s: no change in the %(k)s primary outcomes tested could be told apart from "
+                      "chance after correcting for all of them.", programme=programme, k=tr.number(len(tested)))
+        lines.append(none + detectable)
     return lines
 
 
