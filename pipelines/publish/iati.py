@@ -35,6 +35,9 @@ REFERENCE_VOCABULARY = "99"  # IndicatorVocabulary 99: the reporting organisatio
 DOCUMENT_CATEGORY = "A08"  # DocumentCategory: results, outcomes and outputs
 ACTUAL_START = "2"  # ActivityDateType 2: actual start
 IMPLEMENTING = "4"  # OrganisationRole 4: implementing
+# Hidden is not always small: a figure may be hidden because, beside the others, it
+# would give a small count away (secondary suppression, docs/disclosure.md).
+HIDDEN = "hidden to protect people (fewer than %s, or a figure that would reveal such a count)"
 
 
 class IatiError(ValueError):
@@ -88,7 +91,7 @@ def _indicator(result: etree._Element, framework: Framework, row, breakdowns: pd
         baseline.set("value", _value(row.baseline, row.indicator))
     _comment(baseline, f"figure {row.baseline_id} of the programme's report" if pd.notna(row.baseline_id)
              else "baseline from the results framework" if pd.notna(row.baseline)
-             else f"baseline figure not published: hidden to protect people (fewer than {min_cell})")
+             else f"baseline figure not published: {HIDDEN % min_cell}")
     period = etree.SubElement(ind, "period")
     etree.SubElement(period, "period-start", **{"iso-date": framework.start.isoformat()})
     etree.SubElement(period, "period-end", **{"iso-date": _date(row.target_date).isoformat()})
@@ -112,8 +115,8 @@ def _actual_note(row, min_cell: int) -> str:
     if pd.isna(row.actual_id):
         return f"progress: {row.progress.replace('_', ' ')}; no figure yet"
     if pd.isna(row.actual):
-        return (f"progress: {row.progress.replace('_', ' ')}; figure {row.actual_id} not published: hidden to "
-                f"protect people (fewer than {min_cell})")
+        return (f"progress: {row.progress.replace('_', ' ')}; figure {row.actual_id} not published: "
+                f"{HIDDEN % min_cell}")
     interval = f"; 95% CI {_value(row.ci_low, row.indicator)} to {_value(row.ci_high, row.indicator)}" \
         if pd.notna(row.ci_low) and pd.notna(row.ci_high) else ""
     return f"progress: {row.progress.replace('_', ' ')}; figure {row.actual_id}{interval}; n = {int(row.n)}"
