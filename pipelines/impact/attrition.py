@@ -111,7 +111,7 @@ def fit_attrition(blocks: pd.DataFrame, kinds: pd.DataFrame) -> pd.DataFrame:
                          singles=_singletons(singles, estimate_codes(index, singles)))
 
 
-def compare(kind: str, fit, min_cell: int, ends: tuple[float, float] = (-math.inf, math.inf)) -> dict:
+def compare(kind: str, fit, min_cell: int, ends: tuple[float, float]) -> dict:
     """Baseline values of the lost against the retained, and the note; values NULL below
     min_cell. ``ends``: the range of one answer in raw units (``rules.raw_bounds``)."""
     lost, kept = int(fit.n1), int(fit.n0)

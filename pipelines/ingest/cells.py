@@ -28,6 +28,8 @@ import csv
 import io
 import itertools
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,26 +46,22 @@ MAX_RECORD_BYTES = 1 << 20
 MAX_RECORDS_PER_FILE = 20_000_000
 PYTHON_BATCH_ROWS = 50_000
 # DuckDB's ``store_rejects`` holds about 2 KB per rejected record while it reads, whatever
-# ``rejects_limit`` says (600,000 rejects: 640 MB). A segment of more records than this
-# is first counted with ``ignore_errors`` (a read that keeps nothing); when more than
-# this many of its records would be rejected, the Python reader reads it in batches.
+# ``rejects_limit`` says (600,000 rejects: 640 MB). So a segment is first read with
+# ``ignore_errors``, which keeps no rejects: when every record gave a row, that is the
+# whole read; when up to this many did not, it is read again keeping them; beyond, the
+# Python reader reads it in batches.
 MAX_FAST_REJECTS = 20_000
 
-READ_CSV = """
-CREATE TEMP TABLE {segment} AS
-SELECT {selected}, coalesce({all_cells}) IS NULL AS blank
-FROM read_csv($path, header = false, all_varchar = true, auto_detect = false, delim = $delim,
-              quote = '"', escape = '"', columns = $columns, store_rejects = true,
-              rejects_table = '{rejects}', rejects_scan = '{scan}', max_line_size = {max_line},
-              strict_mode = true)
+# How every segment is read: nothing detected, every column text; ``{errors}`` says what
+# becomes of a record that does not fit (``IGNORE`` or ``STORE``).
+READ_CSV = f"""
+CREATE OR REPLACE TEMP TABLE {{segment}} AS
+SELECT {{selected}}, coalesce({{all_cells}}) IS NULL AS blank
+FROM read_csv($path, header = false, all_varchar = true, auto_detect = false, delim = $delim, quote = '"',
+              escape = '"', columns = $columns, max_line_size = {MAX_RECORD_BYTES}, strict_mode = true, {{errors}})
 """
-
-COUNT_CSV = """
-SELECT count(*)
-FROM read_csv($path, header = false, all_varchar = true, auto_detect = false, delim = $delim,
-              quote = '"', escape = '"', columns = $columns, ignore_errors = true,
-              max_line_size = {max_line}, strict_mode = true)
-"""
+IGNORE = "ignore_errors = true"
+STORE = "store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{scan}'"
 
 RULE_REASONS = {
     "ragged_row": "the row has more filled cells than the header has columns; "
@@ -151,15 +149,7 @@ def read_cells(
         while segment is not None:
             scan = record_scan.scan(segment)
             last_record = record_base + scan.records
-            if _many_rejects(con, segment, delimiter, width, scan):
-                cells.notes.append(f"read line by line: more than {MAX_FAST_REJECTS:,} records do not fit "
-                                   "the header's columns")
-                _read_with_python(con, segment, delimiter, width, needed, cells, record_base, line_base, header,
-                                  stop_at=scan.open_quote_record)
-            elif not _read_segment(con, segment, delimiter, width, needed, cells, scan, record_base, line_base,
-                                   header):
-                if not cells.notes:
-                    cells.notes.append("read line by line: the fast reader's record counts did not add up")
+            if not _read_segment(con, segment, delimiter, width, needed, cells, scan, record_base, line_base, header):
                 _read_with_python(con, segment, delimiter, width, needed, cells, record_base, line_base, header,
                                   stop_at=scan.open_quote_record)
             if scan.open_quote_record is None:
@@ -185,47 +175,46 @@ def read_cells(
     cells.rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
-def _many_rejects(con, path: Path, delimiter: str, width: int, scan: record_scan.RecordMap) -> bool:
-    """Whether DuckDB would reject more than ``MAX_FAST_REJECTS`` records of the segment
-    (rows it cannot give: records minus the rows of a read that skips errors)."""
-    if scan.records - scan.blank_records <= MAX_FAST_REJECTS:
-        return False
-    try:
-        read = con.execute(COUNT_CSV.format(max_line=MAX_RECORD_BYTES), {
-            "path": str(path), "delim": delimiter,
-            "columns": {column_name(p): "VARCHAR" for p in range(width)}}).fetchall()[0][0]
-    except duckdb.Error:
-        return False  # the full read fails the same way and falls back on its own
-    return scan.records - read > MAX_FAST_REJECTS
-
-
 def _read_segment(con, path: Path, delimiter: str, width: int, needed: list[int], cells: Cells,
                   scan: record_scan.RecordMap, record_base: int, line_base: int, header: bool) -> bool:
-    """Read one segment with DuckDB; False when its rows cannot be matched to records."""
+    """Read one segment with DuckDB; False when the Python reader must read it (too many
+    rejected records, or rows that cannot be matched to records), with a note saying why."""
     segment = cells.new_table("segment")
     parts = len(cells.parts)
     rejects, scan_table = f"{cells.table}_rejects", f"{cells.table}_scan"
     all_cells = ", ".join(column_name(p) for p in range(width))
     selected = ", ".join(column_name(p) for p in needed) or "NULL AS _none"
+    params = {"path": str(path), "delim": delimiter, "columns": {column_name(p): "VARCHAR" for p in range(width)}}
+
+    def read(errors: str) -> int:
+        con.execute(READ_CSV.format(segment=segment, selected=selected, all_cells=all_cells, errors=errors), params)
+        return con.execute(f"SELECT count(*) FROM {segment}").fetchall()[0][0]
+
+    placed = False
     try:
-        con.execute(
-            READ_CSV.format(segment=segment, selected=selected, all_cells=all_cells, rejects=rejects,
-                            scan=scan_table, max_line=MAX_RECORD_BYTES),
-            {"path": str(path), "delim": delimiter, "columns": {column_name(p): "VARCHAR" for p in range(width)}},
-        )
-        rejected = con.execute(
-            f"SELECT line, first(error_type ORDER BY column_idx), first(csv_line) FROM {rejects} "
-            "GROUP BY line ORDER BY line"
-        ).fetchall()
+        missing = scan.records - scan.blank_records - read(IGNORE)
+        if missing > MAX_FAST_REJECTS:
+            cells.notes.append(f"read line by line: more than {MAX_FAST_REJECTS:,} records do not fit the "
+                               "header's columns")
+            return False
+        rejected = []
+        if missing:
+            read(STORE.format(rejects=rejects, scan=scan_table))
+            rejected = con.execute(
+                f"SELECT line, first(error_type ORDER BY column_idx), first(csv_line) FROM {rejects} "
+                "GROUP BY line ORDER BY line"
+            ).fetchall()
         placed = _place_rows(con, segment, delimiter, width, needed, cells, scan, rejected, record_base, line_base,
                              header)
     except duckdb.Error:
-        placed = False
+        pass
     finally:
         for name in (rejects, scan_table):
             con.execute(f"DROP TABLE IF EXISTS {name}")
-    if not placed:
-        del cells.parts[parts:]  # the Python reader reads this segment again
+        if not placed:
+            del cells.parts[parts:]  # the Python reader reads this segment again
+    if not placed and not cells.notes:
+        cells.notes.append("read line by line: the fast reader's record counts did not add up")
     return placed
 
 
@@ -332,6 +321,17 @@ def _one_record(raw: str, delimiter: str) -> list[str] | None:
     return parsed[0] if len(parsed) == 1 else None
 
 
+@contextmanager
+def record_fields() -> Iterator[None]:
+    """Python's ``csv`` reads a field of up to one record's cap (``MAX_RECORD_BYTES``) inside
+    this block; its default of 131,072 characters holds for the whole process otherwise."""
+    before = csv.field_size_limit(MAX_RECORD_BYTES)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
 def _append(con, table: str, columns: list[str], rows: list[list]) -> None:
     if not rows:
         return
@@ -368,40 +368,36 @@ def _read_with_python(con, path: Path, delimiter: str, width: int, needed: list[
     for table in (cells.fixed, cells.problems):  # whatever the fast reader left of this segment
         con.execute(f"DELETE FROM {table} WHERE record > ?", [record_base])
     columns = ["record", "line", *(column_name(p) for p in needed)]
-    limit = csv.field_size_limit(MAX_RECORD_BYTES)
-    try:
-        with path.open(encoding="utf-8", newline="", errors="replace") as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
-            record, batch, problems = 0, [], []
-            while True:
-                if len(problems) >= PYTHON_BATCH_ROWS:
-                    _append(con, cells.problems, ["record", "line", "rule", "value"], problems)
-                    problems = []
-                first_line = reader.line_num + 1
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error:  # a field over the cap; the reader goes on at the next line
-                    record += 1
-                    problems.append([record + record_base, first_line + line_base, "record_too_long", ""])
-                    continue
+    with record_fields(), path.open(encoding="utf-8", newline="", errors="replace") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        record, batch, problems = 0, [], []
+        while True:
+            if len(problems) >= PYTHON_BATCH_ROWS:
+                _append(con, cells.problems, ["record", "line", "rule", "value"], problems)
+                problems = []
+            first_line = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:  # a field over the cap; the reader goes on at the next line
                 record += 1
-                where = [record + record_base, first_line + line_base]
-                if record == stop_at:
-                    problems.append([*where, "bad_quoting", ""])
-                    break
-                if (record == 1 and header) or not "".join(row).strip():
-                    continue
-                if len(row) > width and any(cell.strip() for cell in row[width:]):
-                    problems.append([*where, "ragged_row", f"{len(row)} cells"])
-                    continue
-                row = (row + [""] * width)[:width]
-                batch.append([*where, *(row[p] for p in needed)])
-                if len(batch) >= PYTHON_BATCH_ROWS:
-                    _append(con, cells.fixed, columns, batch)
-                    batch = []
-            _append(con, cells.fixed, columns, batch)
-            _append(con, cells.problems, ["record", "line", "rule", "value"], problems)
-    finally:
-        csv.field_size_limit(limit)
+                problems.append([record + record_base, first_line + line_base, "record_too_long", ""])
+                continue
+            record += 1
+            where = [record + record_base, first_line + line_base]
+            if record == stop_at:
+                problems.append([*where, "bad_quoting", ""])
+                break
+            if (record == 1 and header) or not "".join(row).strip():
+                continue
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                problems.append([*where, "ragged_row", f"{len(row)} cells"])
+                continue
+            row = (row + [""] * width)[:width]
+            batch.append([*where, *(row[p] for p in needed)])
+            if len(batch) >= PYTHON_BATCH_ROWS:
+                _append(con, cells.fixed, columns, batch)
+                batch = []
+        _append(con, cells.fixed, columns, batch)
+        _append(con, cells.problems, ["record", "line", "rule", "value"], problems)

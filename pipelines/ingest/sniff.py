@@ -20,12 +20,10 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.ingest.cells import MAX_RECORD_BYTES
+from pipelines.ingest.cells import MAX_RECORD_BYTES, record_fields
 from pipelines.ingest.normalise import VALUE_DISPLAY_CHARS
 
 DELIMITERS = (",", ";", "\t")
@@ -128,7 +126,7 @@ def read_header(path: Path, dialect: Dialect) -> Header:
     cut, head = len(head) > MAX_RECORD_BYTES, head[:MAX_RECORD_BYTES]
     first_line = re.match(r"[^\r\n]*", head).group()
     text = io.StringIO(head, newline="")
-    with _field_limit(MAX_RECORD_BYTES):
+    with record_fields():
         try:
             cells = next(csv.reader(text, delimiter=dialect.delimiter), [])
             record = head[:text.tell()]
@@ -162,16 +160,6 @@ def _name(cell: str) -> str:
     if len(cell) <= MAX_HEADER_CELL_CHARS:
         return cell
     return f"{cell[:VALUE_DISPLAY_CHARS]}… ({len(cell):,} characters)"
-
-
-@contextmanager
-def _field_limit(chars: int) -> Iterator[None]:
-    """Python's csv caps a field at 131,072 characters by default, for the whole process."""
-    before = csv.field_size_limit(chars)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(before)
 
 
 def head_records(path: Path, dialect: Dialect, count: int = 2) -> list[list[str]]:

@@ -40,6 +40,7 @@ from pipelines.publish.framework import FROM_DATA, Framework, Target
 from pipelines.publish.i18n import N_, wave_order
 from pipelines.publish.queries import PeriodData
 from pipelines.publish.scope import is_whole, programmes
+from pipelines.review.analysed import define_analysed
 from pipelines.warehouse import table_exists
 from pipelines.settings import ClaimsConfig
 
@@ -217,12 +218,15 @@ def report_results(con: duckdb.DuckDBPyConnection, data: PeriodData, programme: 
 
 def report_dates(con: duckdb.DuckDBPyConnection, programme: str, prov: Provenance, period: Period | None,
                  full: Period | None) -> Dates:
-    """When a report's figures were measured, read from its period's warehouse."""
+    """When a report's figures were measured, read from its period's warehouse: a wave
+    ends with the last interview its figures rest on (a reviewer's exclusions left out)."""
     ends = {}
     if table_exists(con, "survey"):
-        ends = dict(con.cursor().execute(
-            "select wave, max(interview_date) from survey where programme_id = ? and interview_date is not null "
-            "group by wave", [programme]).fetchall())
+        cur = con.cursor()
+        define_analysed(cur)
+        ends = dict(cur.execute(
+            "select wave, max(interview_date) from survey_analysed where programme_id = ? "
+            "and interview_date is not null group by wave", [programme]).fetchall())
     whole = period is None or full is None or is_whole(period, full)
     return Dates(prov.used_to, ends, None if whole else period.start)
 
