@@ -225,6 +225,7 @@ def _baseline(raw: str, database: str) -> int:
 
     from pipelines.indicators.build import observations_sql
     from pipelines.ingest.normalise import contract_columns
+    from pipelines.review.analysed import define_analysed
 
     con = duckdb.connect(database)
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
@@ -246,6 +247,7 @@ def _baseline(raw: str, database: str) -> int:
     broken = {name: n for name, n in _checks(con, date.today().isoformat()).items() if n}
     if broken:
         raise SystemExit(f"benchmark data should be clean, these checks failed: {broken}")
+    define_analysed(con)  # no review stage here: the views pass every row through
     con.execute(observations_sql())
     con.execute("""
         CREATE TABLE indicators AS
