@@ -58,6 +58,20 @@ def audit_indicators(con: duckdb.DuckDBPyConnection, min_cell: int, result: Audi
     return structure
 
 
+def audit_domains(con: duckdb.DuckDBPyConnection, national: pd.DataFrame | None, result: AuditResult) -> None:
+    """Every published domain score is a function of the visible indicator cells (and the
+    national figures), so it tells an attacker nothing the attack on the cells has not
+    already given them: the scores need no attack of their own."""
+    if not table_exists(con, "domain_scores"):
+        return
+    bad = domains.unreproducible(con, catalogue.national_indicators() if national is None else national)
+    result.checked["domain scores"] = int(con.cursor().execute(
+        "SELECT count(*) FROM domain_scores WHERE value IS NOT NULL").fetchall()[0][0])
+    for _, row in bad.iterrows():
+        result.failures.append(Failure("domain_scores", describe(row, [*domains.UNIT, "item"]),
+                                       "not a function of the published cells"))
+
+
 def audit(con: duckdb.DuckDBPyConnection, min_cell: int, *, national: pd.DataFrame | None = None,
           reports: Path | None = None, with_impact: bool = True) -> AuditResult:
     """Everything the warehouse behind ``con`` publishes, and the reports under ``reports``
@@ -67,13 +81,7 @@ def audit(con: duckdb.DuckDBPyConnection, min_cell: int, *, national: pd.DataFra
     if not table_exists(con, "indicators"):
         return result
     audit_indicators(con, min_cell, result)
-    if table_exists(con, "domain_scores"):
-        bad = domains.unreproducible(con, catalogue.national_indicators() if national is None else national)
-        result.checked["domain scores"] = int(con.cursor().execute(
-            "SELECT count(*) FROM domain_scores WHERE value IS NOT NULL").fetchall()[0][0])
-        for _, row in bad.iterrows():
-            result.failures.append(Failure("domain_scores", describe(row, [*domains.UNIT, "item"]),
-                                           "not a function of the published cells"))
+    audit_domains(con, national, result)
     if with_impact:
         impact.audit(con, min_cell, result)
     if reports is not None:
