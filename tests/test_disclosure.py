@@ -167,6 +167,25 @@ def test_attack_on_a_hand_solved_two_by_two():
     assert 4 in ranges.binding[0]  # the shown x12 is what pins x11
 
 
+def test_programmes_stacked_in_batches_give_the_ranges_of_one_stack(monkeypatch):
+    """The attacker's programmes are stacked into batches of about STACK_VARIABLES
+    variables; a batch is block-diagonal, so batching changes no range, exactness or
+    binding cell."""
+    from pipelines.disclosure import ranges as module
+
+    jobs = [two_by_two(hidden_x12=i % 2 == 0) for i in range(10)]
+    whole = module.attack_all(jobs, 1.0)
+    monkeypatch.setattr(module, "STACK_VARIABLES", 4)  # every copy a programme of its own
+    calls = []
+    solve = module._solve_block_diagonal
+    monkeypatch.setattr(module, "_solve_block_diagonal", lambda copies: calls.append(len(copies)) or solve(copies))
+    batched = module.attack_all(jobs, 1.0)
+    assert calls and set(calls) == {1}
+    for a, b in zip(whole, batched, strict=True):
+        assert a.low.tolist() == pytest.approx(b.low.tolist()) and a.high.tolist() == pytest.approx(b.high.tolist())
+        assert a.exact.tolist() == b.exact.tolist() and a.binding == b.binding
+
+
 # ---------------------------------------------------------------- planted recoverable cell
 
 def planted_rows():
