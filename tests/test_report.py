@@ -570,6 +570,55 @@ def test_reports_are_partitions_recorded_per_language(tmp_path: Path) -> None:
                                                                              report_key("all", PERIOD)]
 
 
+def test_a_report_whose_inputs_and_files_are_unchanged_is_kept_not_rebuilt(tmp_path: Path) -> None:
+    """A second materialization of a partition with the same figures keeps its files
+    (``rebuilt: false``, the same data version); another programme's new figures change
+    nothing here, its own do, and so does a report file edited on disk."""
+    import dagster as dg
+
+    from pipelines.defs.partitions import register, report_key
+    from pipelines.defs.report.assets import report, report_charts
+    from pipelines.defs.resources import AaiSettings
+
+    settings = AaiSettings(data_dir=str(tmp_path))
+    settings.paths.processed.mkdir(parents=True)
+    make_full_warehouse(settings.paths.warehouse)
+    instance = dg.DagsterInstance.ephemeral()
+    register(instance, ["BRC-WWC", "all"], [PERIOD])
+    folder = tmp_path / "processed" / "reports" / "BRC-WWC" / PERIOD / "en"
+
+    def materialize() -> dict[str, tuple[bool, str]]:
+        result = dg.materialize([report_charts, report], partition_key=report_key("BRC-WWC", PERIOD),
+                                selection=[dg.AssetKey(["report_charts", "en"]), dg.AssetKey(["report", "en"])],
+                                instance=instance, resources={"settings": settings})
+        assert result.success
+        events = [*result.asset_materializations_for_node("report_charts"),
+                  *result.asset_materializations_for_node("report")]
+        return {e.asset_key.path[0]: (e.metadata["rebuilt"].value, e.tags["dagster/data_version"]) for e in events}
+
+    def widen_intervals(programme: str) -> None:
+        with duckdb.connect(str(settings.paths.warehouse)) as con:
+            con.execute("UPDATE indicators SET ci_low = ci_low - 0.5 WHERE programme_id = ? AND ci_low >= 0.5",
+                        [programme])
+
+    first = materialize()
+    assert {k: rebuilt for k, (rebuilt, _) in first.items()} == {"report_charts": True, "report": True}
+    written = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    again = materialize()
+    assert again == {k: (False, version) for k, (_, version) in first.items()}
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()} == written
+
+    widen_intervals("ZTRASS")  # another programme's figures: not among BRC-WWC's inputs
+    assert {k: rebuilt for k, (rebuilt, _) in materialize().items()} == {"report_charts": False, "report": False}
+    widen_intervals("BRC-WWC")  # its own
+    changed = materialize()
+    assert changed["report"][0] and changed["report"][1] != first["report"][1]
+
+    (folder / "report.html").write_text("edited", encoding="utf-8")
+    assert {k: rebuilt for k, (rebuilt, _) in materialize().items()} == {"report_charts": False, "report": True}
+    assert "edited" not in (folder / "report.html").read_text(encoding="utf-8")
+
+
 # -- the printed page: headings stay with what follows, every language reads as its own --------------
 ENGLISH_MONTHS = re.compile(r"\b(January|February|March|April|June|July|August|September|October|November|December|"
                             r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b")

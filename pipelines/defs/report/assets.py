@@ -12,10 +12,12 @@ every published report against the reports of overlapping periods before anyone 
 
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.charts.build import draw_report_charts
+from pipelines.defs.report import unchanged
 from pipelines.defs.partitions import REPORTS, Partitions, current, period_connection, register
 from pipelines.defs.resources import AaiSettings
 from pipelines.disclosure.periods import audit as audit_reports
@@ -105,7 +107,9 @@ def _read(context: dg.AssetExecutionContext, settings: AaiSettings) -> _Read:
             data = replace(data, results=report_results(
                 con, data, scope.programmes[0], load_frameworks(root.frameworks, shown_from=root.root),
                 period=period, full=full, min_cell=settings.min_cell))
-        return _Read(scope, data, programme_spans(con), period, full)
+        # only the report's own programmes' spans: another programme's new dates change nothing here
+        spans = {p: span for p, span in programme_spans(con).items() if p in scope.programmes}
+        return _Read(scope, data, spans, period, full)
 
 
 def _programmes(settings: AaiSettings, period: Period, full: Period) -> list[str]:
@@ -118,13 +122,40 @@ def _programmes(settings: AaiSettings, period: Period, full: Period) -> list[str
         return programmes(con)
 
 
-def _per_language(context: dg.AssetExecutionContext, settings: AaiSettings, key_of, what: str, build):
+def _per_language(context: dg.AssetExecutionContext, settings: AaiSettings, key_of, what: str, build, *,
+                  folder_of, skip: str | None = None, extra=lambda folder: ()):
     """One materialization per selected language: ``build(read, lang)``'s metadata, or,
-    when the partition has no data, ``what``: why there was nothing to do."""
+    when the partition has no data, ``what``: why there was nothing to do.
+
+    ``folder_of(read, lang)`` is where the asset writes (less its subfolder ``skip``);
+    ``extra(folder)`` adds what else it reads there. A language whose inputs and files
+    are those of its last materialization is not built again (``unchanged``)."""
     read = _read(context, settings)
     for lang in _languages(context):
-        metadata = build(read, lang) if read.scope is not None else {what: read.nothing}
-        yield dg.MaterializeResult(asset_key=key_of(lang), metadata={"language": lang, **metadata})
+        key = key_of(lang)
+        if read.scope is None:
+            yield dg.MaterializeResult(asset_key=key, metadata={"language": lang, what: read.nothing})
+            continue
+        folder = folder_of(read, lang)
+        # what building uses: of the whole data period, only its label (the provenance's)
+        inputs = unchanged.inputs_digest(read.scope, read.data, read.spans, read.period, read.full.label, lang,
+                                         settings.min_cell, *extra(folder))
+        previous = unchanged.last_metadata(context.instance, key, context.partition_key)
+        outputs = unchanged.files_digest(folder, skip=skip)
+        if unchanged.unchanged(previous, inputs, outputs):
+            context.log.info("%s %s of %s: nothing it shows has changed and its files are as written, kept",
+                             what, lang, context.partition_key)
+            metadata = {k: v for k, v in previous.items() if k not in (unchanged.INPUTS, unchanged.OUTPUTS)}
+            metadata |= {unchanged.REBUILT: False}
+        else:
+            metadata = build(read, lang) | {unchanged.REBUILT: True}
+            outputs = unchanged.files_digest(folder, skip=skip)
+        yield dg.MaterializeResult(asset_key=key, data_version=dg.DataVersion(outputs), metadata={
+            **metadata, "language": lang, unchanged.INPUTS: inputs, unchanged.OUTPUTS: outputs})
+
+
+def _folder(settings: AaiSettings, read: _Read, lang: str) -> Path:
+    return report_folder(settings.paths.reports, read.scope.key, read.period.label, lang)
 
 
 def _languages(context: dg.AssetExecutionContext) -> list[str]:
@@ -150,14 +181,14 @@ def report_charts(context: dg.AssetExecutionContext, settings: AaiSettings):
         for chart in missing:
             context.log.info("Chart %s not drawn: %s", chart.key, chart.message)
         return {
-            "charts_dir": dg.MetadataValue.path(str(report_folder(settings.paths.reports, read.scope.key,
-                                                                  read.period.label, lang) / CHARTS_FOLDER)),
+            "charts_dir": dg.MetadataValue.path(str(_folder(settings, read, lang) / CHARTS_FOLDER)),
             "charts_drawn": len(charts) - len(missing),
             "charts_missing": dg.MetadataValue.md("\n".join(f"- **{c.key}**: {c.message}" for c in missing)
                                                   or "none"),
         }
 
-    yield from _per_language(context, settings, chart_key, "charts", draw)
+    yield from _per_language(context, settings, chart_key, "charts", draw,
+                             folder_of=lambda read, lang: _folder(settings, read, lang) / CHARTS_FOLDER)
 
 
 @dg.multi_asset(
@@ -194,7 +225,10 @@ def report(context: dg.AssetExecutionContext, settings: AaiSettings):
             "content_hash": paths.content_hash,
         }
 
-    yield from _per_language(context, settings, report_key, "report", write)
+    # the report embeds its charts: their files are among its inputs
+    yield from _per_language(context, settings, report_key, "report", write,
+                             folder_of=lambda read, lang: _folder(settings, read, lang), skip=CHARTS_FOLDER,
+                             extra=lambda folder: (unchanged.files_digest(folder / CHARTS_FOLDER),))
 
 
 def _reports_audit(lang: str) -> dg.AssetChecksDefinition:

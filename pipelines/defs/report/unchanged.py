@@ -1,0 +1,117 @@
+"""A report partition whose inputs have not changed is not drawn or rendered again.
+
+A scheduled refresh rebuilds the warehouse, then every report partition; most of them
+usually show exactly what they showed last time (a new register for one programme
+changes that programme's report and the all-programmes one, not the others'). Drawing
+and rendering are half of a run (docs/performance.md), so each ``report_charts/<lang>``
+and ``report/<lang>`` materialization records two digests:
+
+- ``inputs``: everything the partition's files are made from — the figures it read
+  from the period's warehouse (every frame, after the claim families and the period
+  guard), its scope, period and spans, the language and smallest cell, the PDF date
+  (``SOURCE_DATE_EPOCH``), the code (every file of the ``pipelines`` package, templates
+  and translations included, and the version the report prints) and, for the report,
+  the charts it embeds;
+- ``outputs``: the bytes of the files it wrote.
+
+When both match the partition's last materialization — the same inputs, and the files
+on disk still those it wrote — the files are kept, byte for byte what building again
+would write, and the materialization says so (``rebuilt: false``). A file edited, deleted or left half-written by a killed run no
+longer matches ``outputs``, and the partition is built again. ``outputs`` is also the
+materialization's Dagster data version, so the UI shows which reports really changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from functools import cache
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+import pipelines
+from pipelines.publish.figures import code_version
+from pipelines.settings import SOURCE_DATE_EPOCH
+
+INPUTS = "inputs"
+OUTPUTS = "outputs"
+REBUILT = "rebuilt"
+
+
+@cache
+def code_digest() -> str:
+    """Every file of the ``pipelines`` package (code, SQL, templates, translations,
+    reference tables), by path and content: any change to what builds a report."""
+    package = Path(pipelines.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _update(digest: "hashlib._Hash", value: object) -> None:
+    if isinstance(value, pd.DataFrame):
+        digest.update(repr((list(value.columns), [str(t) for t in value.dtypes], len(value))).encode())
+        if len(value):
+            # object cells (lists, sets, dicts) are hashed by their text
+            frame = value.reset_index(drop=True)
+            frame = frame.astype({c: str for c in frame.columns if frame[c].dtype == object})
+            digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        digest.update(type(value).__name__.encode())
+        for field in dataclasses.fields(value):
+            digest.update(field.name.encode())
+            _update(digest, getattr(value, field.name))
+    elif isinstance(value, dict):
+        for key in sorted(value, key=repr):
+            digest.update(repr(key).encode())
+            _update(digest, value[key])
+    else:
+        digest.update(repr(value).encode())
+    digest.update(b"\0")
+
+
+def inputs_digest(*parts: object) -> str:
+    """One digest of ``parts`` (frames, dataclasses, dicts, plain values), the code and
+    the PDF date."""
+    digest = hashlib.sha256()
+    for part in (code_digest(), code_version(), os.environ.get(SOURCE_DATE_EPOCH, ""), *parts):
+        _update(digest, part)
+    return digest.hexdigest()
+
+
+def files_digest(folder: Path, *, skip: str | None = None) -> str:
+    """The files under ``folder`` (not under its subfolder ``skip``), by path and content;
+    the empty digest of nothing when the folder does not exist."""
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            relative = path.relative_to(folder)
+            if skip is not None and relative.parts[0] == skip:
+                continue
+            digest.update(relative.as_posix().encode() + b"\0")
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def last_metadata(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str) -> dict | None:
+    """The metadata of the partition's last materialization, None if it has none."""
+    records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]),
+                                              limit=1).records
+    if not records or records[0].asset_materialization is None:
+        return None
+    return dict(records[0].asset_materialization.metadata)
+
+
+def unchanged(previous: dict | None, inputs: str, outputs: str) -> bool:
+    """Whether the last materialization was built from ``inputs`` and its files are
+    still ``outputs``."""
+    if previous is None:
+        return False
+    return [getattr(previous.get(k), "value", None) for k in (INPUTS, OUTPUTS)] == [inputs, outputs]
