@@ -162,14 +162,34 @@ def run_config(settings: AaiSettings) -> dict:
     return {"loggers": {"progress": {}}, "resources": {"settings": {"config": config}}}
 
 
+ReportProgrammeOption = Annotated[str | None, typer.Option(
+    "--programme", help="After the refresh, only this programme's reports, or 'all' (default: each programme and "
+                        "all).")]
+SinceOption = Annotated[str | None, typer.Option(
+    "--since", help="After the refresh, only the reports of periods reaching into this month or later, e.g. 2025-01 "
+                    "(default: every period).")]
+
+
 @app.command()
-def run(data_dir: DataDirOption = None, workers: WorkersOption = 0) -> None:
-    """Materialize every asset: ingest raw/, build the warehouse, indicators, charts and reports."""
+def run(data_dir: DataDirOption = None, workers: WorkersOption = 0, programme: ReportProgrammeOption = None,
+        since: SinceOption = None) -> None:
+    """Materialize every asset: ingest raw/, build the warehouse, indicators, charts and reports.
+
+    The tables are always rebuilt from every file (suppression looks at all programmes
+    together); --programme and --since narrow the reports built after them, and a
+    report whose figures, code and files have not changed is kept as it is."""
+    from pipelines.periods import parse_period
+
     settings = _settings(data_dir)
     root = settings.paths
     if not root.raw.is_dir():
         console.print(f"[red]No raw/ folder under {root.root}.[/red] Put the files to analyse in {root.raw}.")
         raise typer.Exit(2)
+    try:
+        first = parse_period(since).start if since else None
+    except ValueError as exc:
+        console.print(f"[red]--since {escape(since)}: {escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
     mappings = _mappings_or_exit(settings.mappings)
     settings.declare_measures(mappings)  # aai.toml and the frameworks may name the measures they declare
     _claims_or_exit(settings)
@@ -178,6 +198,7 @@ def run(data_dir: DataDirOption = None, workers: WorkersOption = 0) -> None:
     from pipelines.definitions import defs
 
     from pipelines.defs.automation.reports import runs_after_refresh
+    from pipelines.defs.partitions import report_key
     from pipelines.defs.report.assets import latest_partitions
 
     definitions = defs()
@@ -191,13 +212,38 @@ def run(data_dir: DataDirOption = None, workers: WorkersOption = 0) -> None:
             raise typer.Exit(1)
         partitions = latest_partitions(instance)
         slices, data = runs_after_refresh(partitions)
-        for period in [data, *slices]:
-            if _run_reports(definitions, instance, settings, period, partitions.reports([period]),
+        keys, periods = _chosen_reports(settings, partitions, [data, *slices], programme, first)
+        if not periods:
+            console.print(f"Nothing to do after the refresh: no reporting period reaches {escape(since)} "
+                          f"(the data period is {partitions.data_period}).")
+        for period in periods:
+            chosen = [report_key(k, period) for k in keys]
+            if _run_reports(definitions, instance, settings, period, chosen,
                             settings.languages, build_period=period != data, pool=pool) is None:
                 console.print("[red]A report run failed; see the messages above.[/red]")
                 raise typer.Exit(1)
     if _summary(root, mappings):
         raise typer.Exit(1)
+
+
+def _chosen_reports(settings: AaiSettings, partitions, periods: list[str], programme: str | None,
+                    first) -> tuple[list[str], list[str]]:
+    """(programme keys, period keys) of the reports ``aai run`` builds after its refresh:
+    ``--programme``'s (exit 2 naming the known ones when the warehouse has no such
+    programme), of the periods ending on or after ``first`` (``--since``)."""
+    from pipelines.defs.partitions import period_of
+    from pipelines.publish.scope import programmes, scope_keys
+
+    with settings.connect(read_only=True) as con:
+        known = {key: p for p, key in scope_keys(programmes(con)).items()}
+    try:
+        keys = _report_keys(programme, known, partitions.programmes)
+    except ValueError as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
+    if first is not None:
+        periods = [p for p in periods if period_of(p).end >= first]
+    return keys, periods
 
 
 def _run_reports(definitions, instance, settings: AaiSettings, period: str, keys: list, languages: list[str], *,

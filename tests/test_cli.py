@@ -83,6 +83,38 @@ def test_run_without_raw_folder_says_so(tmp_path: Path) -> None:
     assert "No raw/ folder" in done.stderr
 
 
+def test_run_refuses_a_malformed_since_before_reading_anything(tmp_path: Path) -> None:
+    (tmp_path / "raw").mkdir()
+    done = aai("run", "--since", "soon", root=tmp_path)
+    assert done.returncode == 2 and "--since soon" in done.stderr
+    assert not (tmp_path / "processed" / "warehouse.duckdb").exists()
+
+
+def test_run_narrows_its_reports_to_a_programme_and_the_periods_since_a_month(demo_root: Path) -> None:
+    """--programme picks that programme's partitions (by id, folder key or all); --since
+    the periods ending on or after the month's first day: of the data period
+    2024-03..2025-04 and the years 2024 and 2025, since 2025-01 leaves the data period
+    and 2025."""
+    import typer
+    from datetime import date
+
+    from pipelines.cli import _chosen_reports
+    from pipelines.defs.partitions import current
+    from pipelines.defs.resources import AaiSettings
+
+    settings = AaiSettings(data_dir=str(demo_root))
+    with settings.connect(read_only=True) as con:
+        partitions = current(con, ["year"])
+    assert partitions.periods == ["2024-03..2025-04", "2024", "2025"]
+    assert _chosen_reports(settings, partitions, partitions.periods, "BRC-WWC", date(2025, 1, 1)) == (
+        ["BRC-WWC"], ["2024-03..2025-04", "2025"])
+    assert _chosen_reports(settings, partitions, partitions.periods, "all", None) == (["all"], partitions.periods)
+    assert _chosen_reports(settings, partitions, partitions.periods, None, date(2026, 1, 1)) == (
+        partitions.programmes, [])
+    with pytest.raises(typer.Exit):
+        _chosen_reports(settings, partitions, partitions.periods, "NOPE", None)
+
+
 def test_check_reports_problems_and_exit_status(demo_root: Path) -> None:
     bad = aai("check", str(demo_root / "raw/mazovia/survey_mazovia_2024-2025.csv"))
     assert bad.returncode == 1
