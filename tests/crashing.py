@@ -79,13 +79,17 @@ def hostile_root(root: Path) -> dict[str, str]:
 class KillPoint:
     """Where the harness kills a run: ``delay`` seconds after the step ``step`` starts
     (its progress line ``▸ <step>``, the whole name: ``report`` is not
-    ``report_partitions``), or after the first line starting with ``line``."""
+    ``report_partitions``), or after the first line starting with ``line``.
+    ``reports_removed``: the run starts without ``processed/reports/``, so it writes
+    every report (a report whose inputs and files are unchanged is kept, writing nothing
+    to kill in between)."""
 
     id: str  # selects it: AAI_KILL_POINTS=start-report,inside-indicators
     what: str
     step: str | None = None
     line: str | None = None
     delay: float = 0.0
+    reports_removed: bool = False
 
     def matches(self, output_line: str) -> bool:
         text = output_line.strip()
@@ -121,7 +125,8 @@ def kill_points() -> list[KillPoint]:
         *(KillPoint(f"start-{step}", f"at the start of {step}", step=step) for step in starts),
         KillPoint("inside-indicators", "inside indicators", step="indicators", delay=2.0),
         KillPoint("inside-impact_tables", "inside impact_tables", step="impact_tables", delay=3.0),
-        KillPoint("between-reports", "inside report, between reports", line="Report written to"),
+        KillPoint("between-reports", "inside report, between reports", line="Report written to",
+                  reports_removed=True),
     ]
 
 

@@ -182,6 +182,8 @@ def test_sigkill_at_every_boundary_then_rerun_gives_the_same_outputs(small_scena
     results, failures = [], []
     for point in points:
         began = time.monotonic()
+        if point.reports_removed:
+            shutil.rmtree(root / "processed" / "reports")
         killed = run(root, home, kill_at=point)
         half_written = [p.relative_to(root).as_posix() for p in (root / "processed").rglob("*")
                         if p.is_file() and TEMPORARY_MARK not in p.name and not _complete(p)]
