@@ -112,3 +112,24 @@ def test_report_partitions_follow_the_data_and_the_configured_periods(data_root)
     register(instance, ["all"], ["2024"])  # nothing twice
     assert instance.get_dynamic_partitions("programme") == partitions.programmes
     assert instance.get_dynamic_partitions("period") == partitions.periods
+
+
+def test_the_drop_zone_as_read_is_the_data_version_of_raw_files(data_root):
+    """The same files give raw_files the same data version, whatever their times; a
+    changed file gives another."""
+    from pipelines.defs.ingest.assets import raw_files
+
+    settings = AaiSettings(data_dir=str(data_root))
+    settings.paths.processed.mkdir(parents=True)
+    groups = write(data_root / "raw" / "groups.csv", GROUPS)
+
+    def version() -> str:
+        result = dg.materialize([raw_files], resources={"settings": settings})
+        [event] = result.asset_materializations_for_node("raw_files")
+        return event.tags["dagster/data_version"]
+
+    first = version()
+    groups.touch()
+    assert version() == first
+    write(groups, GROUPS + GROUPS.splitlines()[-1].replace(",", ",x", 1) + "\n")
+    assert version() != first
