@@ -166,8 +166,8 @@ ReportProgrammeOption = Annotated[str | None, typer.Option(
     "--programme", help="After the refresh, only this programme's reports, or 'all' (default: each programme and "
                         "all).")]
 SinceOption = Annotated[str | None, typer.Option(
-    "--since", help="After the refresh, only the reports of periods reaching into this month or later, e.g. 2025-01 "
-                    "(default: every period).")]
+    "--since", help="After the refresh, only the reports of periods ending on or after the first day of this month "
+                    "(2025-01), year or range (default: every period).")]
 
 
 @app.command()
@@ -212,7 +212,12 @@ def run(data_dir: DataDirOption = None, workers: WorkersOption = 0, programme: R
             raise typer.Exit(1)
         partitions = latest_partitions(instance)
         slices, data = runs_after_refresh(partitions)
-        keys, periods = _chosen_reports(settings, partitions, [data, *slices], programme, first)
+        try:
+            keys, periods = _chosen_reports(settings, partitions, [data, *slices], programme, first)
+        except ValueError as exc:  # the tables are built: say what they hold, then why no report
+            _summary(root, mappings)
+            console.print(f"[red]--programme: {escape(str(exc))}[/red]")
+            raise typer.Exit(2) from exc
         if not periods:
             console.print(f"Nothing to do after the refresh: no reporting period reaches {escape(since)} "
                           f"(the data period is {partitions.data_period}).")
@@ -229,18 +234,14 @@ def run(data_dir: DataDirOption = None, workers: WorkersOption = 0, programme: R
 def _chosen_reports(settings: AaiSettings, partitions, periods: list[str], programme: str | None,
                     first) -> tuple[list[str], list[str]]:
     """(programme keys, period keys) of the reports ``aai run`` builds after its refresh:
-    ``--programme``'s (exit 2 naming the known ones when the warehouse has no such
+    ``--programme``'s (ValueError naming the known ones when the warehouse has no such
     programme), of the periods ending on or after ``first`` (``--since``)."""
     from pipelines.defs.partitions import period_of
     from pipelines.publish.scope import programmes, scope_keys
 
     with settings.connect(read_only=True) as con:
         known = {key: p for p, key in scope_keys(programmes(con)).items()}
-    try:
-        keys = _report_keys(programme, known, partitions.programmes)
-    except ValueError as exc:
-        console.print(f"[red]{escape(str(exc))}[/red]")
-        raise typer.Exit(2) from exc
+    keys = _report_keys(programme, known, partitions.programmes)
     if first is not None:
         periods = [p for p in periods if period_of(p).end >= first]
     return keys, periods

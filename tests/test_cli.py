@@ -95,7 +95,6 @@ def test_run_narrows_its_reports_to_a_programme_and_the_periods_since_a_month(de
     the periods ending on or after the month's first day: of the data period
     2024-03..2025-04 and the years 2024 and 2025, since 2025-01 leaves the data period
     and 2025."""
-    import typer
     from datetime import date
 
     from pipelines.cli import _chosen_reports
@@ -111,7 +110,7 @@ def test_run_narrows_its_reports_to_a_programme_and_the_periods_since_a_month(de
     assert _chosen_reports(settings, partitions, partitions.periods, "all", None) == (["all"], partitions.periods)
     assert _chosen_reports(settings, partitions, partitions.periods, None, date(2026, 1, 1)) == (
         partitions.programmes, [])
-    with pytest.raises(typer.Exit):
+    with pytest.raises(ValueError, match="no programme 'NOPE'"):
         _chosen_reports(settings, partitions, partitions.periods, "NOPE", None)
 
 

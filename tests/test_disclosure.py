@@ -223,6 +223,41 @@ def test_planned_suppression_passes_the_audit(planted):
     assert result.targets > 0 and result.passed, [f.cell for f in result.failures]
 
 
+def test_disclosure_audit_attacks_the_cells_again_unless_their_own_check_passed_on_this_table(planted):
+    """disclosure_audit relies on no_lone_suppressed_sibling only when that check passed
+    on exactly the table now in the warehouse, with the same smallest cell: not when it
+    never ran (deselected), failed, ran with another m, or the table changed since."""
+    import dagster as dg
+
+    from pipelines.defs.disclosure.checks import audit_published, cells_audited
+    from pipelines.defs.indicators.assets import check_no_lone_suppressed_sibling
+
+    instance = dg.DagsterInstance.ephemeral()
+    key = dg.AssetKey("indicators")
+
+    def record(result: dg.AssetCheckResult, passed: bool | None = None) -> None:
+        instance.report_runless_asset_event(dg.AssetCheckEvaluation(
+            asset_key=key, check_name="no_lone_suppressed_sibling", passed=result.passed if passed is None else passed,
+            metadata=result.metadata))
+
+    with planted.connect(read_only=True) as con:
+        assert not cells_audited(instance, con, M)  # never ran
+        checked = check_no_lone_suppressed_sibling(con, M)
+        assert checked.passed
+        record(checked, passed=False)
+        assert not cells_audited(instance, con, M)  # failed
+        record(checked)
+        assert cells_audited(instance, con, M) and not cells_audited(instance, con, M + 1)
+        kept = audit_published(con, planted, cells_audited=True)
+        assert kept.passed and kept.metadata["cells attacked here"].value is False
+        again = audit_published(con, planted)
+        assert again.passed and again.metadata["protected counts checked"].value > 0
+    with planted.connect() as con:
+        con.execute("UPDATE indicators SET suppressed = false WHERE rowid = (SELECT min(rowid) FROM indicators "
+                    "WHERE suppressed)").fetchall()
+        assert not cells_audited(instance, con, M)  # the table changed after the check
+
+
 def test_audit_catches_the_cell_the_old_rules_left_recoverable(planted):
     with planted.connect() as con:
         con.execute("UPDATE indicators SET suppressed = false WHERE indicator = 'P.srh_good'").fetchall()

@@ -36,10 +36,11 @@ DUAL_TOLERANCE = 1e-7
 # would leave the others unsolved); a range reaching the cap is reported as unbounded.
 CAP = 1e7
 TARGETS_PER_ROUND = 12  # per unit and round, each solved both ways
-# HiGHS's time per variable grows with the programme: 10,000 survey rows stacked into
-# programmes of up to 850,000 variables took 212 s to plan, in programmes of about
-# 20,000 variables 135 s, of 2,000 122 s (docs/performance.md). A unit larger than this
-# is a programme of its own.
+# HiGHS's time per variable grows with the programme: planning the indicators of 10,000
+# survey rows (docs/performance.md, "The whole run") took 212 s with every copy of a
+# round in one programme (up to 850,000 variables), 135 s in programmes of about 20,000
+# variables and 122 s of 2,000 (fewer copies per call, more calls). A copy larger than
+# this is a programme of its own.
 STACK_VARIABLES = 20_000
 RANDOM_ROUNDS = 2
 
@@ -172,14 +173,14 @@ def _binding(unit: _Unit, eq_duals: np.ndarray, ub_duals: np.ndarray) -> set[int
 def _solve_stacked(copies: list[tuple[_Unit, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Minimise each (unit, objective) copy; per copy, the optimal point and the duals of
     its equalities and inequalities. Copies are stacked into block-diagonal programmes
-    of about ``STACK_VARIABLES`` variables each."""
+    of at most ``STACK_VARIABLES`` variables each (a larger copy alone)."""
     out, batch, size = [], [], 0
     for copy in copies:
-        batch.append(copy)
-        size += copy[0].problem.size
-        if size >= STACK_VARIABLES:
+        if batch and size + copy[0].problem.size > STACK_VARIABLES:
             out += _solve_block_diagonal(batch)
             batch, size = [], 0
+        batch.append(copy)
+        size += copy[0].problem.size
     return out + (_solve_block_diagonal(batch) if batch else [])
 
 

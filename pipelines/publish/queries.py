@@ -90,10 +90,12 @@ class PeriodData:
 
     def only(self, programmes: list[str], *, every_file: bool = False) -> PeriodData:
         """The same data with only ``programmes``' rows in every per-programme frame, and
-        only the files holding their rows in the data-quality and provenance frames —
-        unless ``every_file`` (the all-programmes report, which also answers for the
-        files that fed no programme: unreadable, unrecognised, wholly quarantined). So a
-        programme's report cites, and changes with, its own files only."""
+        only the files holding their rows in the data-quality frames — unless
+        ``every_file`` (the all-programmes report, which also answers for the files
+        that fed no programme: unreadable, unrecognised, wholly quarantined). The
+        provenance (``inputs``) keeps every loaded file: suppression is planned over all
+        programmes together, so which of a programme's cells are published depends on
+        the others' files too, and its citation must name them to be reproducible."""
         narrowed = {
             f.name: value[value["programme_id"].isin(programmes)].reset_index(drop=True)
             for f in fields(self)
@@ -101,7 +103,7 @@ class PeriodData:
         }
         if not every_file:
             own = set(self.file_programmes.loc[self.file_programmes["programme_id"].isin(programmes), "source_file"])
-            for name in ("files", "rules_by_file", "inputs"):
+            for name in ("files", "rules_by_file"):
                 frame = getattr(self, name)
                 narrowed[name] = frame[frame["source_file"].isin(own)].reset_index(drop=True)
         return replace(self, **narrowed)

@@ -25,6 +25,9 @@ CHECK_SMALL_CELLS_HIDDEN = "small_cells_hidden"
 CHECK_NO_LONE_SUPPRESSED_SIBLING = "no_lone_suppressed_sibling"
 CHECK_INTERVALS_CONTAIN_VALUE = "intervals_contain_value"
 CHECK_AAI_ONLY_WHEN_COMPLETE = "aai_only_when_complete"
+# The table no_lone_suppressed_sibling attacked, so that a later check can tell whether
+# it still is (``disclosure_audit`` attacks the cells again when it is not).
+FINGERPRINT = "indicators fingerprint"
 
 
 # Asset metadata is kept for good in Dagster's event log, where no suppression
@@ -176,7 +179,14 @@ def check_no_lone_suppressed_sibling(con: duckdb.DuckDBPyConnection, min_cell: i
     this table; the name is kept from when the check only looked at one relation at a time)."""
     result = AuditResult()
     audit_indicators(con, min_cell, result)
-    return dg.AssetCheckResult(passed=result.passed, metadata=result.metadata())
+    return dg.AssetCheckResult(passed=result.passed, metadata={
+        **result.metadata(), FINGERPRINT: fingerprint(con), "min_cell": min_cell})
+
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of every row of ``indicators`` with its rowid (order-free: XOR of row hashes)."""
+    return str(con.execute("SELECT bit_xor(hash(rowid, *COLUMNS(*))) FROM indicators").fetchall()[0][0])
 
 
 def check_intervals_contain_value(con: duckdb.DuckDBPyConnection, min_cell: int) -> dg.AssetCheckResult:

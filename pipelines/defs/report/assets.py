@@ -42,6 +42,8 @@ from pipelines.publish.scope import (
 from pipelines.report.build import build_report
 
 CHECK_REPORTS_DISCLOSURE_AUDIT = "reports_disclosure_audit"
+# metadata naming the folder an asset writes (``folder_of`` in _per_language)
+PATH_FIELDS = ("folder", "charts_dir")
 # the tables the programmes and the data's dates come from
 PARTITION_INPUTS = ["groups", "survey", "attendance"]
 
@@ -146,6 +148,8 @@ def _per_language(context: dg.AssetExecutionContext, settings: AaiSettings, key_
             context.log.info("%s %s of %s: nothing it shows has changed and its files are as written, kept",
                              what, lang, context.partition_key)
             metadata = {k: v for k, v in previous.items() if k not in (unchanged.INPUTS, unchanged.OUTPUTS)}
+            # where it is now (the data root may have moved since): the folder that matched
+            metadata |= {k: dg.MetadataValue.path(str(folder)) for k in PATH_FIELDS if k in metadata}
             metadata |= {unchanged.REBUILT: False}
         else:
             metadata = build(read, lang) | {unchanged.REBUILT: True}

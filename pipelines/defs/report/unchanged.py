@@ -1,22 +1,27 @@
 """A report partition whose inputs have not changed is not drawn or rendered again.
 
-A scheduled refresh rebuilds the warehouse, then every report partition; most of them
-usually show exactly what they showed last time (a new register for one programme
-changes that programme's report and the all-programmes one, not the others'). Drawing
-and rendering are half of a run (docs/performance.md), so each ``report_charts/<lang>``
-and ``report/<lang>`` materialization records two digests:
+A scheduled refresh rebuilds the warehouse, then every report partition, though often
+nothing a report shows has changed: the monthly schedule fired over the same files, a
+framework file or a reviewer's decision touched one programme only, a report run was
+repeated after a failure elsewhere. Drawing and rendering are half of a run
+(docs/performance.md), so each ``report_charts/<lang>`` and ``report/<lang>``
+materialization records two digests:
 
 - ``inputs``: everything the partition's files are made from — the figures it read
   from the period's warehouse (every frame, after the claim families and the period
-  guard), its scope, period and spans, the language and smallest cell, the PDF date
-  (``SOURCE_DATE_EPOCH``), the code (every file of the ``pipelines`` package, templates
-  and translations included, and the version the report prints) and, for the report,
-  the charts it embeds;
+  guard, the provenance's list of input files included), its scope, period and spans,
+  the language and smallest cell, the PDF date (``SOURCE_DATE_EPOCH``), the catalogue
+  of measures (names and definitions, mapping files' declared measures included), the
+  code (every file of the ``pipelines`` package, templates and translations included,
+  and the version the report prints), the installed packages' versions and the fonts
+  fontconfig lists, and, for the report, the charts it embeds;
 - ``outputs``: the bytes of the files it wrote.
 
 When both match the partition's last materialization — the same inputs, and the files
 on disk still those it wrote — the files are kept, byte for byte what building again
-would write, and the materialization says so (``rebuilt: false``). A file edited, deleted or left half-written by a killed run no
+would write, and the materialization says so (``rebuilt: false``). A report cites every
+loaded file (suppression is planned over all programmes together), so a new or changed
+data file rebuilds every report. A file edited, deleted or left half-written by a killed run no
 longer matches ``outputs``, and the partition is built again. ``outputs`` is also the
 materialization's Dagster data version, so the UI shows which reports really changed.
 """
@@ -26,13 +31,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import shutil
+import subprocess
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
 import pipelines
+from pipelines import catalogue
 from pipelines.publish.figures import code_version
 from pipelines.settings import SOURCE_DATE_EPOCH
 
@@ -74,11 +83,27 @@ def _update(digest: "hashlib._Hash", value: object) -> None:
     digest.update(b"\0")
 
 
-def inputs_digest(*parts: object) -> str:
-    """One digest of ``parts`` (frames, dataclasses, dicts, plain values), the code and
-    the PDF date."""
+@cache
+def environment_digest() -> str:
+    """The installed distributions with their versions (matplotlib, WeasyPrint, fontTools,
+    Pillow … write the bytes) and the fonts fontconfig offers (file, family, style)."""
     digest = hashlib.sha256()
-    for part in (code_digest(), code_version(), os.environ.get(SOURCE_DATE_EPOCH, ""), *parts):
+    installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    digest.update("\n".join(installed).encode())
+    fc_list = shutil.which("fc-list")
+    if fc_list is not None:
+        listed = subprocess.run([fc_list, "--format", "%{file}|%{family}|%{style}\n"], capture_output=True,
+                                text=True, check=False).stdout
+        digest.update("\n".join(sorted(listed.splitlines())).encode())
+    return digest.hexdigest()
+
+
+def inputs_digest(*parts: object) -> str:
+    """One digest of ``parts`` (frames, dataclasses, dicts, plain values), the code, the
+    environment, the catalogue of measures and the PDF date."""
+    digest = hashlib.sha256()
+    for part in (code_digest(), code_version(), environment_digest(), catalogue.indicators(),
+                 os.environ.get(SOURCE_DATE_EPOCH, ""), *parts):
         _update(digest, part)
     return digest.hexdigest()
 
