@@ -570,6 +570,19 @@ def test_reports_are_partitions_recorded_per_language(tmp_path: Path) -> None:
                                                                              report_key("all", PERIOD)]
 
 
+def test_the_inputs_digest_ignores_summation_noise_but_not_a_change_a_report_could_show() -> None:
+    import numpy as np
+
+    from pipelines.defs.report.unchanged import inputs_digest
+
+    frame = pd.DataFrame({"value": [1.0, 2.5, np.nan], "cell": ["a", "b", "c"], "items": [["x"], ["y"], []]})
+    noisy, changed, renamed = frame.copy(), frame.copy(), frame.rename(columns={"cell": "key"})
+    noisy.loc[1, "value"] = 2.5 * (1 + 1e-15)  # the last bits of a parallel sum
+    changed.loc[1, "value"] = 2.5001
+    assert inputs_digest(frame) == inputs_digest(noisy)
+    assert len({inputs_digest(f) for f in (frame, changed, renamed, frame.iloc[:2])}) == 4
+
+
 def test_a_report_whose_inputs_and_files_are_unchanged_is_kept_not_rebuilt(tmp_path: Path) -> None:
     """A second materialization of a partition with the same figures keeps its files
     (``rebuilt: false``, the same data version); another programme's new figures change

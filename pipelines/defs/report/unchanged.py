@@ -45,6 +45,13 @@ from pipelines import catalogue
 from pipelines.publish.figures import code_version
 from pipelines.settings import SOURCE_DATE_EPOCH
 
+# DuckDB sums in parallel, so the same data can give a mean or an interval that differs
+# in its last bits from one run to the next (at tens of thousands of rows): hashed
+# exactly, every such figure would rebuild its report. Reports print at most four
+# decimals and draw far coarser, so ten significant digits keep every change that can
+# reach a file; a figure that sits exactly on a rounding boundary can print either way
+# whether the report is kept or built again.
+FLOAT_FORMAT = "{:.10g}"
 INPUTS = "inputs"
 OUTPUTS = "outputs"
 REBUILT = "rebuilt"
@@ -65,9 +72,12 @@ def _update(digest: "hashlib._Hash", value: object) -> None:
     if isinstance(value, pd.DataFrame):
         digest.update(repr((list(value.columns), [str(t) for t in value.dtypes], len(value))).encode())
         if len(value):
-            # object cells (lists, sets, dicts) are hashed by their text
+            # object cells (lists, sets, dicts) are hashed by their text; floats to 10
+            # significant digits (FLOAT_DIGITS)
             frame = value.reset_index(drop=True)
             frame = frame.astype({c: str for c in frame.columns if frame[c].dtype == object})
+            for column in [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]:
+                frame[column] = frame[column].map(FLOAT_FORMAT.format)
             digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         digest.update(type(value).__name__.encode())
