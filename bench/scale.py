@@ -19,6 +19,11 @@ dose-response) has work to do. Sizes are named by survey and attendance rows:
     python -m bench.scale --size small --profile   # cProfile of the run, in bench/out/
     python -m bench.scale --size large             # 400k survey, 10M attendance: not in CI
 
+After the full run the pipeline runs twice more on the same data root and Dagster
+instance (kept on disk, as ``DAGSTER_HOME`` keeps it for ``aai run``): over the same
+files, then after one small attendance file for one programme — the issue's incremental
+case, which should cost at most a tenth of the full run.
+
 Results go to ``bench/out/scale.json``; figures and the command are in
 docs/performance.md.
 """
