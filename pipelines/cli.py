@@ -515,7 +515,7 @@ def check(
     notes = {r.source_file: [n for n in r.notes if r.plan is None or n not in r.plan.notes()] for r in results}
     has_groups = bool((log.kind == "groups").any())
     if not has_groups:
-        problems = problems[~problems.rule.isin(["unknown_group", "before_group_start"])]
+        problems = problems[~problems.rule.isin(["unknown_group", "before_group_start", "unknown_programme"])]
     names = {name: str(path) for name, path in entries.items()}
     for name, original in names.items():  # reasons may name another file of the check
         # a whole name only: s.csv is not the end of groups.csv

@@ -183,3 +183,22 @@ def test_a_huge_cell_is_quoted_short_in_quarantine(data_root):
     [(value, reason)] = rows(con, "SELECT value, reason FROM quarantine")
     assert value.endswith("… (5,000 characters)") and len(value) < 300
     assert "(5,000 characters)" in reason and len(reason) < 300
+
+
+def test_interviews_of_a_programme_no_groups_file_names_are_quarantined(data_root):
+    """A programme gets its reports from the groups register: its interviews load once
+    a groups file names it, and wait in quarantine, saying so, until then. A data root
+    of surveys alone (no groups file at all) keeps every programme."""
+    survey = ("participant_id,programme_id,group_id,arm,wave,interview_date,sex,birth_year,consent\n"
+              "P1,BRC-WWC,BY-GRO-001,participant,baseline,2024-03-15,female,1950,yes\n"
+              "P2,NEW-PROG,,comparison,baseline,2024-03-15,female,1950,yes\n")
+    write(data_root / "raw/survey.csv", survey)
+    alone = ingest(data_root / "raw")
+    assert rows(alone, "SELECT participant_id FROM survey ORDER BY 1") == [("P1",), ("P2",)]
+    write(data_root / "raw/groups.csv", GROUPS)
+    con = ingest(data_root / "raw")
+    assert rows(con, "SELECT participant_id FROM survey") == [("P1",)]
+    [(rule, reason)] = rows(con, "SELECT rule, reason FROM quarantine WHERE source_file = 'survey.csv'")
+    assert rule == "unknown_programme" and reason.startswith("programme NEW-PROG has no group in any groups file")
+    assert rows(con, "SELECT rows_read, rows_loaded, rows_quarantined FROM ingest_log "
+                     "WHERE source_file = 'survey.csv'") == [(2, 1, 1)]

@@ -91,6 +91,19 @@ FROM {clean} a
 WHERE a.group_id NOT IN (SELECT group_id FROM groups)
 """
 
+# A programme gets its reports (partitions) from the groups register: interviews of a
+# programme no groups file names are quarantined, unless no groups file was sent at all
+# (a data root of surveys alone).
+UNKNOWN_PROGRAMME = """
+INSERT INTO staging_problems
+SELECT s.source_file, s.source_row, s.source_line, s.source_column, 'survey', 'programme_id', 'unknown_programme',
+       s.programme_id,
+       'programme ' || s.programme_id || ' has no group in any groups file, so its interviews cannot be reported; '
+       || 'register its groups or correct the id', 'row'
+FROM {clean} s
+WHERE EXISTS (SELECT 1 FROM groups) AND s.programme_id NOT IN (SELECT programme_id FROM groups)
+"""
+
 BEFORE_GROUP_START = """
 INSERT INTO staging_problems
 SELECT a.source_file, a.source_row, a.source_line, a.source_column, 'attendance', 'session_date', 'before_group_start',
@@ -214,6 +227,7 @@ def build_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(BEFORE_GROUP_START.format(clean=_clean("attendance")))
     con.execute(_final("attendance"))
     _duplicates(con, "survey")
+    con.execute(UNKNOWN_PROGRAMME.format(clean=_clean("survey")))
     con.execute(_final("survey", extra=", year(interview_date) - birth_year AS age"))
     con.execute(SURVEY_ITEMS)
     con.execute(QUARANTINE.format(records=_records()))
