@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Annotated
@@ -232,7 +233,7 @@ def run(data_dir: DataDirOption = None, workers: WorkersOption = 0, programme: R
 
 
 def _chosen_reports(settings: AaiSettings, partitions, periods: list[str], programme: str | None,
-                    first) -> tuple[list[str], list[str]]:
+                    first: date | None) -> tuple[list[str], list[str]]:
     """(programme keys, period keys) of the reports ``aai run`` builds after its refresh:
     ``--programme``'s (ValueError naming the known ones when the warehouse has no such
     programme), of the periods ending on or after ``first`` (``--since``)."""
@@ -364,8 +365,6 @@ def _claims_or_exit(settings: AaiSettings) -> None:
 def _decisions_or_exit(root):
     """The reviewer's decisions file checked line by line before any data is read; exit 2
     naming the bad line. (Whether each names a flag of this run is checked by the run.)"""
-    from datetime import date
-
     from pipelines.review.decisions import DecisionsError, read_decisions
 
     try:

@@ -21,9 +21,10 @@ When both match the partition's last materialization — the same inputs, and th
 on disk still those it wrote — the files are kept, byte for byte what building again
 would write, and the materialization says so (``rebuilt: false``). A report cites every
 loaded file (suppression is planned over all programmes together), so a new or changed
-data file rebuilds every report. A file edited, deleted or left half-written by a killed run no
-longer matches ``outputs``, and the partition is built again. ``outputs`` is also the
-materialization's Dagster data version, so the UI shows which reports really changed.
+data file rebuilds every report. A file edited, deleted or left half-written by a
+killed run no longer matches ``outputs``, and the partition is built again.
+``outputs`` is also the materialization's Dagster data version, so the UI shows which
+reports really changed.
 """
 
 from __future__ import annotations
@@ -72,12 +73,12 @@ def _update(digest: "hashlib._Hash", value: object) -> None:
     if isinstance(value, pd.DataFrame):
         digest.update(repr((list(value.columns), [str(t) for t in value.dtypes], len(value))).encode())
         if len(value):
-            # object cells (lists, sets, dicts) are hashed by their text; floats to 10
-            # significant digits (FLOAT_DIGITS)
+            # object cells (lists, sets, dicts) are hashed by their text, floats by
+            # FLOAT_FORMAT (missing values stay missing)
             frame = value.reset_index(drop=True)
             frame = frame.astype({c: str for c in frame.columns if frame[c].dtype == object})
             for column in [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]:
-                frame[column] = frame[column].map(FLOAT_FORMAT.format)
+                frame[column] = frame[column].map(FLOAT_FORMAT.format, na_action="ignore")
             digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         digest.update(type(value).__name__.encode())
