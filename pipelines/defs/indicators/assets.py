@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+
 import dagster as dg
 import duckdb
 
@@ -28,6 +31,7 @@ CHECK_AAI_ONLY_WHEN_COMPLETE = "aai_only_when_complete"
 # The table no_lone_suppressed_sibling attacked, so that a later check can tell whether
 # it still is (``disclosure_audit`` attacks the cells again when it is not).
 FINGERPRINT = "indicators fingerprint"
+FINGERPRINT_KEY = os.urandom(32)
 
 
 # Asset metadata is kept for good in Dagster's event log, where no suppression
@@ -183,10 +187,15 @@ def check_no_lone_suppressed_sibling(con: duckdb.DuckDBPyConnection, min_cell: i
         **result.metadata(), FINGERPRINT: fingerprint(con), "min_cell": min_cell})
 
 
-
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """A digest of every row of ``indicators`` with its rowid (order-free: XOR of row hashes)."""
-    return str(con.execute("SELECT bit_xor(hash(rowid, *COLUMNS(*))) FROM indicators").fetchall()[0][0])
+    """A digest of every row of ``indicators`` with its rowid (order-free: XOR of row
+    hashes), keyed with a secret of this process. The table holds the true counts of
+    hidden cells, and the digest goes to Dagster's event log: unkeyed, a reader could
+    test guesses of them against it. Keyed, it can only be compared in the process that
+    made it — the run's own, as jobs run in one process — and any other compares unequal,
+    which only means attacking again."""
+    rows = con.execute("SELECT bit_xor(hash(rowid, *COLUMNS(*))) FROM indicators").fetchall()[0][0]
+    return hashlib.sha256(FINGERPRINT_KEY + str(rows).encode()).hexdigest()
 
 
 def check_intervals_contain_value(con: duckdb.DuckDBPyConnection, min_cell: int) -> dg.AssetCheckResult:
