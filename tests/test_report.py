@@ -583,6 +583,18 @@ def test_the_inputs_digest_ignores_summation_noise_but_not_a_change_a_report_cou
     assert len({inputs_digest(f) for f in (frame, changed, renamed, frame.iloc[:2])}) == 4
 
 
+def test_the_inputs_digest_is_keyed_with_the_data_roots_own_secret(tmp_path: Path) -> None:
+    """The digest goes to the event log: keyed with a secret made once per data root, it
+    stays comparable from run to run but cannot be recomputed from guessed figures."""
+    from pipelines.defs.report.unchanged import DIGEST_KEY, digest_key, inputs_digest
+
+    key = digest_key(tmp_path / "processed")
+    assert len(key) == 32 and digest_key(tmp_path / "processed") == key
+    assert [p.name for p in (tmp_path / "processed").iterdir()] == [DIGEST_KEY]  # no temporary left
+    assert digest_key(tmp_path / "other") != key
+    assert inputs_digest(1, key=key) == inputs_digest(1, key=key) != inputs_digest(1)
+
+
 def test_a_report_whose_inputs_and_files_are_unchanged_is_kept_not_rebuilt(tmp_path: Path) -> None:
     """A second materialization of a partition with the same figures keeps its files
     (``rebuilt: false``, the same data version); another programme's new figures change

@@ -141,7 +141,8 @@ def _per_language(context: dg.AssetExecutionContext, settings: AaiSettings, key_
         folder = folder_of(read, lang)
         # what building uses: of the whole data period, only its label (the provenance's)
         inputs = unchanged.inputs_digest(read.scope, read.data, read.spans, read.period, read.full.label, lang,
-                                         settings.min_cell, *extra(folder))
+                                         settings.min_cell, *extra(folder),
+                                         key=unchanged.digest_key(settings.paths.processed))
         previous = unchanged.last_metadata(context.instance, key, context.partition_key)
         outputs = unchanged.files_digest(folder, skip=skip)
         if unchanged.unchanged(previous, inputs, outputs):

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import os
 import shutil
 import subprocess
@@ -53,6 +54,7 @@ from pipelines.settings import SOURCE_DATE_EPOCH
 # reach a file; a figure that sits exactly on a rounding boundary can print either way
 # whether the report is kept or built again.
 FLOAT_FORMAT = "{:.10g}"
+DIGEST_KEY = ".report-digest-key"
 INPUTS = "inputs"
 OUTPUTS = "outputs"
 REBUILT = "rebuilt"
@@ -69,7 +71,7 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def _update(digest: "hashlib._Hash", value: object) -> None:
+def _update(digest, value: object) -> None:
     if isinstance(value, pd.DataFrame):
         digest.update(repr((list(value.columns), [str(t) for t in value.dtypes], len(value))).encode())
         if len(value):
@@ -109,10 +111,31 @@ def environment_digest() -> str:
     return digest.hexdigest()
 
 
-def inputs_digest(*parts: object) -> str:
+def digest_key(processed: Path) -> bytes:
+    """The data root's secret for ``inputs`` digests (``processed/.report-digest-key``,
+    made on first use). The digests go to Dagster's event log, and the frames behind them
+    are the warehouse's: keyed, a reader of the log cannot test a guess of any figure
+    against them. Written whole under a temporary name and linked into place, so two
+    report workers starting together agree on one key and a killed run leaves none
+    half-written."""
+    path = processed / DIGEST_KEY
+    if not path.exists():
+        processed.mkdir(parents=True, exist_ok=True)
+        part = processed / f"{DIGEST_KEY}.{os.getpid()}.tmp"
+        part.write_bytes(os.urandom(32))
+        try:
+            os.link(part, path)
+        except FileExistsError:
+            pass
+        finally:
+            part.unlink()
+    return path.read_bytes()
+
+
+def inputs_digest(*parts: object, key: bytes = b"") -> str:
     """One digest of ``parts`` (frames, dataclasses, dicts, plain values), the code, the
-    environment, the catalogue of measures and the PDF date."""
-    digest = hashlib.sha256()
+    environment, the catalogue of measures and the PDF date, keyed with ``key`` (HMAC)."""
+    digest = hmac.new(key, digestmod=hashlib.sha256)
     for part in (code_digest(), code_version(), environment_digest(), catalogue.indicators(),
                  os.environ.get(SOURCE_DATE_EPOCH, ""), *parts):
         _update(digest, part)
